@@ -1,0 +1,1 @@
+"""Adapters: each translates one outside system to and from domain types."""

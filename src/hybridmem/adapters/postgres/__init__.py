@@ -1,0 +1,1 @@
+"""PostgreSQL: the system of record (accounts, sessions, messages, memory, jobs)."""

@@ -1,0 +1,443 @@
+"""PostgreSQL implementations of the account ports."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
+
+from hybridmem.adapters.postgres.database import Database
+from hybridmem.domain.accounts import (
+    ChatSession,
+    Credentials,
+    MetadataPatch,
+    NewUser,
+    ProfileChange,
+    User,
+    normalize_email,
+)
+from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.ports.system import Clock
+
+_USER_COLUMNS = (
+    "user_id, email, first_name, last_name, about, metadata, is_admin, created_at, updated_at"
+)
+_SESSION_COLUMNS = "user_id, session_id, metadata, created_at, updated_at, deleted_at"
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        user_id=row["user_id"],
+        email=row["email"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        about=row["about"],
+        metadata=row["metadata"],
+        is_admin=row["is_admin"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _session(row: dict[str, Any]) -> ChatSession:
+    return ChatSession(
+        user_id=row["user_id"],
+        session_id=row["session_id"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+def _keyset(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    created, ident = decode_cursor(cursor, arity=2)
+    try:
+        return datetime.fromisoformat(str(created)), str(ident)
+    except ValueError as exc:
+        raise InvalidInput("invalid cursor", details={"field": "cursor"}) from exc
+
+
+def _duplicate_conflict(exc: pg_errors.UniqueViolation) -> Conflict:
+    constraint = exc.diag.constraint_name or ""
+    if "email" in constraint:
+        return Conflict("email is already registered", details={"field": "email"})
+    return Conflict("user_id is already taken", details={"field": "user_id"})
+
+
+class PostgresUsers:
+    """Users in PostgreSQL (see ``UserRepository`` for the contract)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def add(self, user: NewUser) -> User:
+        """Insert a user; Conflict on a taken id or email."""
+        try:
+            async with self._db.connection() as conn:
+                cursor = await conn.execute(
+                    f"""
+                    INSERT INTO users (user_id, email, email_normalized, password_hash,
+                                       first_name, last_name, about, metadata)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                    RETURNING {_USER_COLUMNS}
+                    """,
+                    (
+                        user.user_id,
+                        user.email,
+                        normalize_email(user.email),
+                        user.password_hash,
+                        user.first_name,
+                        user.last_name,
+                        user.about,
+                        Jsonb(user.metadata),
+                    ),
+                )
+                row = await cursor.fetchone()
+        except pg_errors.UniqueViolation as exc:
+            raise _duplicate_conflict(exc) from exc
+        assert row is not None
+        return _user(row)
+
+    async def get(self, user_id: str) -> User:
+        """Return one user; NotFound if absent."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = %s", (user_id,)
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("user not found")
+        return _user(row)
+
+    async def find_credentials(
+        self, *, email: str | None, user_id: str | None
+    ) -> Credentials | None:
+        """Look a user up by normalized email or by id."""
+        if email is None and user_id is None:
+            return None
+        async with self._db.connection() as conn:
+            if email is not None:
+                cursor = await conn.execute(
+                    "SELECT user_id, password_hash FROM users WHERE email_normalized = %s",
+                    (normalize_email(email),),
+                )
+            else:
+                cursor = await conn.execute(
+                    "SELECT user_id, password_hash FROM users WHERE user_id = %s", (user_id,)
+                )
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Credentials(user_id=row["user_id"], password_hash=row["password_hash"])
+
+    async def update(self, user_id: str, change: ProfileChange) -> User:
+        """Apply a partial change in one statement; metadata merged atomically."""
+        assignments: list[str] = ["updated_at = clock_timestamp()"]
+        params: list[Any] = []
+        if change.email is not None:
+            assignments += ["email = %s", "email_normalized = %s"]
+            params += [change.email, normalize_email(change.email)]
+        for column in ("first_name", "last_name", "about"):
+            value = getattr(change, column)
+            if value is not None:
+                assignments.append(f"{column} = %s")
+                params.append(value)
+        if change.metadata is not None:
+            assignments.append("metadata = (metadata - %s::text[]) || %s")
+            params += [sorted(change.metadata.remove), Jsonb(dict(change.metadata.set))]
+        try:
+            async with self._db.connection() as conn:
+                cursor = await conn.execute(
+                    f"UPDATE users SET {', '.join(assignments)} WHERE user_id = %s "  # noqa: S608
+                    f"RETURNING {_USER_COLUMNS}",
+                    (*params, user_id),
+                )
+                row = await cursor.fetchone()
+        except pg_errors.UniqueViolation as exc:
+            raise _duplicate_conflict(exc) from exc
+        if row is None:
+            raise NotFound("user not found")
+        return _user(row)
+
+    async def set_admin(self, user_id: str, is_admin: bool) -> User:
+        """Grant or withdraw the admin role."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"UPDATE users SET is_admin = %s, updated_at = clock_timestamp() "
+                f"WHERE user_id = %s RETURNING {_USER_COLUMNS}",
+                (is_admin, user_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("user not found")
+        return _user(row)
+
+    async def delete(self, user_id: str) -> None:
+        """Delete the user; foreign keys cascade to everything keyed by the user."""
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
+            cursor = await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
+            if cursor.rowcount == 0:
+                raise NotFound("user not found")
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        metadata_filter: tuple[str, Any] | None = None,
+    ) -> Page[User]:
+        """Users ordered by creation time then id."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        after = _keyset(cursor)
+        if after is not None:
+            conditions.append("(created_at, user_id) > (%s, %s)")
+            params += list(after)
+        if metadata_filter is not None:
+            conditions.append("metadata ->> %s = %s")
+            params += [metadata_filter[0], str(metadata_filter[1])]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_USER_COLUMNS} FROM users {where} "  # noqa: S608
+                "ORDER BY created_at, user_id LIMIT %s",
+                (*params, limit + 1),
+            )
+            rows = await result.fetchall()
+        users = [_user(row) for row in rows[:limit]]
+        next_cursor = (
+            encode_cursor(users[-1].created_at.isoformat(), users[-1].user_id)
+            if len(rows) > limit
+            else None
+        )
+        return Page(items=users, next_cursor=next_cursor)
+
+
+class PostgresSessions:
+    """Chat sessions in PostgreSQL (see ``SessionRepository`` for the contract)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def start(
+        self, user_id: str, session_id: str, metadata: dict[str, Any]
+    ) -> tuple[ChatSession, bool]:
+        """Insert, or merge metadata into the existing session and restore it."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                INSERT INTO sessions (user_id, session_id, metadata)
+                VALUES (%s, %s, %s)
+                ON CONFLICT (user_id, session_id) DO UPDATE
+                   SET metadata = sessions.metadata || EXCLUDED.metadata,
+                       deleted_at = NULL,
+                       updated_at = CASE
+                           WHEN sessions.deleted_at IS NULL AND EXCLUDED.metadata = '{{}}'::jsonb
+                           THEN sessions.updated_at ELSE clock_timestamp() END
+                RETURNING {_SESSION_COLUMNS}, (xmax = 0) AS inserted
+                """,
+                (user_id, session_id, Jsonb(metadata)),
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return _session(row), bool(row["inserted"])
+
+    async def get(self, user_id: str, session_id: str) -> ChatSession:
+        """Return one live session; NotFound otherwise."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions "
+                "WHERE user_id = %s AND session_id = %s AND deleted_at IS NULL",
+                (user_id, session_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("session not found")
+        return _session(row)
+
+    async def update_metadata(
+        self, user_id: str, session_id: str, patch: MetadataPatch
+    ) -> ChatSession:
+        """Merge a metadata patch atomically."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                UPDATE sessions
+                   SET metadata = (metadata - %s::text[]) || %s, updated_at = clock_timestamp()
+                 WHERE user_id = %s AND session_id = %s AND deleted_at IS NULL
+                RETURNING {_SESSION_COLUMNS}
+                """,
+                (sorted(patch.remove), Jsonb(dict(patch.set)), user_id, session_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("session not found")
+        return _session(row)
+
+    async def delete(self, user_id: str, session_id: str) -> None:
+        """Soft-delete; NotFound if there is no live session with that id."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "UPDATE sessions SET deleted_at = clock_timestamp() "
+                "WHERE user_id = %s AND session_id = %s AND deleted_at IS NULL",
+                (user_id, session_id),
+            )
+        if cursor.rowcount == 0:
+            raise NotFound("session not found")
+
+    async def list(self, user_id: str, *, limit: int, cursor: str | None) -> Page[ChatSession]:
+        """Live sessions of the user, oldest first."""
+        after = _keyset(cursor)
+        condition = "AND (created_at, session_id) > (%s, %s)" if after else ""
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions "  # noqa: S608
+                f"WHERE user_id = %s AND deleted_at IS NULL {condition} "
+                "ORDER BY created_at, session_id LIMIT %s",
+                (user_id, *(after or ()), limit + 1),
+            )
+            rows = await result.fetchall()
+        sessions = [_session(row) for row in rows[:limit]]
+        next_cursor = (
+            encode_cursor(sessions[-1].created_at.isoformat(), sessions[-1].session_id)
+            if len(rows) > limit
+            else None
+        )
+        return Page(items=sessions, next_cursor=next_cursor)
+
+    async def purge(self, deleted_before: datetime) -> int:
+        """Hard-delete sessions soft-deleted before the given time."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at < %s",
+                (deleted_before,),
+            )
+        return cursor.rowcount
+
+
+class PostgresTokenRevocations:
+    """Revoked token ids in PostgreSQL, so logout holds across API processes."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def revoke(self, jti: str, user_id: str, expires_at: datetime) -> None:
+        """Record the revocation (idempotent)."""
+        async with self._db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (jti) DO NOTHING",
+                (jti, user_id, expires_at),
+            )
+
+    async def is_revoked(self, jti: str) -> bool:
+        """Whether the token id is revoked."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute("SELECT 1 FROM revoked_tokens WHERE jti = %s", (jti,))
+            return await cursor.fetchone() is not None
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Drop revocations of expired tokens (they are refused for expiry anyway)."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute("DELETE FROM revoked_tokens WHERE expires_at < %s", (now,))
+        return cursor.rowcount
+
+
+class PostgresLoginThrottle:
+    """Failed-login counters in PostgreSQL, shared by every API process."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        max_failures: int,
+        window: timedelta,
+        lockout: timedelta,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._max_failures = max_failures
+        self._window = window
+        self._lockout = lockout
+
+    @staticmethod
+    def _key(identifier: str) -> str:
+        return hashlib.sha256(identifier.encode()).hexdigest()
+
+    async def check(self, identifier: str) -> None:
+        """Raise RateLimited while the identifier is locked out."""
+        now = self._clock.now()
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT locked_until FROM login_failures "
+                "WHERE identifier_hash = %s AND locked_until > %s",
+                (self._key(identifier), now),
+            )
+            row = await cursor.fetchone()
+        if row is not None:
+            retry_after = max(1, math.ceil((row["locked_until"] - now).total_seconds()))
+            raise RateLimited("too many failed logins; try again later", retry_after=retry_after)
+
+    async def record_failure(self, identifier: str) -> None:
+        """Count a failure; lock the identifier once the limit is reached in the window."""
+        now = self._clock.now()
+        window_start = now - self._window
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                """
+                INSERT INTO login_failures (identifier_hash, failures, window_started_at)
+                VALUES (%(key)s, 1, %(now)s)
+                ON CONFLICT (identifier_hash) DO UPDATE SET
+                    failures = CASE WHEN login_failures.window_started_at < %(window_start)s
+                                    THEN 1 ELSE login_failures.failures + 1 END,
+                    window_started_at = CASE WHEN login_failures.window_started_at
+                                                  < %(window_start)s
+                                             THEN %(now)s
+                                             ELSE login_failures.window_started_at END
+                RETURNING failures
+                """,
+                {"key": self._key(identifier), "now": now, "window_start": window_start},
+            )
+            row = await cursor.fetchone()
+            assert row is not None
+            if row["failures"] >= self._max_failures:
+                await conn.execute(
+                    "UPDATE login_failures SET locked_until = %s, failures = 0, "
+                    "window_started_at = %s WHERE identifier_hash = %s",
+                    (now + self._lockout, now, self._key(identifier)),
+                )
+
+    async def record_success(self, identifier: str) -> None:
+        """Forget the failures of the identifier."""
+        async with self._db.connection() as conn:
+            await conn.execute(
+                "DELETE FROM login_failures WHERE identifier_hash = %s", (self._key(identifier),)
+            )
+
+    async def purge_stale(self, now: datetime) -> int:
+        """Drop counters whose window and lockout are over."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM login_failures WHERE window_started_at < %s "
+                "AND (locked_until IS NULL OR locked_until < %s)",
+                (now - self._window, now),
+            )
+        return cursor.rowcount
+
+
+__all__ = [
+    "PostgresLoginThrottle",
+    "PostgresSessions",
+    "PostgresTokenRevocations",
+    "PostgresUsers",
+]

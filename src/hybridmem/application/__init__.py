@@ -1,0 +1,1 @@
+"""Use cases. They orchestrate the domain through ports and know no framework."""

@@ -1,0 +1,1 @@
+"""FastAPI delivery: settings, container, routers, error mapping and CLI."""

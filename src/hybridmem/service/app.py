@@ -1,0 +1,77 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+import hybridmem
+from hybridmem.service.container import Container, resolve
+from hybridmem.service.errors import install_error_handlers
+from hybridmem.service.housekeeping import run_periodically
+from hybridmem.service.observability import RequestContextMiddleware, configure_logging
+from hybridmem.service.routers import auth, operations, sessions, users
+from hybridmem.service.settings import Settings
+
+API_DESCRIPTION = """
+Long-term memory for chatbots. Sign up, log in (the **Authorize** button takes your
+email or user id and password), then start sessions and chat.
+
+Every error has the body `{"error": {"code", "message", "details"?}}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    container: Container | None = None,
+    background_jobs: bool = True,
+) -> FastAPI:
+    """Build the app. Settings come from the environment unless given."""
+    settings = settings or Settings()
+    container = container or Container(settings=settings)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await resolve(container.init_resources())
+        tasks: list[asyncio.Task[None]] = []
+        if background_jobs:
+            accounts = await resolve(container.accounts())
+            session_service = await resolve(container.session_service())
+            tasks.append(
+                asyncio.create_task(
+                    run_periodically(
+                        accounts, session_service, interval_seconds=settings.purge_interval_seconds
+                    ),
+                    name="hybridmem-purge",
+                )
+            )
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await resolve(container.shutdown_resources())
+
+    app = FastAPI(
+        title="hybridmem",
+        version=hybridmem.__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=container.metrics(),
+        max_body_bytes=settings.max_body_bytes,
+    )
+    for router in (auth.router, users.router, sessions.router, operations.router):
+        app.include_router(router)
+    return app

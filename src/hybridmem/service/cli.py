@@ -1,0 +1,127 @@
+"""The ``hybridmem`` command: serve, migrate, purge and operator tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from hybridmem.service.container import Container, resolve
+from hybridmem.service.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="hybridmem",
+    help="Long-term memory for chatbots: the service and its operator commands.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+admin_app = typer.Typer(help="Grant or withdraw the admin role.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValueError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+async def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
+    container = Container(settings=settings)
+    await resolve(container.init_resources())
+    try:
+        return await work(container)
+    finally:
+        await resolve(container.shutdown_resources())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+) -> None:
+    """Run the HTTP API (with the background jobs)."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port)
+    typer.echo(
+        f"hybridmem {settings.env} on http://{settings.host}:{settings.port} "
+        f"(docs at /docs; database: {'DATABASE_URL' if settings.database_url else 'embedded in ' + str(settings.data_dir)})",
+        err=True,
+    )
+    uvicorn.run(
+        "hybridmem.service.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations and exit."""
+    from hybridmem.adapters.postgres.migrations import apply_migrations
+
+    settings = _settings(migrate_on_start=False)
+
+    async def work(container: Container) -> list[int]:
+        return await apply_migrations(await resolve(container.database()))
+
+    applied = asyncio.run(_with_container(settings, work))
+    typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
+
+
+@app.command()
+def purge() -> None:
+    """Purge soft-deleted sessions past retention, expired revocations and stale counters."""
+    from hybridmem.service.housekeeping import purge_once
+
+    async def work(container: Container) -> dict[str, int]:
+        report = await purge_once(
+            await resolve(container.accounts()), await resolve(container.session_service())
+        )
+        return {"sessions": report.sessions, "expired_credentials": report.expired_credentials}
+
+    typer.echo(json.dumps(asyncio.run(_with_container(_settings(), work))))
+
+
+def _set_admin(user_id: str, is_admin: bool) -> None:
+    async def work(container: Container) -> str:
+        user = await (await resolve(container.accounts())).set_admin(user_id, is_admin)
+        return f"{user.user_id}: admin={user.is_admin}"
+
+    from hybridmem.domain.errors import NotFound
+
+    try:
+        typer.echo(asyncio.run(_with_container(_settings(), work)))
+    except NotFound as exc:
+        typer.echo(f"no user with id {user_id!r}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@admin_app.command("grant")
+def admin_grant(user_id: str) -> None:
+    """Make a user an admin."""
+    _set_admin(user_id, True)
+
+
+@admin_app.command("revoke")
+def admin_revoke(user_id: str) -> None:
+    """Withdraw a user's admin role."""
+    _set_admin(user_id, False)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

@@ -1,0 +1,120 @@
+"""The composition root: every adapter is chosen and wired here, and only here."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from hybridmem.adapters.postgres.accounts import (
+    PostgresLoginThrottle,
+    PostgresSessions,
+    PostgresTokenRevocations,
+    PostgresUsers,
+)
+from hybridmem.adapters.postgres.database import (
+    Database,
+    EmbeddedPostgres,
+    ExternalPostgres,
+    PostgresServer,
+    open_database,
+)
+from hybridmem.adapters.security.passwords import BcryptPasswordHasher
+from hybridmem.adapters.security.tokens import JwtAccessTokens
+from hybridmem.adapters.system import SystemClock, UuidIds
+from hybridmem.application.accounts import AccountService
+from hybridmem.application.sessions import SessionService
+from hybridmem.service.observability import Metrics
+from hybridmem.service.settings import Settings, resolve_secret_key
+
+
+async def resolve(value: Any) -> Any:
+    """Await a provider's result when it is awaitable.
+
+    Providers that depend on an async Resource (the database) return awaitables.
+    """
+    return await value if inspect.isawaitable(value) else value
+
+
+def database_mode(settings: Settings) -> str:
+    """``external`` when DATABASE_URL is set, else ``embedded``."""
+    return "external" if settings.database_url else "embedded"
+
+
+async def database_resource(server: PostgresServer, settings: Settings) -> AsyncIterator[Database]:
+    """The pool's lifetime is the container's: opened on init, closed on shutdown."""
+    async with open_database(
+        server,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        acquire_timeout=settings.db_acquire_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        migrate=settings.migrate_on_start,
+    ) as database:
+        yield database
+
+
+class Container(containers.DeclarativeContainer):
+    """Providers for one app (or one CLI command). Tests ``.override()`` any of them."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidIds)
+    metrics = providers.Singleton(Metrics)
+
+    postgres_server = providers.Selector(
+        providers.Callable(database_mode, settings),
+        external=providers.Singleton(
+            ExternalPostgres, url=providers.Callable(lambda s: s.database_url, settings)
+        ),
+        embedded=providers.Singleton(EmbeddedPostgres, data_dir=settings.provided.data_dir),
+    )
+    database = providers.Resource(database_resource, server=postgres_server, settings=settings)
+
+    users = providers.Singleton(PostgresUsers, database)
+    sessions = providers.Singleton(PostgresSessions, database)
+    revocations = providers.Singleton(PostgresTokenRevocations, database)
+    login_throttle = providers.Singleton(
+        PostgresLoginThrottle,
+        database,
+        clock,
+        max_failures=settings.provided.login_max_failures,
+        window=providers.Callable(lambda s: timedelta(seconds=s.login_window_seconds), settings),
+        lockout=providers.Callable(lambda s: timedelta(seconds=s.login_lockout_seconds), settings),
+    )
+
+    password_hasher = providers.Singleton(
+        BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds
+    )
+    access_tokens = providers.Singleton(
+        JwtAccessTokens,
+        secret_key=providers.Callable(resolve_secret_key, settings),
+        algorithm=settings.provided.algorithm,
+        issuer=settings.provided.jwt_issuer,
+        audience=settings.provided.jwt_audience,
+        ttl=settings.provided.access_token_ttl,
+        clock=clock,
+        ids=ids,
+    )
+
+    accounts = providers.Singleton(
+        AccountService,
+        users=users,
+        hasher=password_hasher,
+        tokens=access_tokens,
+        revocations=revocations,
+        throttle=login_throttle,
+        ids=ids,
+        clock=clock,
+    )
+    session_service = providers.Singleton(
+        SessionService,
+        sessions=sessions,
+        ids=ids,
+        clock=clock,
+        retention=settings.provided.session_retention,
+    )

@@ -1,0 +1,53 @@
+"""FastAPI dependencies as ``Annotated`` aliases, resolved from the app's container."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from hybridmem.application.accounts import AccountService, Principal
+from hybridmem.application.sessions import SessionService
+from hybridmem.domain.errors import Unauthenticated
+from hybridmem.service.container import Container, resolve
+
+T = TypeVar("T")
+
+# auto_error=False: a missing token goes through our error mapping (stable body).
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+
+
+def container_of(request: Request) -> Container:
+    """The container of the app serving this request."""
+    container: Container = request.app.state.container
+    return container
+
+
+async def _accounts(request: Request) -> AccountService:
+    service: AccountService = await resolve(container_of(request).accounts())
+    return service
+
+
+async def _sessions(request: Request) -> SessionService:
+    service: SessionService = await resolve(container_of(request).session_service())
+    return service
+
+
+Accounts = Annotated[AccountService, Depends(_accounts)]
+Sessions = Annotated[SessionService, Depends(_sessions)]
+
+
+async def _principal(
+    request: Request,
+    accounts: Accounts,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise Unauthenticated("missing bearer token")
+    principal = await accounts.authenticate(token)
+    request.state.user_id = principal.user_id
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -1,0 +1,186 @@
+"""The one place where errors become HTTP responses.
+
+Body shape (stable): ``{"error": {"code": str, "message": str, "details": ...}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hybridmem.domain.errors import (
+    Conflict,
+    ContextTooLong,
+    Forbidden,
+    HybridMemError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    code: str
+    message: str
+    details: Any | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error response has this body."""
+
+    error: ErrorDetail
+
+
+_STATUS: list[tuple[type[HybridMemError], int]] = [
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (RateLimited, 429),
+    (ContextTooLong, 422),
+    (UpstreamRateLimited, 503),
+    (UpstreamUnavailable, 503),
+    (UpstreamError, 502),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def status_for(error: HybridMemError) -> int:
+    """HTTP status of a domain error (most specific class first)."""
+    for error_type, status in _STATUS:
+        if isinstance(error, error_type):
+            return status
+    return 500
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build the stable error body."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _retry_after(seconds: float | None) -> dict[str, str]:
+    if seconds is None:
+        return {}
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HybridMemError)
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited | UpstreamRateLimited):
+        headers = _retry_after(exc.retry_after)
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, UpstreamError):
+        log.warning("upstream failure: %s (%s)", exc.code, exc.upstream)
+    return error_response(status, exc.code, exc.message, exc.details, headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors():
+        fields.append(
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "message": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return fields
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(
+        422, "validation_error", "request validation failed", {"fields": _field_errors(exc)}
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(
+        500,
+        "internal_error",
+        "internal error",
+        {
+            "request_id": request.headers.get("x-request-id")
+            or getattr(request.state, "request_id", None)
+        },
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping on the app."""
+    app.add_exception_handler(HybridMemError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries declaring the error body for each status."""
+    descriptions = {
+        401: "Missing, invalid, expired or revoked token",
+        403: "Not allowed for this user",
+        404: "Not found (or not yours)",
+        409: "Conflicts with existing data",
+        413: "Request body too large",
+        415: "Unsupported content type",
+        422: "Invalid input",
+        429: "Too many requests; see Retry-After",
+        500: "Internal error",
+        502: "An upstream service failed",
+        503: "A dependency is unavailable",
+    }
+    return {
+        status: {"model": ErrorBody, "description": descriptions.get(status, "Error")}
+        for status in statuses
+    }

@@ -1,0 +1,216 @@
+"""Request ids, access logs, Prometheus metrics and the body size limit.
+
+One pure ASGI middleware (not ``BaseHTTPMiddleware``) so streaming responses pass
+through untouched.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("hybridmem.access")
+
+
+class Metrics:
+    """The service's Prometheus metrics, in a registry of their own per app."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "hybridmem_http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "hybridmem_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.in_flight = Gauge(
+            "hybridmem_http_requests_in_flight", "Requests being served", registry=self.registry
+        )
+        self.events = Counter(
+            "hybridmem_events_total",
+            "Notable internal events (login failures, purges, extraction errors…)",
+            ["event"],
+            registry=self.registry,
+        )
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeded the configured limit."""
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class RequestContextMiddleware:
+    """Request id, body limit, metrics and one access log line per request."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value for key, value in scope["headers"]}
+        incoming = headers.get("x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            declared_length = headers.get("content-length")
+            if declared_length is not None and (
+                not declared_length.isdigit() or int(declared_length) > self.max_body_bytes
+            ):
+                await self._too_large(send_with_id)
+                return
+            try:
+                await self.app(scope, self._limited(receive), send_with_id)
+            except BodyTooLarge:
+                if not status_holder["started"]:
+                    await self._too_large(send_with_id)
+        finally:
+            self.metrics.in_flight.dec()
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope.get("method", "GET")
+            self.metrics.requests.labels(method, route, str(status_holder["status"])).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            access_log.info(
+                "%s %s %s %.1fms",
+                method,
+                route,
+                status_holder["status"],
+                elapsed * 1000,
+                extra={"status": status_holder["status"], "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
+
+    def _limited(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge
+            return message
+
+        return limited_receive
+
+    async def _too_large(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": f"request body exceeds {self.max_body_bytes} bytes",
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; only the message and whitelisted fields are emitted."""
+
+    _EXTRA = ("request_id", "status", "duration_ms", "pgdata", "job", "event")
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in self._EXTRA:
+            value = getattr(record, key, None)
+            if value is not None:
+                payload[key] = value
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+def configure_logging(level: str, *, json_lines: bool) -> None:
+    """Set up the root logger once: plain text or JSON lines on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RequestIdFilter())
+    if json_lines:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_hybridmem", False):
+            root.removeHandler(existing)
+    handler._hybridmem = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Libraries that would log request details (URLs with tokens, bodies) stay quiet.
+    for noisy in ("httpx", "httpcore", "psycopg.pool", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""HTTP routers; each receives application services through ``deps``."""

@@ -1,0 +1,120 @@
+"""Signup, login (JSON or OAuth2 form) and logout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from hybridmem.application.accounts import Signup
+from hybridmem.service.deps import Accounts, CurrentUser
+from hybridmem.service.errors import declared
+from hybridmem.service.schemas import LoginRequest, SignupRequest, TokenResponse, UserOut
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+_LOGIN_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["username", "password"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["password"]},
+        "username": {"type": "string", "maxLength": 320, "description": "Email or user id"},
+        "password": {"type": "string", "maxLength": 256},
+        "scope": {"type": "string", "default": ""},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+    },
+}
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=declared(409, 413, 422, 503),
+)
+async def signup(body: SignupRequest, accounts: Accounts) -> UserOut:
+    """Create an account. Duplicate email or user_id gives 409."""
+    user = await accounts.signup(
+        Signup(
+            email=str(body.email),
+            password=body.password,
+            user_id=body.user_id,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            about=body.about,
+            metadata=body.metadata,
+        )
+    )
+    return UserOut.of(user)
+
+
+async def _login_request(request: Request) -> LoginRequest:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            username = form.get("username")
+            password = form.get("password")
+            fields: dict[str, Any] = {"password": password}
+            if isinstance(username, str) and "@" in username:
+                fields["email"] = username
+            else:
+                fields["user_id"] = username
+            return LoginRequest.model_validate(fields)
+        return LoginRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    responses=declared(401, 413, 422, 429, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": LoginRequest.model_json_schema()},
+                "application/x-www-form-urlencoded": {"schema": _LOGIN_FORM_SCHEMA},
+            },
+        }
+    },
+)
+async def login(request: Request, accounts: Accounts) -> TokenResponse:
+    """Exchange an email (or user id) and password for a bearer token.
+
+    Accepts JSON ``{email | user_id, password}`` or the OAuth2 password form
+    (``username`` = email or user id). Errors never reveal whether the account exists.
+    """
+    body = await _login_request(request)
+    if (body.email is None) == (body.user_id is None):
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body",),
+                    "msg": "give exactly one of email or user_id",
+                    "type": "value_error",
+                }
+            ]
+        )
+    issued = await accounts.login(
+        password=body.password,
+        email=str(body.email) if body.email is not None else None,
+        user_id=body.user_id,
+    )
+    return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=declared(401, 503),
+)
+async def logout(principal: CurrentUser, accounts: Accounts) -> Response:
+    """Revoke the token used for this request."""
+    await accounts.logout(principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,75 @@
+"""The caller's profile, and the admin's user list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from hybridmem.service.deps import Accounts, CurrentUser, Sessions
+from hybridmem.service.errors import declared
+from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
+from hybridmem.service.schemas import SessionOut, SessionPage, UserOut, UserPage, UserPatch
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserOut, responses=declared(401, 503))
+async def read_me(principal: CurrentUser) -> UserOut:
+    """The caller's profile."""
+    return UserOut.of(principal.user)
+
+
+@router.patch("/me", response_model=UserOut, responses=declared(401, 409, 413, 422, 503))
+async def update_me(body: UserPatch, principal: CurrentUser, accounts: Accounts) -> UserOut:
+    """Change profile fields. Metadata is merged; a key set to null is removed."""
+    user = await accounts.update_profile(
+        principal.user_id,
+        email=str(body.email) if body.email is not None else None,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        about=body.about,
+        metadata=body.metadata,
+    )
+    return UserOut.of(user)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=declared(401, 503),
+)
+async def delete_me(principal: CurrentUser, accounts: Accounts) -> Response:
+    """Delete the account and everything stored for the user (right to be forgotten)."""
+    await accounts.delete_account(principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me/sessions", response_model=SessionPage, responses=declared(401, 422, 503))
+async def my_sessions(
+    principal: CurrentUser,
+    sessions: Sessions,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> SessionPage:
+    """The caller's live sessions, oldest first."""
+    page = await sessions.list(principal.user_id, limit=limit, cursor=cursor)
+    return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("", response_model=UserPage, responses=declared(401, 403, 422, 503))
+async def list_users(
+    principal: CurrentUser,
+    accounts: Accounts,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    metadata_key: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    metadata_value: Annotated[str | None, Query(max_length=1024)] = None,
+) -> UserPage:
+    """All users (admins only), optionally those whose metadata has key = value."""
+    metadata_filter = (metadata_key, metadata_value or "") if metadata_key is not None else None
+    page = await accounts.list_users(
+        principal, limit=limit, cursor=cursor, metadata_filter=metadata_filter
+    )
+    return UserPage(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)

@@ -1,0 +1,163 @@
+"""Configuration from the environment (and an optional ``.env`` file).
+
+Settings are built inside the app factory or a CLI command, never at import time.
+The seed's variable names are kept as they are; everything else is ``HYBRIDMEM_*``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_KEY_BYTES = 32
+_WEAK_SECRET_MARKERS = (
+    "secret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "password",
+    "example",
+    "default",
+    "placeholder",
+    "your",
+    "xxxx",
+    "1234",
+)
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("hybridmem", appauthor=False))
+
+
+def weak_secret_reason(key: str | None) -> str | None:
+    """Why a secret key is unfit for production, or None when it is fine."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes"
+    lowered = key.lower()
+    if any(marker in lowered for marker in _WEAK_SECRET_MARKERS) or len(set(key)) < 8:
+        return "SECRET_KEY looks like a default or placeholder value"
+    return None
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. See docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HYBRIDMEM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+
+    # Seed names, honoured as they are.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "HYBRIDMEM_DATABASE_URL")
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SECRET_KEY", "HYBRIDMEM_SECRET_KEY")
+    )
+    algorithm: Literal["HS256", "HS384", "HS512"] = Field(
+        default="HS256", validation_alias=AliasChoices("ALGORITHM", "HYBRIDMEM_ALGORITHM")
+    )
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "HYBRIDMEM_GEMINI_API_KEY")
+    )
+    zep_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ZEP_API_KEY", "HYBRIDMEM_ZEP_API_KEY")
+    )
+    zep_base_url: str = Field(
+        default="https://api.getzep.com",
+        validation_alias=AliasChoices("ZEP_BASE_URL", "HYBRIDMEM_ZEP_BASE_URL"),
+    )
+    mem0_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MEM0_API_KEY", "HYBRIDMEM_MEM0_API_KEY")
+    )
+    mem0_api_url: str = Field(
+        default="https://api.mem0.ai",
+        validation_alias=AliasChoices("MEM0_API_URL", "HYBRIDMEM_MEM0_API_URL"),
+    )
+
+    # Storage.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    db_pool_min_size: int = Field(default=1, ge=1, le=100)
+    db_pool_max_size: int = Field(default=10, ge=1, le=200)
+    db_acquire_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    migrate_on_start: bool = True
+
+    # HTTP.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    # Auth.
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    jwt_issuer: str = "hybridmem"
+    jwt_audience: str = "hybridmem-api"
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+
+    # Housekeeping.
+    session_retention_days: float = Field(default=30.0, ge=0)
+    purge_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _production_needs_a_strong_key(self) -> Settings:
+        if self.env == "production":
+            reason = weak_secret_reason(
+                self.secret_key.get_secret_value() if self.secret_key else None
+            )
+            if reason:
+                raise ValueError(
+                    f"{reason}. In production set SECRET_KEY to at least "
+                    f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+                )
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("HYBRIDMEM_DB_POOL_MIN_SIZE exceeds HYBRIDMEM_DB_POOL_MAX_SIZE")
+        return self
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        """Lifetime of an access token."""
+        return timedelta(seconds=self.access_token_ttl_seconds)
+
+    @property
+    def session_retention(self) -> timedelta:
+        """How long soft-deleted sessions are kept before purge."""
+        return timedelta(days=self.session_retention_days)
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The signing key: SECRET_KEY when set, else (outside production) one kept on disk.
+
+    The generated key is written once to ``<data_dir>/secret_key`` with mode 0600, so
+    tokens survive restarts of a development server.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if settings.env == "production":  # the validator already refused this; belt and braces
+        raise ValueError("SECRET_KEY is not set")
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key
