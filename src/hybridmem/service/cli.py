@@ -51,9 +51,12 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port)
+    database = (
+        "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
+    )
     typer.echo(
-        f"hybridmem {settings.env} on http://{settings.host}:{settings.port} "
-        f"(docs at /docs; database: {'DATABASE_URL' if settings.database_url else 'embedded in ' + str(settings.data_dir)})",
+        f"hybridmem ({settings.env}) on http://{settings.host}:{settings.port}, "
+        f"API docs at /docs, database: {database}",
         err=True,
     )
     uvicorn.run(

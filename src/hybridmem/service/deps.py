@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -11,8 +11,6 @@ from hybridmem.application.accounts import AccountService, Principal
 from hybridmem.application.sessions import SessionService
 from hybridmem.domain.errors import Unauthenticated
 from hybridmem.service.container import Container, resolve
-
-T = TypeVar("T")
 
 # auto_error=False: a missing token goes through our error mapping (stable body).
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)

@@ -79,7 +79,7 @@ class TokenResponse(BaseModel):
     """A bearer token."""
 
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int = Field(description="Seconds until the token expires")
 
 

@@ -156,7 +156,7 @@ class PostgresUsers:
         try:
             async with self._db.connection() as conn:
                 cursor = await conn.execute(
-                    f"UPDATE users SET {', '.join(assignments)} WHERE user_id = %s "  # noqa: S608
+                    f"UPDATE users SET {', '.join(assignments)} WHERE user_id = %s "
                     f"RETURNING {_USER_COLUMNS}",
                     (*params, user_id),
                 )
@@ -208,7 +208,7 @@ class PostgresUsers:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         async with self._db.connection() as conn:
             result = await conn.execute(
-                f"SELECT {_USER_COLUMNS} FROM users {where} "  # noqa: S608
+                f"SELECT {_USER_COLUMNS} FROM users {where} "
                 "ORDER BY created_at, user_id LIMIT %s",
                 (*params, limit + 1),
             )
@@ -300,7 +300,7 @@ class PostgresSessions:
         condition = "AND (created_at, session_id) > (%s, %s)" if after else ""
         async with self._db.connection() as conn:
             result = await conn.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions "  # noqa: S608
+                f"SELECT {_SESSION_COLUMNS} FROM sessions "
                 f"WHERE user_id = %s AND deleted_at IS NULL {condition} "
                 "ORDER BY created_at, session_id LIMIT %s",
                 (user_id, *(after or ()), limit + 1),

