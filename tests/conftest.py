@@ -32,7 +32,7 @@ from hybridmem.service.settings import Settings
 from tests.support.fakes import FrozenClock
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-TEST_SECRET_KEY = "test-only-signing-key-" + "k" * 40
+TEST_SECRET_KEY = "test-only-signing-key-" + "k" * 50
 BACKENDS = ["server", "embedded"]
 
 

@@ -60,10 +60,6 @@ class Metrics:
         )
 
 
-class BodyTooLarge(Exception):
-    """The request body exceeded the configured limit."""
-
-
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -88,18 +84,34 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status_holder = {"status": 500, "started": False}
+        state: dict[str, Any] = {"status": 500, "started": False, "rejected": False}
 
         async def send_with_id(message: Message) -> None:
+            if state["rejected"]:
+                return  # a 413 was sent already; whatever the app answers is dropped
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                status_holder["started"] = True
-                message.setdefault("headers", [])
+                state["status"] = message["status"]
+                state["started"] = True
                 message["headers"] = [
-                    *message["headers"],
+                    *message.get("headers", []),
                     (b"x-request-id", request_id.encode("latin-1")),
                 ]
             await send(message)
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            # Bodies without Content-Length are counted as they arrive; past the limit
+            # the client gets 413 and the app sees a disconnect.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes and not state["started"]:
+                    await self._too_large(send_with_id)
+                    state["rejected"] = True
+                    return {"type": "http.disconnect"}
+            return message
 
         self.metrics.in_flight.inc()
         try:
@@ -110,40 +122,26 @@ class RequestContextMiddleware:
                 await self._too_large(send_with_id)
                 return
             try:
-                await self.app(scope, self._limited(receive), send_with_id)
-            except BodyTooLarge:
-                if not status_holder["started"]:
-                    await self._too_large(send_with_id)
+                await self.app(scope, limited_receive, send_with_id)
+            except Exception:
+                if not state["rejected"]:
+                    raise
         finally:
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope.get("method", "GET")
-            self.metrics.requests.labels(method, route, str(status_holder["status"])).inc()
+            self.metrics.requests.labels(method, route, str(state["status"])).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             access_log.info(
                 "%s %s %s %.1fms",
                 method,
                 route,
-                status_holder["status"],
+                state["status"],
                 elapsed * 1000,
-                extra={"status": status_holder["status"], "duration_ms": round(elapsed * 1000, 2)},
+                extra={"status": state["status"], "duration_ms": round(elapsed * 1000, 2)},
             )
             request_id_var.reset(token)
-
-    def _limited(self, receive: Receive) -> Receive:
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge
-            return message
-
-        return limited_receive
 
     async def _too_large(self, send: Send) -> None:
         body = json.dumps(
