@@ -47,13 +47,56 @@ def _server_url() -> str | None:
         return None
 
 
-@pytest.fixture(scope="session")
-async def embedded_url() -> AsyncIterator[str]:
-    """One embedded PostgreSQL per test process."""
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="hybridmem-test-")))
-    url = await server.start()
-    yield url
-    await server.stop()
+class DatabaseRegistry:
+    """Fresh, migrated databases per backend, made on first use in each test process."""
+
+    def __init__(self) -> None:
+        self._embedded: EmbeddedPostgres | None = None
+        self._open: dict[str, tuple[str, str, Database]] = {}
+
+    async def _admin_url(self, backend: str) -> str:
+        if backend == "server":
+            url = _server_url()
+            if url is None:
+                pytest.skip("no PostgreSQL server at HYBRIDMEM_TEST_DATABASE_URL / 127.0.0.1:5432")
+            return url
+        if self._embedded is None:
+            self._embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="hybridmem-test-")))
+            self._embedded_url = await self._embedded.start()
+        return self._embedded_url
+
+    async def get(self, backend: str) -> Database:
+        """The backend's test database (created and migrated once)."""
+        if backend not in self._open:
+            admin_url = await self._admin_url(backend)
+            name, url = await _fresh_database(admin_url)
+            database = Database(url, min_size=1, max_size=12)
+            await database.open()
+            await apply_migrations(database)
+            self._open[backend] = (admin_url, name, database)
+        return self._open[backend][2]
+
+    @staticmethod
+    async def empty(database: Database) -> None:
+        """Remove every row written by a test."""
+        async with database.connection() as conn:
+            rows = await (
+                await conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'schema_migrations'"
+                )
+            ).fetchall()
+            if rows:
+                tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
+                await conn.execute(f"TRUNCATE {tables} CASCADE")
+
+    async def close(self) -> None:
+        """Drop the databases and stop the embedded server."""
+        for admin_url, name, database in self._open.values():
+            await database.close()
+            await _drop_database(admin_url, name)
+        if self._embedded is not None:
+            await self._embedded.stop()
 
 
 async def _fresh_database(admin_url: str) -> tuple[str, str]:
@@ -68,40 +111,22 @@ async def _drop_database(admin_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-async def migrated_database(
-    request: pytest.FixtureRequest, embedded_url: str
+@pytest.fixture(scope="session")
+async def test_databases() -> AsyncIterator[DatabaseRegistry]:
+    """The per-process registry of test databases."""
+    registry = DatabaseRegistry()
+    yield registry
+    await registry.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(
+    request: pytest.FixtureRequest, test_databases: DatabaseRegistry
 ) -> AsyncIterator[Database]:
-    """A migrated database on each backend, shared by the tests of one process."""
-    if request.param == "server":
-        admin_url = _server_url()
-        if admin_url is None:
-            pytest.skip("no PostgreSQL server at HYBRIDMEM_TEST_DATABASE_URL / 127.0.0.1:5432")
-    else:
-        admin_url = embedded_url
-    name, url = await _fresh_database(admin_url)
-    database = Database(url, min_size=1, max_size=12)
-    await database.open()
-    await apply_migrations(database)
-    yield database
-    await database.close()
-    await _drop_database(admin_url, name)
-
-
-@pytest.fixture
-async def database(migrated_database: Database) -> AsyncIterator[Database]:
-    """The backend's database, emptied after the test."""
-    yield migrated_database
-    async with migrated_database.connection() as conn:
-        rows = await (
-            await conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'schema_migrations'"
-            )
-        ).fetchall()
-        if rows:
-            tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
-            await conn.execute(f"TRUNCATE {tables} CASCADE")
+    """A real PostgreSQL database on each backend, emptied after the test."""
+    db = await test_databases.get(request.param)
+    yield db
+    await test_databases.empty(db)
 
 
 @pytest.fixture

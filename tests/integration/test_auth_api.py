@@ -204,7 +204,7 @@ async def test_token_from_the_future_is_refused(client, clock):
 async def test_tampered_signature_is_refused(client):
     claims = await _claims_of(client, "gina")
     token = _forge(claims)
-    head, payload, signature = token.split(".")
+    head, _payload, signature = token.split(".")
     claims["sub"] = "someone-else"
     tampered = f"{head}.{_b64(claims)}.{signature}"
     wrong_key = _forge(claims, key="another-key-" + "z" * 40)

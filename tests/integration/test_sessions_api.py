@@ -87,9 +87,7 @@ async def test_soft_delete_hides_then_start_restores(client):
     assert error_code(missing) == "not_found"
     assert (await client.delete("/api/sessions/gone", headers=headers)).status_code == 404
     assert (await client.get("/api/sessions", headers=headers)).json()["items"] == []
-    restored = await client.post(
-        "/api/session/start", headers=headers, json={"session_id": "gone"}
-    )
+    restored = await client.post("/api/session/start", headers=headers, json={"session_id": "gone"})
     assert restored.status_code == 200
     assert (await client.get("/api/sessions/gone", headers=headers)).status_code == 200
 
@@ -126,7 +124,9 @@ async def test_list_paginates_stably_while_sessions_are_added(client):
     cursor = first["next_cursor"]
     while cursor:
         page = (
-            await client.get("/api/sessions", headers=headers, params={"limit": 2, "cursor": cursor})
+            await client.get(
+                "/api/sessions", headers=headers, params={"limit": 2, "cursor": cursor}
+            )
         ).json()
         seen += [s["session_id"] for s in page["items"]]
         cursor = page["next_cursor"]

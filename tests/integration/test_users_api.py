@@ -12,7 +12,11 @@ async def test_profile_update_merges_metadata_and_removes_null_keys(client):
     response = await client.patch(
         "/api/users/me",
         headers=headers,
-        json={"first_name": "Ada", "about": "likes maths", "metadata": {"plan": "pro", "lang": None}},
+        json={
+            "first_name": "Ada",
+            "about": "likes maths",
+            "metadata": {"plan": "pro", "lang": None},
+        },
     )
     assert response.status_code == 200
     body = response.json()

@@ -16,7 +16,9 @@ async def signup(
     return await client.post("/api/auth/signup", json=body)
 
 
-async def login(client: httpx.AsyncClient, user_id: str, password: str = PASSWORD) -> httpx.Response:
+async def login(
+    client: httpx.AsyncClient, user_id: str, password: str = PASSWORD
+) -> httpx.Response:
     """Log in by user id."""
     return await client.post("/api/auth/login", json={"user_id": user_id, "password": password})
 

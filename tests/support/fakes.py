@@ -132,9 +132,7 @@ class InMemoryUsers:
             updated = User(
                 user_id=user.user_id,
                 email=change.email if change.email is not None else user.email,
-                first_name=change.first_name
-                if change.first_name is not None
-                else user.first_name,
+                first_name=change.first_name if change.first_name is not None else user.first_name,
                 last_name=change.last_name if change.last_name is not None else user.last_name,
                 about=change.about if change.about is not None else user.about,
                 metadata=metadata,
@@ -252,7 +250,9 @@ class InMemorySessions:
         )
 
     async def list(self, user_id: str, *, limit: int, cursor: str | None) -> Page[ChatSession]:
-        live = [s for (owner, _), s in self._sessions.items() if owner == user_id and not s.is_deleted]
+        live = [
+            s for (owner, _), s in self._sessions.items() if owner == user_id and not s.is_deleted
+        ]
         return _page_after(live, cursor, lambda s: (s.created_at, s.session_id), limit)
 
     async def purge(self, deleted_before: datetime) -> int:

@@ -51,9 +51,7 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port)
-    database = (
-        "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
-    )
+    database = "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
     typer.echo(
         f"hybridmem ({settings.env}) on http://{settings.host}:{settings.port}, "
         f"API docs at /docs, database: {database}",

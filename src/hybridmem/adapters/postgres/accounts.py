@@ -208,8 +208,7 @@ class PostgresUsers:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         async with self._db.connection() as conn:
             result = await conn.execute(
-                f"SELECT {_USER_COLUMNS} FROM users {where} "
-                "ORDER BY created_at, user_id LIMIT %s",
+                f"SELECT {_USER_COLUMNS} FROM users {where} ORDER BY created_at, user_id LIMIT %s",
                 (*params, limit + 1),
             )
             rows = await result.fetchall()

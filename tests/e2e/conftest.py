@@ -1,0 +1,84 @@
+"""Run the real server as a subprocess, as a user would with README command 1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RunningServer:
+    """A ``hybridmem serve`` process and its base URL."""
+
+    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+        self.process = process
+        self.base_url = base_url
+        self.log = log
+
+
+def start_server(env_overrides: dict[str, str], *, timeout: float = 90.0) -> RunningServer:
+    """Start ``hybridmem serve`` on a free loopback port and wait until it is ready."""
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in ("DATABASE_URL", "SECRET_KEY", "GEMINI_API_KEY", "ZEP_API_KEY", "MEM0_API_KEY")
+        and not key.startswith("HYBRIDMEM_")
+    }
+    env.update(env_overrides)
+    log = Path(tempfile.mkdtemp(prefix="hybridmem-e2e-")) / "server.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hybridmem.service", "serve", "--port", str(port)],
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=tempfile.mkdtemp(prefix="hybridmem-cwd-"),
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return RunningServer(process, base_url, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError(f"server not ready in {timeout}s:\n{log.read_text()}")
+
+
+def stop_server(server: RunningServer) -> int:
+    """Stop it the way a user would (Ctrl-C) and return its exit code."""
+    server.process.send_signal(2)
+    try:
+        return server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        return server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def embedded_server() -> Iterator[RunningServer]:
+    """The service with embedded defaults: no keys, no DATABASE_URL."""
+    data_dir = tempfile.mkdtemp(prefix="hybridmem-e2e-data-")
+    server = start_server({"HYBRIDMEM_DATA_DIR": data_dir})
+    yield server
+    stop_server(server)

@@ -1,0 +1,81 @@
+"""Settings: seed variable names, production key checks, the development key file."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from pydantic import ValidationError
+
+from hybridmem.service.settings import Settings, resolve_secret_key, weak_secret_reason
+
+STRONG = "k3Jx9-pQ2vLm7sT4wZ8yB1nC6dF0gH5jR-aEuIoPqWxYz"
+
+
+def test_seed_names_are_honoured(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/app?sslmode=require")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("ALGORITHM", "HS512")
+    monkeypatch.setenv("GEMINI_API_KEY", "g-placeholder")
+    monkeypatch.setenv("ZEP_API_KEY", "z-placeholder")
+    monkeypatch.setenv("ZEP_BASE_URL", "https://zep.internal")
+    monkeypatch.setenv("MEM0_API_KEY", "m-placeholder")
+    monkeypatch.setenv("MEM0_API_URL", "https://mem0.internal")
+    monkeypatch.setenv("HYBRIDMEM_PORT", "9000")
+    settings = Settings(_env_file=None)
+    assert settings.database_url.endswith("sslmode=require")
+    assert settings.secret_key.get_secret_value() == STRONG
+    assert settings.algorithm == "HS512"
+    assert settings.gemini_api_key.get_secret_value() == "g-placeholder"
+    assert settings.zep_base_url == "https://zep.internal"
+    assert settings.mem0_api_url == "https://mem0.internal"
+    assert settings.port == 9000
+
+
+def test_secrets_do_not_leak_through_repr(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    assert STRONG not in repr(Settings(_env_file=None))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "short",
+        "change-me-please-change-me-please-123",
+        "a" * 40,
+        "your-super-secret-key-here-xx-0123",
+    ],
+)
+def test_production_refuses_weak_keys(monkeypatch, key):
+    monkeypatch.setenv("HYBRIDMEM_ENV", "production")
+    if key is not None:
+        monkeypatch.setenv("SECRET_KEY", key)
+    else:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None)
+
+
+def test_production_accepts_a_strong_key(monkeypatch):
+    monkeypatch.setenv("HYBRIDMEM_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    assert Settings(_env_file=None).env == "production"
+    assert weak_secret_reason(STRONG) is None
+
+
+def test_development_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = Settings(_env_file=None, data_dir=tmp_path)
+    first = resolve_secret_key(settings)
+    second = resolve_secret_key(Settings(_env_file=None, data_dir=tmp_path))
+    assert first == second
+    assert len(first) >= 48
+    mode = (tmp_path / "secret_key").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_unknown_algorithm_is_refused(monkeypatch):
+    monkeypatch.setenv("ALGORITHM", "none")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)

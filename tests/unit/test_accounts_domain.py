@@ -1,0 +1,72 @@
+"""Pure rules of accounts: ids, passwords, metadata patches, cursors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hybridmem.domain.accounts import MetadataPatch, check_password_policy, validate_id
+from hybridmem.domain.errors import InvalidInput
+from hybridmem.domain.pagination import decode_cursor, encode_cursor
+
+
+@pytest.mark.parametrize("value", ["user123", "a", "x.y_z:1@host+tag-2", "A" * 128])
+def test_valid_ids(value):
+    assert validate_id(value, kind="user_id") == value
+
+
+@pytest.mark.parametrize("value", ["", "-lead", "has space", "a/b", "é", "A" * 129, "a\nb"])
+def test_invalid_ids(value):
+    with pytest.raises(InvalidInput):
+        validate_id(value, kind="user_id")
+
+
+@pytest.mark.parametrize("password", ["1234567", "aaaaaaaaaa", "abababab", "x" * 257])
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(InvalidInput):
+        check_password_policy(password)
+
+
+def test_reasonable_password_passes():
+    check_password_policy("correct horse battery staple")
+
+
+def test_patch_sets_and_removes():
+    patch = MetadataPatch.from_request({"a": 2, "b": None, "c": {"x": 1}})
+    assert patch.apply({"a": 1, "b": 1, "d": 4}) == {"a": 2, "c": {"x": 1}, "d": 4}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+metadata = st.dictionaries(st.text(min_size=1, max_size=4), json_values, max_size=6)
+
+
+@given(metadata, metadata)
+def test_patch_is_idempotent_and_never_keeps_null_keys(stored, patch_body):
+    patch = MetadataPatch.from_request(patch_body)
+    once = patch.apply(stored)
+    assert patch.apply(once) == once
+    for key, value in patch_body.items():
+        if value is None:
+            assert key not in once
+        else:
+            assert once[key] == value
+    for key in stored.keys() - patch_body.keys():
+        assert once[key] == stored[key]
+
+
+@given(st.text(max_size=20), st.integers())
+def test_cursor_round_trip(text, number):
+    assert decode_cursor(encode_cursor(text, number), arity=2) == [text, number]
+
+
+@pytest.mark.parametrize("cursor", ["", "!!!", "bm90IGpzb24", encode_cursor("a"), "W3t9LCAxXQ"])
+def test_bad_cursors_are_invalid_input(cursor):
+    with pytest.raises(InvalidInput):
+        decode_cursor(cursor, arity=2)
