@@ -184,6 +184,7 @@ class PostgresUsers:
         """Delete the user; foreign keys cascade to everything keyed by the user."""
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
+            await conn.execute("DELETE FROM jobs WHERE user_id = %s", (user_id,))
             cursor = await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
             if cursor.rowcount == 0:
                 raise NotFound("user not found")
@@ -283,15 +284,20 @@ class PostgresSessions:
         return _session(row)
 
     async def delete(self, user_id: str, session_id: str) -> None:
-        """Soft-delete; NotFound if there is no live session with that id."""
-        async with self._db.connection() as conn:
+        """Soft-delete the session and its messages; NotFound if it is not live."""
+        async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE sessions SET deleted_at = clock_timestamp() "
                 "WHERE user_id = %s AND session_id = %s AND deleted_at IS NULL",
                 (user_id, session_id),
             )
-        if cursor.rowcount == 0:
-            raise NotFound("session not found")
+            if cursor.rowcount == 0:
+                raise NotFound("session not found")
+            await conn.execute(
+                "UPDATE messages SET deleted_at = clock_timestamp() "
+                "WHERE user_id = %s AND session_id = %s AND deleted_at IS NULL",
+                (user_id, session_id),
+            )
 
     async def list(self, user_id: str, *, limit: int, cursor: str | None) -> Page[ChatSession]:
         """Live sessions of the user, oldest first."""
@@ -314,10 +320,15 @@ class PostgresSessions:
         return Page(items=sessions, next_cursor=next_cursor)
 
     async def purge(self, deleted_before: datetime) -> int:
-        """Hard-delete sessions soft-deleted before the given time."""
-        async with self._db.connection() as conn:
+        """Hard-delete sessions (and messages) soft-deleted before the given time."""
+        async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at < %s",
+                (deleted_before,),
+            )
+            # messages of sessions that were restored after their deletion
+            await conn.execute(
+                "DELETE FROM messages WHERE deleted_at IS NOT NULL AND deleted_at < %s",
                 (deleted_before,),
             )
         return cursor.rowcount

@@ -1,0 +1,132 @@
+"""Messages in PostgreSQL: the system of record for chat history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
+
+from hybridmem.adapters.postgres.database import Connection, Database
+from hybridmem.adapters.postgres.outbox import enqueue_jobs
+from hybridmem.domain.errors import InvalidInput, NotFound
+from hybridmem.domain.jobs import NewJob
+from hybridmem.domain.messages import Message, NewMessage, Role
+from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+
+_COLUMNS = (
+    "message_id, user_id, session_id, role, content, name, occurred_at, created_at, metadata, seq"
+)
+
+
+def _message(row: dict[str, Any]) -> Message:
+    return Message(
+        message_id=row["message_id"],
+        user_id=row["user_id"],
+        session_id=row["session_id"],
+        role=Role(row["role"]),
+        content=row["content"],
+        name=row["name"],
+        occurred_at=row["occurred_at"],
+        created_at=row["created_at"],
+        metadata=row["metadata"],
+    )
+
+
+async def _ensure_live_session(conn: Connection, user_id: str, session_id: str) -> None:
+    # A message to a soft-deleted session restores the session; its deleted messages stay
+    # deleted because they carry their own deleted_at.
+    await conn.execute(
+        """
+        INSERT INTO sessions (user_id, session_id) VALUES (%s, %s)
+        ON CONFLICT (user_id, session_id) DO UPDATE
+           SET deleted_at = NULL,
+               updated_at = CASE WHEN sessions.deleted_at IS NULL THEN sessions.updated_at
+                                 ELSE clock_timestamp() END
+         WHERE sessions.deleted_at IS NOT NULL
+        """,
+        (user_id, session_id),
+    )
+
+
+class PostgresMessages:
+    """``ChatHistory`` and ``MessageJournal`` over the messages table."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def record(
+        self,
+        user_id: str,
+        session_id: str,
+        messages: Sequence[NewMessage],
+        jobs: Sequence[NewJob],
+    ) -> list[Message]:
+        """Store messages and enqueue jobs atomically (both idempotent)."""
+        try:
+            async with self._db.transaction() as conn:
+                await _ensure_live_session(conn, user_id, session_id)
+                for message in messages:
+                    await conn.execute(
+                        """
+                        INSERT INTO messages (user_id, session_id, message_id, role, name,
+                                              content, metadata, occurred_at)
+                        VALUES (%s, %s, %s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp()))
+                        ON CONFLICT (user_id, message_id) DO NOTHING
+                        """,
+                        (
+                            user_id,
+                            session_id,
+                            message.message_id,
+                            message.role.value,
+                            message.name,
+                            message.content,
+                            Jsonb(message.metadata),
+                            message.occurred_at,
+                        ),
+                    )
+                await enqueue_jobs(conn, jobs)
+                cursor = await conn.execute(
+                    f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s "
+                    "AND message_id = ANY(%s) ORDER BY seq",
+                    (user_id, [message.message_id for message in messages]),
+                )
+                rows = await cursor.fetchall()
+        except pg_errors.ForeignKeyViolation as exc:
+            raise NotFound("user not found") from exc
+        except pg_errors.UntranslatableCharacter as exc:
+            raise InvalidInput("text contains characters PostgreSQL cannot store") from exc
+        return [_message(row) for row in rows]
+
+    async def append(
+        self, user_id: str, session_id: str, messages: Sequence[NewMessage]
+    ) -> list[Message]:
+        """Store messages (no jobs)."""
+        return await self.record(user_id, session_id, messages, ())
+
+    async def list(
+        self, user_id: str, session_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Message]:
+        """Live messages of the session, oldest first."""
+        after = int(decode_cursor(cursor, arity=1)[0]) if cursor else 0
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s AND session_id = %s "
+                "AND deleted_at IS NULL AND seq > %s ORDER BY seq LIMIT %s",
+                (user_id, session_id, after, limit + 1),
+            )
+            rows = await result.fetchall()
+        next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
+        return Page(items=[_message(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+    async def recent(self, user_id: str, session_id: str, limit: int) -> Sequence[Message]:
+        """The last ``limit`` live messages, oldest first."""
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s AND session_id = %s "
+                "AND deleted_at IS NULL ORDER BY seq DESC LIMIT %s",
+                (user_id, session_id, limit),
+            )
+            rows = await result.fetchall()
+        return [_message(row) for row in reversed(rows)]

@@ -1,0 +1,59 @@
+"""Chat history and the journal that records turns together with their jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from hybridmem.domain.jobs import NewJob
+from hybridmem.domain.messages import Message, NewMessage
+from hybridmem.domain.pagination import Page
+
+
+class ChatHistory(Protocol):
+    """Messages of a session, oldest first.
+
+    Contract:
+    - ``append`` is idempotent by ``message_id``: appending a message again changes
+      nothing and returns the stored one. Appending to an unknown session creates it; to a
+      soft-deleted one restores it (without its deleted messages).
+    - ``list`` is chronological and complete, with keyset cursors; a writer reads its own
+      writes immediately.
+    - ``recent`` returns the last ``limit`` messages, oldest first.
+    - Another user's session reads as empty, never as someone else's messages.
+    """
+
+    async def append(
+        self, user_id: str, session_id: str, messages: Sequence[NewMessage]
+    ) -> Sequence[Message]:
+        """Store messages in order."""
+        ...
+
+    async def list(
+        self, user_id: str, session_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Message]:
+        """A page of the session's messages, oldest first."""
+        ...
+
+    async def recent(self, user_id: str, session_id: str, limit: int) -> Sequence[Message]:
+        """The last messages of the session, oldest first."""
+        ...
+
+
+class MessageJournal(Protocol):
+    """The system of record: messages and the jobs they cause commit together.
+
+    Contract: ``record`` either stores every message and enqueues every job, or nothing;
+    both are idempotent (by message id and by job idempotency key), so a client retry
+    never duplicates a message or a memory write.
+    """
+
+    async def record(
+        self,
+        user_id: str,
+        session_id: str,
+        messages: Sequence[NewMessage],
+        jobs: Sequence[NewJob],
+    ) -> Sequence[Message]:
+        """Store the messages and enqueue the jobs in one transaction."""
+        ...

@@ -1,0 +1,145 @@
+"""Contract of ChatHistory/MessageJournal and Outbox on PostgreSQL (server, embedded)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hybridmem.adapters.postgres.accounts import PostgresSessions, PostgresUsers
+from hybridmem.adapters.postgres.messages import PostgresMessages
+from hybridmem.adapters.postgres.outbox import PostgresOutbox
+from hybridmem.domain.accounts import NewUser
+from hybridmem.domain.errors import NotFound
+from hybridmem.domain.jobs import JobStatus, NewJob
+from hybridmem.domain.messages import NewMessage, Role
+
+
+@pytest.fixture
+async def user(database):
+    await PostgresUsers(database).add(
+        NewUser(user_id="u", email="u@example.com", password_hash="h")
+    )
+    return "u"
+
+
+def msg(i: int, role: Role = Role.USER) -> NewMessage:
+    return NewMessage(message_id=f"m{i}", role=role, content=f"message {i}")
+
+
+async def test_record_is_atomic_idempotent_and_ordered(database, user):
+    messages = PostgresMessages(database)
+    jobs = [NewJob(kind="extract", user_id=user, idempotency_key="extract:m1")]
+    stored = await messages.record(user, "s", [msg(1), msg(2, Role.ASSISTANT)], jobs)
+    assert [m.message_id for m in stored] == ["m1", "m2"]
+    again = await messages.record(user, "s", [msg(1), msg(2, Role.ASSISTANT)], jobs)
+    assert [m.message_id for m in again] == ["m1", "m2"]
+    page = await messages.list(user, "s", limit=10, cursor=None)
+    assert [m.content for m in page.items] == ["message 1", "message 2"]
+    assert await PostgresOutbox(database).pending_count() == 1
+
+
+async def test_record_for_an_unknown_user_is_not_found_and_stores_nothing(database):
+    messages = PostgresMessages(database)
+    with pytest.raises(NotFound):
+        await messages.record(
+            "ghost", "s", [msg(1)], [NewJob(kind="k", user_id="ghost", idempotency_key="k1")]
+        )
+    assert await PostgresOutbox(database).pending_count() == 0
+
+
+async def test_pages_and_recent(database, user):
+    messages = PostgresMessages(database)
+    for i in range(7):
+        await messages.append(user, "s", [msg(i)])
+    seen, cursor = [], None
+    while True:
+        page = await messages.list(user, "s", limit=3, cursor=cursor)
+        seen += [m.message_id for m in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"m{i}" for i in range(7)]
+    assert [m.message_id for m in await messages.recent(user, "s", 2)] == ["m5", "m6"]
+    assert (await messages.list(user, "other", limit=3, cursor=None)).items == []
+
+
+async def test_occurred_at_is_kept_when_given(database, user):
+    when = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+    messages = PostgresMessages(database)
+    [stored] = await messages.append(
+        user, "s", [NewMessage(message_id="old", role=Role.USER, content="x", occurred_at=when)]
+    )
+    assert stored.occurred_at == when
+
+
+async def test_soft_deleted_session_is_restored_by_a_message_without_old_messages(database, user):
+    messages = PostgresMessages(database)
+    sessions = PostgresSessions(database)
+    await messages.append(user, "s", [msg(1)])
+    await sessions.delete(user, "s")
+    with pytest.raises(NotFound):
+        await sessions.get(user, "s")
+    await messages.append(user, "s", [msg(2)])
+    assert (await sessions.get(user, "s")).deleted_at is None
+    page = await messages.list(user, "s", limit=10, cursor=None)
+    assert [m.message_id for m in page.items] == ["m2"]
+
+
+async def test_outbox_claims_in_per_user_order_with_leases(database, user):
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue(
+        [
+            NewJob(kind="k", user_id=user, idempotency_key="a"),
+            NewJob(kind="k", user_id=user, idempotency_key="b"),
+            NewJob(kind="other", user_id=user, idempotency_key="c"),
+            NewJob(kind="k", user_id="v", idempotency_key="d"),
+        ]
+    )
+    assert await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key="a")]) == 0
+    claimed = await outbox.claim(limit=10, lease=timedelta(minutes=1))
+    assert [job.idempotency_key for job in claimed] == ["a", "c", "d"]
+    assert all(job.status is JobStatus.RUNNING and job.attempts == 1 for job in claimed)
+    assert await outbox.claim(limit=10, lease=timedelta(minutes=1)) == []
+    await outbox.complete(claimed[0].job_id)
+    [next_job] = await outbox.claim(limit=10, lease=timedelta(minutes=1))
+    assert next_job.idempotency_key == "b"
+
+
+async def test_concurrent_claimers_never_share_a_job(database, user):
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue(
+        [NewJob(kind="k", user_id=f"user{i}", idempotency_key=f"j{i}") for i in range(30)]
+    )
+    batches = await asyncio.gather(
+        *(outbox.claim(limit=4, lease=timedelta(minutes=1)) for _ in range(10))
+    )
+    keys = [job.idempotency_key for batch in batches for job in batch]
+    assert len(keys) == len(set(keys)) == 30
+
+
+async def test_expired_lease_makes_a_job_claimable_again(database, user):
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key="lease")])
+    [first] = await outbox.claim(limit=1, lease=timedelta(milliseconds=1))
+    await asyncio.sleep(0.01)
+    [again] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
+    assert again.job_id == first.job_id
+    assert again.attempts == 2
+
+
+async def test_retry_bury_dead_and_revive(database, user):
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key="r")])
+    [job] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
+    await outbox.retry(job.job_id, error="boom", run_after=datetime.now(UTC) + timedelta(hours=1))
+    assert await outbox.claim(limit=1, lease=timedelta(minutes=1)) == []
+    await outbox.bury(job.job_id, error="gave up")
+    [dead] = await outbox.dead(limit=10)
+    assert dead.last_error == "gave up"
+    assert dead.status is JobStatus.DEAD
+    assert await outbox.revive(job.job_id)
+    assert not await outbox.revive(job.job_id)
+    [revived] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
+    assert revived.attempts == 1

@@ -1,0 +1,74 @@
+"""The job worker against the PostgreSQL outbox: success, retries, dead letters, order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hybridmem.adapters.postgres.outbox import PostgresOutbox
+from hybridmem.application.worker import JobWorker
+from hybridmem.domain.errors import InvalidInput, UpstreamRateLimited
+from hybridmem.domain.jobs import NewJob, retry_delay
+from tests.support.fakes import FrozenClock
+
+
+async def test_jobs_run_once_in_order_and_failures_retry_until_buried(database):
+    outbox = PostgresOutbox(database)
+    clock = FrozenClock(datetime.now(UTC))
+    seen: list[str] = []
+    failures = {"flaky": 2}
+
+    async def handle(job):
+        key = job.idempotency_key
+        if failures.get(key, 0) > 0:
+            failures[key] -= 1
+            raise ConnectionError("upstream down")
+        if key == "always":
+            raise RuntimeError("never works")
+        if key == "refused":
+            raise InvalidInput("bad payload")
+        seen.append(key)
+
+    events: list[str] = []
+    worker = JobWorker(
+        outbox=outbox,
+        handlers={"k": handle},
+        clock=clock,
+        max_attempts=3,
+        on_event=events.append,
+    )
+    await outbox.enqueue(
+        [
+            NewJob(kind="k", user_id=f"u-{key}", idempotency_key=key)
+            for key in ("ok1", "flaky", "always", "refused")
+        ]
+        + [NewJob(kind="k", user_id="u-ok1", idempotency_key="ok2")]
+    )
+    # retries are scheduled in the (frozen) past so they become ready immediately
+    clock.advance(seconds=-3600)
+    for _ in range(6):
+        await worker.run_once()
+    assert seen == ["ok1", "ok2", "flaky"] or seen == ["ok1", "flaky", "ok2"]
+    assert seen.index("ok1") < seen.index("ok2")
+    dead = {job.idempotency_key: job for job in await outbox.dead(limit=10)}
+    assert set(dead) == {"always", "refused"}
+    assert dead["always"].attempts == 3
+    assert dead["refused"].attempts == 1
+    assert await outbox.pending_count() == 0
+    assert events.count("job_done") == 3
+
+
+async def test_unknown_kind_is_buried(database):
+    outbox = PostgresOutbox(database)
+    worker = JobWorker(outbox=outbox, handlers={}, clock=FrozenClock())
+    await outbox.enqueue([NewJob(kind="mystery", user_id="u", idempotency_key="x")])
+    await worker.drain()
+    [dead] = await outbox.dead(limit=1)
+    assert "mystery" in dead.last_error
+
+
+def test_retry_delay_backs_off_and_honours_retry_after():
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert retry_delay(40).total_seconds() == 600
+    assert retry_delay(1, retry_after=30).total_seconds() == 30
+    assert retry_delay(5, retry_after=1).total_seconds() == 16
+    assert UpstreamRateLimited("slow down", upstream="x", retry_after=3).retry_after == 3
