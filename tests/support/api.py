@@ -38,3 +38,22 @@ def error_code(response: httpx.Response) -> str:
     assert set(body) == {"error"}, body
     assert {"code", "message"} <= set(body["error"]), body
     return str(body["error"]["code"])
+
+
+async def drain_jobs(app) -> None:
+    """Run the outbox worker until no job is ready (the app runs none in tests)."""
+    from hybridmem.service.container import resolve
+
+    worker = await resolve(app.state.container.worker())
+    await worker.drain()
+
+
+async def say(client: httpx.AsyncClient, headers, session_id: str, *contents: str, **extra):
+    """Record user messages in a session."""
+    response = await client.post(
+        f"/api/sessions/{session_id}/messages",
+        headers=headers,
+        json={"messages": [{"role": "user", "content": c, **extra} for c in contents]},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -108,13 +109,11 @@ class JobWorker:
                 processed = 0
             if processed == 0:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle_sleep)
-                except TimeoutError:
-                    pass
 
-    async def drain(self, *, timeout: float = 30.0) -> None:
+    async def drain(self, *, within: float = 30.0) -> None:
         """Process until no job is ready (used by the library API and tests)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while await self.run_once():
                 pass

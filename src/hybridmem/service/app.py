@@ -13,7 +13,7 @@ from hybridmem.service.container import Container, resolve
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
-from hybridmem.service.routers import auth, operations, sessions, users
+from hybridmem.service.routers import auth, memory, operations, sessions, users
 from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
@@ -39,6 +39,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await resolve(container.init_resources())
         tasks: list[asyncio.Task[None]] = []
+        if background_jobs and settings.worker_in_process:
+            worker = await resolve(container.worker())
+            memory_service = await resolve(container.memory())
+            memory_service.notify_jobs(worker.wake)
+            tasks.append(asyncio.create_task(worker.run_forever(), name="hybridmem-worker"))
         if background_jobs:
             accounts = await resolve(container.accounts())
             session_service = await resolve(container.session_service())
@@ -72,6 +77,6 @@ def create_app(
         metrics=container.metrics(),
         max_body_bytes=settings.max_body_bytes,
     )
-    for router in (auth.router, users.router, sessions.router, operations.router):
+    for router in (auth.router, users.router, sessions.router, memory.router, operations.router):
         app.include_router(router)
     return app

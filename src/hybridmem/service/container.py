@@ -22,11 +22,19 @@ from hybridmem.adapters.postgres.database import (
     PostgresServer,
     open_database,
 )
+from hybridmem.adapters.postgres.facts import PostgresFactMemory
+from hybridmem.adapters.postgres.graph import PostgresGraphMemory
+from hybridmem.adapters.postgres.messages import PostgresMessages
+from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.adapters.security.passwords import BcryptPasswordHasher
 from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.adapters.system import SystemClock, UuidIds
 from hybridmem.application.accounts import AccountService
+from hybridmem.application.consolidation import ConsolidationService
+from hybridmem.application.memory import EXTRACT_JOB, MemoryService
 from hybridmem.application.sessions import SessionService
+from hybridmem.application.worker import JobWorker
+from hybridmem.domain.facts import FactSource
 from hybridmem.service.observability import Metrics
 from hybridmem.service.settings import Settings, resolve_secret_key
 
@@ -55,6 +63,16 @@ async def database_resource(server: PostgresServer, settings: Settings) -> Async
         migrate=settings.migrate_on_start,
     ) as database:
         yield database
+
+
+def job_handlers(memory: MemoryService) -> dict[str, object]:
+    """Which use case handles each kind of outbox job."""
+    return {EXTRACT_JOB: memory.handle_extraction}
+
+
+def count_event(metrics: Metrics) -> object:
+    """A sink that counts worker events in Prometheus."""
+    return lambda event: metrics.events.labels(event).inc()
 
 
 class Container(containers.DeclarativeContainer):
@@ -117,4 +135,37 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         clock=clock,
         retention=settings.provided.session_retention,
+    )
+
+    messages = providers.Singleton(PostgresMessages, database)
+    outbox = providers.Singleton(PostgresOutbox, database)
+    fact_memory = providers.Singleton(PostgresFactMemory, database)
+    graph_memory = providers.Singleton(PostgresGraphMemory, database)
+
+    memory = providers.Singleton(
+        MemoryService,
+        journal=messages,
+        history=messages,
+        sessions=sessions,
+        facts=fact_memory,
+        graph=graph_memory,
+        ids=ids,
+        clock=clock,
+        source_timeout=settings.provided.memory_source_timeout_seconds,
+        context_budget_tokens=settings.provided.context_budget_tokens,
+    )
+    consolidation = providers.Singleton(
+        ConsolidationService,
+        facts=fact_memory,
+        graph=graph_memory,
+        graph_source=providers.Object(FactSource.RULES),
+    )
+    worker = providers.Singleton(
+        JobWorker,
+        outbox=outbox,
+        handlers=providers.Callable(job_handlers, memory),
+        clock=clock,
+        max_attempts=settings.provided.job_max_attempts,
+        idle_sleep=settings.provided.worker_idle_seconds,
+        on_event=providers.Callable(count_event, metrics),
     )

@@ -8,6 +8,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from hybridmem.application.accounts import AccountService, Principal
+from hybridmem.application.consolidation import ConsolidationService
+from hybridmem.application.memory import MemoryService
 from hybridmem.application.sessions import SessionService
 from hybridmem.domain.errors import Unauthenticated
 from hybridmem.service.container import Container, resolve
@@ -32,7 +34,19 @@ async def _sessions(request: Request) -> SessionService:
     return service
 
 
+async def _memory(request: Request) -> MemoryService:
+    service: MemoryService = await resolve(container_of(request).memory())
+    return service
+
+
+async def _consolidation(request: Request) -> ConsolidationService:
+    service: ConsolidationService = await resolve(container_of(request).consolidation())
+    return service
+
+
 Accounts = Annotated[AccountService, Depends(_accounts)]
+Memory = Annotated[MemoryService, Depends(_memory)]
+Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Sessions = Annotated[SessionService, Depends(_sessions)]
 
 

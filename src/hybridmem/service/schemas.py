@@ -6,14 +6,30 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
+from hybridmem.application.consolidation import ConsolidationReport
+from hybridmem.application.memory import MemoryView
 from hybridmem.domain.accounts import (
     ID_PATTERN,
     MAX_PASSWORD_LENGTH,
     ChatSession,
     User,
 )
+from hybridmem.domain.consolidation import Decision
+from hybridmem.domain.facts import Fact
+from hybridmem.domain.graph import Entity, Relation
+from hybridmem.domain.messages import Message, Role
+from hybridmem.domain.retrieval import FactEvent, GraphView
+from hybridmem.domain.temporal import TemporalPlan
 
 MAX_METADATA_BYTES = 16_384
 MAX_METADATA_DEPTH = 8
@@ -27,7 +43,25 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store NUL characters in text or jsonb; refuse them up front.
+    if _has_nul(value):
+        raise ValueError("text must not contain NUL (\\u0000) characters")
+    return value
+
+
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    _no_nul(value)
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata must serialize to at most {MAX_METADATA_BYTES} bytes")
     if _depth(value) > MAX_METADATA_DEPTH:
@@ -42,8 +76,14 @@ Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 ClientId = Annotated[
     str, StringConstraints(pattern=ID_PATTERN.pattern, min_length=1, max_length=128)
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-About = Annotated[str, StringConstraints(max_length=5000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_nul)
+]
+About = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no_nul)]
+Content = Annotated[
+    str, StringConstraints(min_length=1, max_length=100_000), AfterValidator(_no_nul)
+]
+Query_ = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
@@ -186,3 +226,315 @@ class ReadinessOut(BaseModel):
 
     status: str
     checks: dict[str, dict[str, Any]]
+
+
+class MessageIn(StrictModel):
+    """One message to record."""
+
+    role: Role
+    content: Content
+    message_id: ClientId | None = Field(
+        default=None, description="Your id for the message; makes retries idempotent"
+    )
+    name: Name | None = None
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When it was said (default: now)"
+    )
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class AddMessagesRequest(StrictModel):
+    """Messages to append to a session."""
+
+    messages: list[MessageIn] = Field(min_length=1, max_length=100)
+    user_id: ClientId | None = None
+
+
+class MessageOut(BaseModel):
+    """A recorded message."""
+
+    message_id: str
+    session_id: str
+    role: Role
+    content: str
+    name: str | None
+    occurred_at: datetime
+    created_at: datetime
+    metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        """Convert from the domain type."""
+        return cls(
+            message_id=message.message_id,
+            session_id=message.session_id,
+            role=message.role,
+            content=message.content,
+            name=message.name,
+            occurred_at=message.occurred_at,
+            created_at=message.created_at,
+            metadata=message.metadata,
+        )
+
+
+class MessagePage(BaseModel):
+    """A page of messages, oldest first."""
+
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class FactOut(BaseModel):
+    """A fact with its validity and provenance (the message ids it came from)."""
+
+    fact_id: str
+    attribute: str
+    value: str
+    qualifier: str | None
+    text: str
+    valid_from: datetime
+    valid_to: datetime | None
+    provenance: list[str]
+    source: str
+    confidence: float
+    superseded_by: str | None
+
+    @classmethod
+    def of(cls, fact: Fact) -> FactOut:
+        """Convert from the domain type."""
+        return cls(
+            fact_id=fact.fact_id,
+            attribute=fact.attribute.value,
+            value=fact.value,
+            qualifier=fact.qualifier,
+            text=fact.text,
+            valid_from=fact.valid_from,
+            valid_to=fact.valid_to,
+            provenance=list(fact.provenance),
+            source=fact.source.value,
+            confidence=fact.confidence,
+            superseded_by=fact.superseded_by,
+        )
+
+
+class FactPage(BaseModel):
+    """A page of facts."""
+
+    items: list[FactOut]
+    next_cursor: str | None
+
+
+class FactPatch(StrictModel):
+    """Correct a fact."""
+
+    value: (
+        Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_no_nul)]
+        | None
+    ) = None
+    text: (
+        Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+        | None
+    ) = None
+
+
+class FactEventOut(BaseModel):
+    """One change of a fact."""
+
+    fact_id: str
+    kind: str
+    at: datetime
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, event: FactEvent) -> FactEventOut:
+        """Convert from the domain type."""
+        return cls(
+            fact_id=event.fact_id,
+            kind=event.kind.value,
+            at=event.at,
+            old=event.old,
+            new=event.new,
+            reason=event.reason,
+        )
+
+
+class EntityOut(BaseModel):
+    """A node of the graph."""
+
+    key: str
+    name: str
+    entity_type: str
+    summary: str | None
+
+    @classmethod
+    def of(cls, entity: Entity) -> EntityOut:
+        """Convert from the domain type."""
+        return cls(
+            key=entity.key,
+            name=entity.name,
+            entity_type=entity.entity_type.value,
+            summary=entity.summary,
+        )
+
+
+class RelationOut(BaseModel):
+    """An edge of the graph with its validity."""
+
+    relation_id: str
+    source: str
+    relation_type: str
+    target: str
+    fact: str
+    valid_at: datetime
+    invalid_at: datetime | None
+    invalidated_by: str | None
+    episode_id: str | None
+
+    @classmethod
+    def of(cls, relation: Relation) -> RelationOut:
+        """Convert from the domain type."""
+        return cls(
+            relation_id=relation.relation_id,
+            source=relation.source_key,
+            relation_type=relation.relation_type.value,
+            target=relation.target_key,
+            fact=relation.fact,
+            valid_at=relation.valid_at,
+            invalid_at=relation.invalid_at,
+            invalidated_by=relation.invalidated_by,
+            episode_id=relation.episode_id,
+        )
+
+
+class GraphOut(BaseModel):
+    """Entities and relations."""
+
+    entities: list[EntityOut]
+    relations: list[RelationOut]
+
+    @classmethod
+    def of(cls, graph: GraphView) -> GraphOut:
+        """Convert from the domain type."""
+        return cls(
+            entities=[EntityOut.of(e) for e in graph.entities],
+            relations=[RelationOut.of(r) for r in graph.relations],
+        )
+
+
+class MemoryOut(BaseModel):
+    """The merged memory view."""
+
+    facts: list[FactOut]
+    entities: list[EntityOut]
+    relations: list[RelationOut]
+    context: str
+    messages: list[MessageOut]
+
+    @classmethod
+    def of(cls, view: MemoryView) -> MemoryOut:
+        """Convert from the application type."""
+        graph = GraphOut.of(view.graph)
+        return cls(
+            facts=[FactOut.of(f) for f in view.facts],
+            entities=graph.entities,
+            relations=graph.relations,
+            context=view.context,
+            messages=[MessageOut.of(m) for m in view.messages],
+        )
+
+
+class SearchRequest(StrictModel):
+    """A memory search."""
+
+    query: Query_
+    limit: int = Field(default=10, ge=1, le=100)
+    user_id: ClientId | None = None
+
+
+class ScoredFactOut(BaseModel):
+    """A fact and its relevance."""
+
+    fact: FactOut
+    score: float
+
+
+class SearchOut(BaseModel):
+    """Ranked facts, and how the router read the question."""
+
+    intent: str
+    attributes: list[str]
+    results: list[ScoredFactOut]
+
+
+class ConsolidateRequest(StrictModel):
+    """Run consolidation."""
+
+    dry_run: bool = False
+    user_id: ClientId | None = None
+
+
+class DecisionOut(BaseModel):
+    """One consolidation decision."""
+
+    kind: str
+    store: str
+    fact: FactOut
+    result: FactOut | None
+    duplicates: list[str]
+    same_as: str | None
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        """Convert from the domain type."""
+        return cls(
+            kind=decision.kind.value,
+            store=decision.store.value,
+            fact=FactOut.of(decision.fact),
+            result=FactOut.of(decision.result) if decision.result else None,
+            duplicates=[d.fact_id for d in decision.duplicates],
+            same_as=decision.same_as,
+        )
+
+
+class ConsolidationOut(BaseModel):
+    """The decisions and what was written."""
+
+    dry_run: bool
+    changed: bool
+    added: int
+    updated: int
+    deleted: int
+    decisions: list[DecisionOut]
+
+    @classmethod
+    def of(cls, report: ConsolidationReport) -> ConsolidationOut:
+        """Convert from the application type."""
+        return cls(
+            dry_run=report.dry_run,
+            changed=report.changed,
+            added=report.added,
+            updated=report.updated,
+            deleted=report.deleted,
+            decisions=[DecisionOut.of(d) for d in report.decisions],
+        )
+
+
+class DataRequest(StrictModel):
+    """Business data for the user's memory: text, or a JSON object of labelled values."""
+
+    data: Content | Metadata
+    occurred_at: AwareDatetime | None = None
+    user_id: ClientId | None = None
+
+
+class DataOut(BaseModel):
+    """The facts the data added or changed."""
+
+    facts: list[FactOut]
+
+    @classmethod
+    def of(cls, plan: TemporalPlan) -> DataOut:
+        """Convert from the domain type."""
+        return cls(facts=[FactOut.of(d.fact) for d in plan.decisions])

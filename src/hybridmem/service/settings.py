@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
 
+    # Memory.
+    memory_source_timeout_seconds: float = Field(default=2.0, gt=0)
+    context_budget_tokens: int = Field(default=1200, ge=50)
+    worker_in_process: bool = True
+    worker_idle_seconds: float = Field(default=0.2, gt=0)
+    job_max_attempts: int = Field(default=8, ge=1)
+
     # Housekeeping.
     session_retention_days: float = Field(default=30.0, ge=0)
     purge_interval_seconds: float = Field(default=3600.0, gt=0)

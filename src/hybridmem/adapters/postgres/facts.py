@@ -1,0 +1,352 @@
+"""The local fact memory: PostgreSQL full-text search fused with attribute match,
+validity and recency; every change recorded in ``fact_events``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from hybridmem.adapters.postgres.database import Connection, Database
+from hybridmem.domain.errors import InvalidInput, NotFound
+from hybridmem.domain.facts import Attribute, Fact, FactSource, normalize_value
+from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
+from hybridmem.domain.temporal import TemporalAction, TemporalPlan
+
+_COLUMNS = (
+    "fact_id, user_id, attribute, value, qualifier, fact_text, valid_from, valid_to, "
+    "provenance, source, confidence, superseded_by"
+)
+
+# Turns free text into an OR-query of its stemmed words: a question shares few words
+# with the fact that answers it, so requiring all of them (AND) would miss most answers.
+_OR_QUERY = """
+    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
+      FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
+"""
+
+# Weights of the fused score. Text rank is in [0, 1) (normalization 32); an attribute the
+# router inferred from the question is strong evidence; current facts and recent ones win
+# ties, so "where do I live?" ranks the current city above the previous one.
+_SCORE = """
+      0.55 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
+    + 0.30 * (f.attribute = ANY(%(attributes)s))::int
+    + 0.10 * (f.valid_to IS NULL)::int
+    + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
+"""
+
+
+def _fact(row: dict[str, Any]) -> Fact:
+    return Fact(
+        fact_id=row["fact_id"],
+        user_id=row["user_id"],
+        attribute=Attribute(row["attribute"]),
+        value=row["value"],
+        valid_from=row["valid_from"],
+        text=row["fact_text"],
+        qualifier=row["qualifier"],
+        valid_to=row["valid_to"],
+        provenance=tuple(row["provenance"]),
+        source=FactSource(row["source"]),
+        confidence=float(row["confidence"]),
+        superseded_by=row["superseded_by"],
+    )
+
+
+def fact_document(fact: Fact) -> dict[str, Any]:
+    """A JSON form of a fact, for history events."""
+    return {
+        "attribute": fact.attribute.value,
+        "value": fact.value,
+        "qualifier": fact.qualifier,
+        "text": fact.text,
+        "valid_from": fact.valid_from.isoformat(),
+        "valid_to": fact.valid_to.isoformat() if fact.valid_to else None,
+        "provenance": list(fact.provenance),
+        "source": fact.source.value,
+        "confidence": fact.confidence,
+        "superseded_by": fact.superseded_by,
+    }
+
+
+async def _record_event(
+    conn: Connection,
+    user_id: str,
+    fact_id: str,
+    kind: FactEventKind,
+    *,
+    old: Fact | None,
+    new: Fact | None,
+    reason: str | None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO fact_events (user_id, fact_id, kind, old, new, reason) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (
+            user_id,
+            fact_id,
+            kind.value,
+            Jsonb(fact_document(old)) if old else None,
+            Jsonb(fact_document(new)) if new else None,
+            reason,
+        ),
+    )
+
+
+async def _lock_user(conn: Connection, user_id: str) -> None:
+    # Serializes fact writes of one user across workers and API processes.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('facts:' || %s))", (user_id,))
+
+
+class PostgresFactMemory:
+    """``FactMemory`` on PostgreSQL."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def apply(self, user_id: str, plan: TemporalPlan) -> None:
+        """Store a temporal plan in one transaction, with history events."""
+        if not plan.decisions:
+            return
+        async with self._db.transaction() as conn:
+            await _lock_user(conn, user_id)
+            for decision in plan.decisions:
+                fact = decision.fact
+                if fact.user_id != user_id:
+                    raise InvalidInput("a fact of another user", details={"field": "user_id"})
+                if decision.action is TemporalAction.ADD:
+                    if await self._insert(conn, fact):
+                        await _record_event(
+                            conn,
+                            user_id,
+                            fact.fact_id,
+                            FactEventKind.ADD,
+                            old=None,
+                            new=fact,
+                            reason=decision.reason,
+                        )
+                else:
+                    kind = (
+                        FactEventKind.INVALIDATE
+                        if decision.action is TemporalAction.CLOSE
+                        else FactEventKind.UPDATE
+                    )
+                    if await self._overwrite(conn, fact):
+                        await _record_event(
+                            conn,
+                            user_id,
+                            fact.fact_id,
+                            kind,
+                            old=decision.previous,
+                            new=fact,
+                            reason=decision.reason,
+                        )
+
+    @staticmethod
+    async def _insert(conn: Connection, fact: Fact) -> bool:
+        cursor = await conn.execute(
+            """
+            INSERT INTO facts (user_id, fact_id, attribute, value, value_normalized, qualifier,
+                               fact_text, valid_from, valid_to, provenance, source, confidence,
+                               superseded_by)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (user_id, fact_id) DO NOTHING
+            """,
+            (
+                fact.user_id,
+                fact.fact_id,
+                fact.attribute.value,
+                fact.value,
+                normalize_value(fact.value),
+                fact.qualifier,
+                fact.text,
+                fact.valid_from,
+                fact.valid_to,
+                list(fact.provenance),
+                fact.source.value,
+                fact.confidence,
+                fact.superseded_by,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def _overwrite(conn: Connection, fact: Fact) -> bool:
+        cursor = await conn.execute(
+            """
+            UPDATE facts
+               SET attribute = %s, value = %s, value_normalized = %s, qualifier = %s,
+                   fact_text = %s, valid_from = %s, valid_to = %s, provenance = %s,
+                   source = %s, confidence = %s, superseded_by = %s,
+                   updated_at = clock_timestamp()
+             WHERE user_id = %s AND fact_id = %s
+            """,
+            (
+                fact.attribute.value,
+                fact.value,
+                normalize_value(fact.value),
+                fact.qualifier,
+                fact.text,
+                fact.valid_from,
+                fact.valid_to,
+                list(fact.provenance),
+                fact.source.value,
+                fact.confidence,
+                fact.superseded_by,
+                fact.user_id,
+                fact.fact_id,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def current(
+        self, user_id: str, attributes: Collection[Attribute] | None = None
+    ) -> Sequence[Fact]:
+        """Current facts, oldest first."""
+        condition = "AND attribute = ANY(%s)" if attributes is not None else ""
+        params: tuple[Any, ...] = (user_id,)
+        if attributes is not None:
+            params += ([attribute.value for attribute in attributes],)
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_COLUMNS} FROM facts WHERE user_id = %s AND valid_to IS NULL "
+                f"{condition} ORDER BY valid_from, fact_id",
+                params,
+            )
+            return [_fact(row) for row in await cursor.fetchall()]
+
+    async def search(self, user_id: str, query: FactQuery) -> Sequence[ScoredFact]:
+        """Full-text matches and router-inferred attributes, fused into one score."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                WITH q AS ({_OR_QUERY})
+                SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
+                       {_SCORE} AS score
+                  FROM facts AS f, q
+                 WHERE f.user_id = %(user_id)s
+                   AND (%(include_invalidated)s OR f.valid_to IS NULL)
+                   AND ((q.query IS NOT NULL AND f.search @@ q.query)
+                        OR f.attribute = ANY(%(attributes)s))
+                 ORDER BY score DESC, f.valid_from DESC, f.fact_id
+                 LIMIT %(limit)s
+                """,
+                {
+                    "text": query.text,
+                    "user_id": user_id,
+                    "include_invalidated": query.include_invalidated,
+                    "attributes": [attribute.value for attribute in query.attributes],
+                    "limit": query.limit,
+                },
+            )
+            rows = await cursor.fetchall()
+        return [ScoredFact(fact=_fact(row), score=round(float(row["score"]), 6)) for row in rows]
+
+    async def get(self, user_id: str, fact_id: str) -> Fact:
+        """One fact of the user."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_COLUMNS} FROM facts WHERE user_id = %s AND fact_id = %s",
+                (user_id, fact_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("fact not found")
+        return _fact(row)
+
+    async def list(
+        self, user_id: str, *, limit: int, cursor: str | None, include_invalidated: bool
+    ) -> Page[Fact]:
+        """Newest first by validity start."""
+        conditions = ["user_id = %s"]
+        params: list[Any] = [user_id]
+        if not include_invalidated:
+            conditions.append("valid_to IS NULL")
+        if cursor is not None:
+            started, fact_id = decode_cursor(cursor, arity=2)
+            try:
+                after = datetime.fromisoformat(str(started))
+            except ValueError as exc:
+                raise InvalidInput("invalid cursor", details={"field": "cursor"}) from exc
+            conditions.append("(valid_from, fact_id) < (%s, %s)")
+            params += [after, str(fact_id)]
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_COLUMNS} FROM facts WHERE {' AND '.join(conditions)} "
+                "ORDER BY valid_from DESC, fact_id DESC LIMIT %s",
+                (*params, limit + 1),
+            )
+            rows = await result.fetchall()
+        facts = [_fact(row) for row in rows[:limit]]
+        next_cursor = (
+            encode_cursor(facts[-1].valid_from.isoformat(), facts[-1].fact_id)
+            if len(rows) > limit
+            else None
+        )
+        return Page(items=facts, next_cursor=next_cursor)
+
+    async def update(self, user_id: str, fact: Fact, *, reason: str) -> Fact:
+        """Overwrite a fact (same id) and record an UPDATE event."""
+        async with self._db.transaction() as conn:
+            await _lock_user(conn, user_id)
+            previous = await self._get_on(conn, user_id, fact.fact_id)
+            await self._overwrite(conn, fact)
+            await _record_event(
+                conn,
+                user_id,
+                fact.fact_id,
+                FactEventKind.UPDATE,
+                old=previous,
+                new=fact,
+                reason=reason,
+            )
+        return fact
+
+    async def delete(self, user_id: str, fact_id: str, *, reason: str) -> None:
+        """Remove a fact; its history keeps a DELETE event."""
+        async with self._db.transaction() as conn:
+            await _lock_user(conn, user_id)
+            previous = await self._get_on(conn, user_id, fact_id)
+            await conn.execute(
+                "DELETE FROM facts WHERE user_id = %s AND fact_id = %s", (user_id, fact_id)
+            )
+            await _record_event(
+                conn, user_id, fact_id, FactEventKind.DELETE, old=previous, new=None, reason=reason
+            )
+
+    @staticmethod
+    async def _get_on(conn: Connection, user_id: str, fact_id: str) -> Fact:
+        cursor = await conn.execute(
+            f"SELECT {_COLUMNS} FROM facts WHERE user_id = %s AND fact_id = %s FOR UPDATE",
+            (user_id, fact_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("fact not found")
+        return _fact(row)
+
+    async def history(self, user_id: str, fact_id: str) -> Sequence[FactEvent]:
+        """Events of one fact, oldest first; NotFound if it never existed for the user."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT fact_id, kind, old, new, reason, at FROM fact_events "
+                "WHERE user_id = %s AND fact_id = %s ORDER BY event_id",
+                (user_id, fact_id),
+            )
+            rows = await cursor.fetchall()
+        if not rows:
+            raise NotFound("fact not found")
+        return [
+            FactEvent(
+                fact_id=row["fact_id"],
+                kind=FactEventKind(row["kind"]),
+                at=row["at"],
+                old=row["old"],
+                new=row["new"],
+                reason=row["reason"],
+            )
+            for row in rows
+        ]

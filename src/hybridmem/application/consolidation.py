@@ -1,0 +1,105 @@
+"""Consolidation: reconcile the fact memory with the graph and write the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hybridmem.domain.consolidation import (
+    Decision,
+    DecisionKind,
+    MemoryStore,
+    StoredFact,
+    apply_decisions,
+    consolidate,
+    fact_memory,
+)
+from hybridmem.domain.facts import Fact, FactSource
+from hybridmem.domain.graph import relation_to_fact, user_entity
+from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
+from hybridmem.ports.memory import FactMemory, GraphMemory
+
+_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolidationReport:
+    """The decisions, and what was written (nothing on a dry run)."""
+
+    decisions: tuple[Decision, ...]
+    dry_run: bool
+    added: int
+    updated: int
+    deleted: int
+
+    @property
+    def changed(self) -> bool:
+        """True when any decision changes the fact memory."""
+        return any(decision.kind is not DecisionKind.KEEP for decision in self.decisions)
+
+
+class ConsolidationService:
+    """Reads both memories, runs the pure consolidation, applies it to the fact memory."""
+
+    def __init__(self, *, facts: FactMemory, graph: GraphMemory, graph_source: FactSource) -> None:
+        self._facts = facts
+        self._graph = graph
+        self._graph_source = graph_source
+
+    async def _stored(self, user_id: str) -> list[StoredFact]:
+        items: list[StoredFact] = []
+        cursor: str | None = None
+        while True:
+            page = await self._facts.list(
+                user_id, limit=_PAGE, cursor=cursor, include_invalidated=True
+            )
+            items += [StoredFact(fact, MemoryStore.FACTS) for fact in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        graph = await self._graph.view(user_id, as_of=None, include_invalidated=True)
+        entities = {entity.key: entity for entity in graph.entities}
+        me = user_entity(user_id).key
+        for relation in graph.relations:
+            target = entities.get(relation.target_key)
+            if relation.source_key == me and target is not None:
+                fact = relation_to_fact(relation, target, source=self._graph_source)
+                items.append(StoredFact(fact, MemoryStore.GRAPH))
+        return items
+
+    async def run(self, user_id: str, *, dry_run: bool) -> ConsolidationReport:
+        """Consolidate one user's memories; with ``dry_run`` only report."""
+        items = await self._stored(user_id)
+        decisions = consolidate(items)
+        if dry_run:
+            return ConsolidationReport(tuple(decisions), True, 0, 0, 0)
+        before = {fact.fact_id: fact for fact in fact_memory(items)}
+        after = {fact.fact_id: fact for fact in fact_memory(apply_decisions(items, decisions))}
+        changes: list[TemporalDecision] = []
+        for fact_id, fact in after.items():
+            previous = before.get(fact_id)
+            if previous is None:
+                changes.append(_change(TemporalAction.ADD, fact, None))
+            elif previous != fact:
+                action = (
+                    TemporalAction.CLOSE
+                    if previous.valid_to is None and fact.valid_to is not None
+                    else TemporalAction.CONFIRM
+                )
+                changes.append(_change(action, fact, previous))
+        await self._facts.apply(user_id, TemporalPlan(tuple(changes)))
+        deleted = [fact_id for fact_id in before if fact_id not in after]
+        for fact_id in deleted:
+            await self._facts.delete(user_id, fact_id, reason="consolidation: merged duplicate")
+        added = sum(1 for change in changes if change.action is TemporalAction.ADD)
+        return ConsolidationReport(
+            tuple(decisions), False, added, len(changes) - added, len(deleted)
+        )
+
+
+def _change(action: TemporalAction, fact: Fact, previous: Fact | None) -> TemporalDecision:
+    reasons = {
+        TemporalAction.ADD: "consolidation: added from the graph",
+        TemporalAction.CLOSE: "consolidation: superseded",
+        TemporalAction.CONFIRM: "consolidation: merged duplicates",
+    }
+    return TemporalDecision(action=action, fact=fact, previous=previous, reason=reasons[action])

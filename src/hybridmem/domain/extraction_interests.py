@@ -1,0 +1,258 @@
+"""Extraction rules about the person, health, interests and belongings."""
+
+from __future__ import annotations
+
+import re
+
+from hybridmem.domain import lexicon
+from hybridmem.domain.extraction_support import (
+    ANIMALS,
+    DIET,
+    END,
+    FAMILY,
+    KIN_ADJ,
+    PARTNER,
+    SPECIES,
+    Clause,
+    Found,
+    capture,
+    capture_name,
+    compile_ci,
+    i_pattern,
+)
+from hybridmem.domain.facts import Attribute
+from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
+
+_ACTIVITIES = (
+    r"yoga|pilates|karate|judo|taekwondo|boxing|kickboxing|crossfit|meditation|tai chi|parkour"
+    r"|gymnastics|ballet|archery|fencing|kung fu|jiu[- ]jitsu|martial arts|zumba|aerobics"
+    r"|weightlifting|powerlifting|calisthenics|photography|pottery|woodworking|gardening"
+    r"|knitting|crochet|embroidery|origami|calligraphy|salsa|ballroom dancing|rock climbing"
+    r"|bouldering|running|swimming|cycling|hiking|surfing|skiing|snowboarding"
+)
+_HOBBY_VERBS = (
+    r"paint|draw|sing|dance|cook|bake|knit|crochet|garden|swim|run|jog|hike|surf|ski|skate"
+    r"|climb|cycle|bike|write|read|sew|fish|meditate|code|program|box|row|sail|dive|golf"
+    r"|camp|game|blog|vlog|journal|skateboard|snowboard"
+)
+_FREQUENCY_TAIL = compile_ci(
+    r"^(?:a lot|a bit|quite a bit|every\s+\w+|daily|regularly|often|sometimes|in my (?:free|"
+    r"spare) time|on (?:the )?weekends?|for fun|as a hobby|most days|whenever i can|at night"
+    r"|in the mornings?|in the evenings?|for relaxation|to relax|competitively|professionally"
+    r"|seriously|every chance i get|(?:once|twice|\w+\s+times)\s+(?:a|per|every)\s+\w+"
+    r"|\w+\s+days\s+a\s+week)$"
+)
+_INSTITUTION = compile_ci(
+    r"\b(?:university|college|school|institute|academy|polytechnic|iit|iim|nit|mit|uni)\b"
+)
+
+
+_AGE = i_pattern(
+    r"am|turned|just\s+turned",
+    r"\s+(?P<v>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?"
+    r"(?:\s+(?:now|today|this\s+year|last\s+\w+|\w+\s+ago|years?\s+of\s+age))?$",
+)
+_AGE_AND_ROLE = i_pattern(
+    r"am\s+(?:a|an)",
+    r"\s+(?P<v>\d{1,3})[- ](?:years?|yr)[- ]old\s+(?P<role>.+?)(?:\s+from\s+(?P<home>.+))?$",
+)
+_STATUS = i_pattern(
+    r"am\s+(?:happily\s+|recently\s+|newly\s+)?|got\s+|just\s+got\s+"
+    r"|have\s+been\s+(?:happily\s+)?",
+    rf"(?P<v>married|single|engaged|divorced|widowed|separated|in\s+a\s+relationship){END}"
+    r"(?:\s+(?:to|with)\s+(?P<p>.+))?",
+)
+_DATING = i_pattern(r"am\s+dating|am\s+seeing")
+
+
+def personal_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _AGE_AND_ROLE.match(text):
+        age = capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
+        age += capture(clause, match.group("role"), ValueKind.ROLE, Attribute.OCCUPATION)
+        return age + capture(clause, match.group("home"), ValueKind.PLACE, Attribute.HOMETOWN)
+    if match := _AGE.match(text):
+        return capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
+    if match := _STATUS.match(text):
+        status = re.sub(r"\s+", " ", match.group("v").casefold())
+        found = [Found(Attribute.RELATIONSHIP_STATUS, status)]
+        relation = {"married": "spouse", "engaged": "fiancé"}.get(status, "partner")
+        if partner := match.group("p"):
+            found += capture_name(clause, partner, Attribute.PARTNER, relation, explicit=False)
+        return found
+    if match := _DATING.match(text):
+        return capture_name(clause, match.group("v"), Attribute.PARTNER, "partner", explicit=False)
+    return None
+
+
+_DIET_NOW = i_pattern(
+    r"am|have\s+been|became|went|turned|eat|follow|am\s+on|keep|stick\s+to|eat\s+only",
+    r"\s+(?:a\s+|an\s+|strictly\s+|strict\s+|fully\s+|mostly\s+|completely\s+|100%\s+|only\s+)*"
+    rf"(?P<v>{DIET}){END}",
+)
+_DIET_PAST = i_pattern(r"was|used\s+to\s+be", rf"\s+(?:a\s+|an\s+)?(?P<v>{DIET}){END}")
+_ALLERGIC = i_pattern(
+    r"am\s+(?:severely\s+|very\s+|mildly\s+|deathly\s+|highly\s+|slightly\s+|super\s+"
+    r"|extremely\s+)?allergic\s+to|have\s+(?:an?\s+|severe\s+|mild\s+)*allerg(?:y|ies)\s+to"
+)
+_ALLERGY_NOUN = i_pattern(
+    r"have",
+    r"\s+(?:a|an)\s+(?:severe\s+|mild\s+|bad\s+|serious\s+|slight\s+)?(?P<v>[\w -]+?)\s+allergy$",
+)
+_INTOLERANT = i_pattern(r"am", r"\s+(?P<v>lactose|gluten)\s+intolerant")
+
+
+def health_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _DIET_NOW.match(text):
+        return capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET, ongoing=True)
+    if match := _DIET_PAST.match(text):
+        return capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET, current=False)
+    for pattern in (_ALLERGIC, _ALLERGY_NOUN, _INTOLERANT):
+        if match := pattern.match(text):
+            return capture(
+                clause, match.group("v"), ValueKind.THING, Attribute.ALLERGIES, multi=True
+            )
+    return None
+
+
+_LIKE = i_pattern(
+    r"like|love|enjoy|adore|prefer|am\s+(?:really\s+|very\s+|so\s+)?into"
+    r"|am\s+(?:a\s+)?(?:(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time)\s+)*fan\s+of"
+    r"|am\s+passionate\s+about|am\s+fond\s+of|am\s+obsessed\s+with|am\s+crazy\s+about"
+    r"|am\s+keen\s+on|am\s+addicted\s+to|am\s+hooked\s+on|have\s+a\s+passion\s+for"
+    r"|have\s+a\s+soft\s+spot\s+for|am\s+a\s+(?:big\s+)?lover\s+of|am\s+in\s+love\s+with"
+)
+_FAN_ADJECTIVES = r"(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time|loyal|avid)"
+# "I'm a huge Marvel fan": the liked thing sits between the adjectives and "fan".
+_NOUN_FAN = i_pattern(
+    rf"am\s+(?:a\s+|an\s+)?(?:{_FAN_ADJECTIVES}\s+)+", r"(?P<v>[\w' .&-]+?)\s+(?:fan|lover)$"
+)
+_DISLIKED = i_pattern(r"used\s+to\s+(?:hate|dislike|detest|loathe|despise)")
+_LIKED = i_pattern(
+    r"used\s+to\s+(?:like|love|enjoy|be\s+into)|was\s+(?:really\s+)?into"
+    r"|was\s+a\s+(?:big\s+|huge\s+)?fan\s+of"
+)
+_SPEAK = i_pattern(
+    r"speak|can\s+speak|am\s+fluent\s+in|am\s+a\s+native\s+speaker\s+of|am\s+native\s+in"
+    r"|can\s+read\s+and\s+write|am\s+bilingual\s+in|am\s+conversational\s+in|know|understand"
+    r"|can\s+understand|grew\s+up\s+speaking"
+)
+_STUDIED_AT = i_pattern(
+    r"studied|study|am\s+studying|graduated|majored|am\s+majoring|did\s+my\s+(?:degree|masters"
+    r"|master's|bachelors|bachelor's|phd|undergrad|mba|ba|bsc|msc|ma|btech|mtech)(?:\s+degree)?"
+    r"|got\s+my\s+degree|completed\s+my\s+(?:degree|studies|education)|am\s+enrolled",
+    r"\s+(?:(?:in\s+)?(?P<field>[\w ]+?)\s+)?(?:at|from)\s+(?P<v>.+)$",
+)
+_ATTEND = i_pattern(r"attend|attended|go\s+to|went\s+to|am\s+at")
+_DEGREE = i_pattern(
+    r"have|hold|got|earned|completed",
+    r"\s+(?:a|an|my)\s+(?:bachelor'?s|master'?s|phd|ph\.d\.?|doctorate|mba|degree|diploma|bsc"
+    r"|msc|ba|ma|btech|mtech|bachelor|master)(?:\s+degree)?\s+in\s+(?P<v>.+)$",
+)
+_STUDY_FIELD = i_pattern(r"majored\s+in|am\s+majoring\s+in|studied|study|am\s+studying")
+
+
+def interest_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    thing = ValueKind.THING
+    if match := _NOUN_FAN.match(text):
+        return capture(clause, match.group("v"), thing, Attribute.LIKES)
+    if match := _LIKE.match(text):
+        return capture(clause, match.group("v"), thing, Attribute.LIKES, multi=True)
+    if match := _LIKED.match(text):
+        return capture(clause, match.group("v"), thing, Attribute.LIKES, multi=True, current=False)
+    if match := _DISLIKED.match(text):
+        raw = match.group("v")
+        return capture(clause, raw, thing, Attribute.DISLIKES, multi=True, current=False)
+    if match := _SPEAK.match(text):
+        return capture(
+            clause, match.group("v"), ValueKind.LANGUAGE, Attribute.LANGUAGES, multi=True
+        )
+    if match := _STUDIED_AT.match(text):
+        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
+    if (match := _ATTEND.match(text)) and _INSTITUTION.search(match.group("v")):
+        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
+    for pattern in (_DEGREE, _STUDY_FIELD):
+        if match := pattern.match(text):
+            return capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
+    return None
+
+
+_PLAY = i_pattern(r"play|have\s+been\s+playing|love\s+playing|enjoy\s+playing")
+_GO_ING = i_pattern(
+    r"go|love\s+going|enjoy\s+going|like\s+going",
+    r"\s+(?P<v>(?:(?:rock|ice|scuba|sky|bungee|mountain|trail|bird|deep\s+sea|cross[- ]country"
+    r"|skinny|wild|open\s+water)\s+)?\w+ing)\b",
+)
+_PRACTICE = i_pattern(
+    r"do|practice|practise|have\s+been\s+doing|have\s+been\s+practicing|took\s+up"
+    r"|have\s+taken\s+up|started",
+    rf"\s+(?P<v>{_ACTIVITIES}){END}",
+)
+_HOBBY_VERB = i_pattern(rf"(?P<verb>{_HOBBY_VERBS})", r"(?:\s+(?P<tail>.+))?$")
+_COLLECT = i_pattern(r"collect")
+
+
+def hobby_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _PLAY.match(text):
+        raw = re.sub(r"\bthe\s+", "", match.group("v"), flags=re.IGNORECASE)
+        return capture(clause, raw, ValueKind.THING, Attribute.HOBBIES, multi=True)
+    for pattern in (_GO_ING, _PRACTICE):
+        if match := pattern.match(text):
+            return capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
+    if match := _HOBBY_VERB.match(text):
+        tail = match.group("tail")
+        if tail and not _FREQUENCY_TAIL.match(tail.strip(" .!")):
+            return None
+        return [Found(Attribute.HOBBIES, to_gerund(match.group("verb").casefold()))]
+    if match := _COLLECT.match(text):
+        items = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
+        return [Found(Attribute.HOBBIES, f"collecting {item.value}") for item in items]
+    return None
+
+
+_HAVE = i_pattern(
+    r"have\s+got|just\s+got|just\s+adopted|recently\s+adopted|have|own|got|adopted|rescued"
+)
+_HAD = i_pattern(r"had|used\s+to\s+have|once\s+had")
+_HAVE_ITEM = compile_ci(
+    rf"^(?:a|an|one)\s+{KIN_ADJ}(?:(?:little|big|small|cute|black|white|brown|golden|grey"
+    rf"|gray|orange|ginger|tabby|rescue|pet|old|young|new|beautiful|lovely|sweet|fluffy"
+    rf"|adorable|lazy|crazy|german|border|cocker|jack\s+russell|pit)\s+)*"
+    rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+))?$"
+)
+_PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
+                   "fiancé": "engaged", "fiancée": "engaged"}  # fmt: skip
+
+
+def have_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    match = _HAVE.match(text)
+    current = True
+    if match is None:
+        match, current = _HAD.match(text), False
+    if match is None:
+        return None
+    found: list[Found] = []
+    for item in split_items(clip_value(match.group("v"), ValueKind.THING)):
+        if not (parsed := _HAVE_ITEM.match(item)):
+            continue
+        noun, name = parsed.group("noun").casefold(), parsed.group("name")
+        named = name_value(name, casual=clause.casual, explicit=True) if name else None
+        if noun in ANIMALS:
+            species = ANIMALS[noun]
+            found.append(Found(Attribute.PET, named or species, species, current))
+        elif not current:
+            continue  # "I had a brother" is not something to file away
+        elif noun in lexicon.FAMILY_RELATIONS:
+            relation = lexicon.FAMILY_RELATIONS[noun]
+            found.append(Found(Attribute.FAMILY_MEMBER, named or relation, relation))
+        else:
+            relation = lexicon.PARTNER_RELATIONS[noun]
+            status = _PARTNER_STATUS.get(relation, "in a relationship")
+            found.append(Found(Attribute.RELATIONSHIP_STATUS, status))
+            if named:
+                found.append(Found(Attribute.PARTNER, named, relation))
+    return found

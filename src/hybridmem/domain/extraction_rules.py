@@ -1,0 +1,400 @@
+"""Extraction rules about identity, places and work (see :mod:`hybridmem.domain.extraction`).
+
+A rule returns None when the clause is not its business, an empty list when it is but the
+value is unusable (which stops later rules), or the facts it found.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hybridmem.domain import lexicon
+from hybridmem.domain.extraction_support import (
+    ADVERBS,
+    ANIMALS,
+    DIET,
+    END,
+    FAMILY,
+    FIRST_PERSON_START,
+    IS_NAMED,
+    KIN_ADJ,
+    PARTNER,
+    SPECIES,
+    Clause,
+    Found,
+    capture,
+    capture_name,
+    compile_ci,
+    i_pattern,
+)
+from hybridmem.domain.facts import Attribute, normalize_text
+from hybridmem.domain.values import ValueKind, name_value
+
+_HEDGE_WORD = compile_ci(r"\b(?:would|might|could|maybe|probably|if|will)\b")
+_STUDENT_WORDS = frozenset({"student", "undergrad", "undergraduate", "postdoc", "fresher"})
+_ENDED = compile_ci(r"\b(?:no longer|any ?more)\b")
+_TIME_WORDS = compile_ci(
+    r"\b(?:ago|last\s+\w+|in\s+(?:19|20)\d\d|yesterday|recently|in\s+(?:january|february|march"
+    r"|april|may|june|july|august|september|october|november|december))\b"
+)
+
+
+# --- names and "X is my …" ---------------------------------------------------------------
+
+_NAME_PATTERNS = (
+    compile_ci(r"^my\s+(?:first\s+|full\s+|real\s+|given\s+)?name\s+is\s+(?P<v>.+)$"),
+    compile_ci(r"^(?:please\s+|you\s+can\s+|just\s+)?call\s+me\s+(?P<v>.+)$"),
+    compile_ci(r"^(?:people|everyone|everybody|my\s+friends|friends)\s+call\s+me\s+(?P<v>.+)$"),
+    i_pattern(r"go\s+by|am\s+called|am\s+named|am\s+known\s+as"),
+)
+# "I'm Omar": a bare capitalized name as the whole clause (only in properly cased text).
+_I_AM_NAME = re.compile(r"^[Ii]\s+am\s+(?P<v>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)$")
+_INTRO = compile_ci(
+    r"^(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:there\b[\s,!.]*)?(?:i\s+am|this\s+is)"
+    r"\s+(?P<v>.+)$"
+)
+_X_IS_MY = compile_ci(
+    rf"^(?P<v>.+?)\s+(?:is|are)\s+(?:my|our)\s+{KIN_ADJ}(?:(?:(?:absolute|all[- ]time|total|very"
+    rf"|number\s+one)\s+)?(?P<fav>favou?rite|fave?)(?:\s+(?P<cat>[\w ]+))?"
+    rf"|(?P<hobby>hobby|hobbies|passion)|(?P<lang>(?:first|second|third|native|main)\s+language"
+    rf"|mother\s+tongue)|(?P<sp>{SPECIES})|(?P<kin>{FAMILY})|(?P<partner>{PARTNER}))$"
+)
+
+
+def name_rule(clause: Clause) -> list[Found] | None:
+    for pattern in _NAME_PATTERNS:
+        if match := pattern.match(clause.text):
+            return capture_name(clause, match.group("v"), Attribute.NAME, None, explicit=True)
+    if not clause.casual and (match := _I_AM_NAME.match(clause.text)):
+        return capture_name(clause, match.group("v"), Attribute.NAME, None, explicit=False) or None
+    return None
+
+
+def x_is_my_rule(clause: Clause) -> list[Found] | None:
+    match = _X_IS_MY.match(clause.text)
+    if match is None or FIRST_PERSON_START.match(match.group("v")):
+        return None
+    raw = match.group("v")
+    if match.group("fav"):
+        return capture(
+            clause, raw, ValueKind.THING, Attribute.LIKES, multi=True, qualifier=match.group("cat")
+        )
+    if match.group("hobby"):
+        return capture(clause, raw, ValueKind.THING, Attribute.HOBBIES, multi=True)
+    if match.group("lang"):
+        return capture(clause, raw, ValueKind.LANGUAGE, Attribute.LANGUAGES, multi=True)
+    if species := match.group("sp"):
+        return capture_name(clause, raw, Attribute.PET, ANIMALS[species.casefold()], explicit=False)
+    if kin := match.group("kin"):
+        return capture_name(clause, raw, Attribute.FAMILY_MEMBER, kin, explicit=False)
+    return capture_name(clause, raw, Attribute.PARTNER, match.group("partner"), explicit=False)
+
+
+# --- "my …" ------------------------------------------------------------------------------
+
+_MY_FAVORITE = compile_ci(
+    r"^my\s+(?:(?:all[- ]time|absolute|very)\s+)?(?:favou?rite|fave?)\s+"
+    r"(?:(?P<cat>[\w ]{1,30}?)\s+)?(?:is|are)\s+(?P<v>.+)$"
+)
+_MY_NAMED = (
+    (compile_ci(rf"^(?:my|our)\s+{KIN_ADJ}(?P<q>{SPECIES}){IS_NAMED}\s+(?P<v>.+)$"), Attribute.PET),
+    (
+        compile_ci(rf"^my\s+{KIN_ADJ}(?P<q>{FAMILY}){IS_NAMED}\s+(?P<v>.+)$"),
+        Attribute.FAMILY_MEMBER,
+    ),
+    (compile_ci(rf"^my\s+(?P<q>{PARTNER}){IS_NAMED}\s+(?P<v>.+)$"), Attribute.PARTNER),
+)
+# "My dog Bruno …", "my husband Raj works at …": a capitalized name right after the noun.
+_MY_APPOSITIVE = compile_ci(
+    rf"^(?:my|our)\s+{KIN_ADJ}(?:(?P<sp>{SPECIES})|(?P<kin>{FAMILY})|(?P<partner>{PARTNER}))"
+    r"\s+(?P<v>[^\W\d_][\w'-]*)(?:\s|$)"
+)
+_MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
+    (
+        compile_ci(r"^my\s+(?:hometown|home\s+town|native\s+place|birthplace|place\s+of\s+birth)\s+is\s+(?:in\s+)?(?P<v>.+)$"),
+        Attribute.HOMETOWN, ValueKind.PLACE, False,
+    ),
+    (
+        compile_ci(r"^my\s+(?:birthday|bday|b-day|date\s+of\s+birth|dob)\s+is\s+(?:on\s+|in\s+)?(?P<v>.+)$"),
+        Attribute.BIRTHDAY, ValueKind.DATE, False,
+    ),
+    (compile_ci(r"^my\s+age\s+is\s+(?P<v>\d{1,3})\b"), Attribute.AGE, ValueKind.AGE, False),
+    (
+        compile_ci(r"^my\s+(?:home|house|apartment|flat|place)\s+is\s+in\s+(?P<v>.+)$"),
+        Attribute.LOCATION, ValueKind.PLACE, False,
+    ),
+    (
+        compile_ci(r"^my\s+(?:job|profession|occupation|job\s+title|day\s+job)\s+is\s+(?P<v>.+)$"),
+        Attribute.OCCUPATION, ValueKind.ROLE, False,
+    ),
+    (compile_ci(r"^my\s+(?:employer|workplace)\s+is\s+(?P<v>.+)$"), Attribute.EMPLOYER, ValueKind.ORGANISATION, False),  # noqa: E501
+    (
+        compile_ci(rf"^my\s+diet\s+is\s+(?:a\s+|an\s+|strictly\s+|mostly\s+)?(?P<v>{DIET}){END}"),
+        Attribute.DIET, ValueKind.DIET, False,
+    ),
+    (
+        compile_ci(r"^my\s+(?:main\s+|favou?rite\s+)?(?:hobbies|hobby|pastimes|pastime)\s+(?:is|are|include|includes)\s+(?P<v>.+)$"),
+        Attribute.HOBBIES, ValueKind.THING, True,
+    ),
+    (
+        compile_ci(r"^my\s+(?:food\s+)?allerg(?:y|ies)\s+(?:is|are|include|includes)\s+(?P<v>.+)$"),
+        Attribute.ALLERGIES, ValueKind.THING, True,
+    ),
+    (
+        compile_ci(r"^my\s+(?:native\s+language|mother\s+tongue|first\s+language|second\s+language|languages?)\s+(?:is|are)\s+(?P<v>.+)$"),
+        Attribute.LANGUAGES, ValueKind.LANGUAGE, True,
+    ),
+)  # fmt: skip
+
+
+def my_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _MY_FAVORITE.match(text):
+        category = match.group("cat")
+        return capture(
+            clause, match.group("v"), ValueKind.THING, Attribute.LIKES, multi=True,
+            qualifier=category.strip() if category else None,
+        )  # fmt: skip
+    for pattern, attribute in _MY_NAMED:
+        if match := pattern.match(text):
+            # "My dog is Bruno" must look like a name; "my dog is called bruno" need not.
+            explicit = normalize_text(match.group("how")) != "is"
+            if clause.casual and not explicit:
+                return []  # "my wife is pregnant": without capitals a bare "is" is no name
+            qualifier = match.group("q").casefold()
+            if attribute is Attribute.PET:
+                qualifier = ANIMALS[qualifier]
+            return capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
+    for pattern, attribute, kind, multi in _MY_SIMPLE:
+        if match := pattern.match(text):
+            return capture(clause, match.group("v"), kind, attribute, multi=multi)
+    if (
+        (match := _MY_APPOSITIVE.match(text))
+        and not clause.casual
+        and match.group("v")[0].isupper()
+    ):
+        name = match.group("v")
+        if species := match.group("sp"):
+            return capture_name(
+                clause, name, Attribute.PET, ANIMALS[species.casefold()], explicit=False
+            )
+        if kin := match.group("kin"):
+            relation = lexicon.FAMILY_RELATIONS[kin.casefold()]
+            return capture_name(clause, name, Attribute.FAMILY_MEMBER, relation, explicit=False)
+        relation = lexicon.PARTNER_RELATIONS[match.group("partner").casefold()]
+        return capture_name(clause, name, Attribute.PARTNER, relation, explicit=False)
+    return None
+
+
+# --- negative statements (they run before the negation gate) -----------------------------
+
+_DISLIKE = (
+    i_pattern(
+        rf"(?:do\s+not|have\s+never|never)\s+{ADVERBS}(?:like|liked|enjoy|enjoyed"
+        r"|care\s+for|cared\s+for)"
+    ),
+    i_pattern(
+        r"dislike|hate|detest|loathe|despise|abhor|can\s+not\s+stand|am\s+not\s+(?:a\s+|really"
+        r"\s+a\s+|much\s+of\s+a\s+)?(?:big\s+|huge\s+)?fan\s+of|am\s+not\s+(?:really\s+)?into"
+        r"|am\s+not\s+fond\s+of"
+    ),
+)
+_CANNOT_EAT = i_pattern(r"can\s+not\s+(?:eat|have|tolerate|digest)")
+_NO_LONGER: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
+    (
+        i_pattern(rf"(?:no\s+longer|do\s+not)\s+{ADVERBS}(?:live|reside|stay)\s+(?:in|at)"),
+        Attribute.LOCATION, ValueKind.PLACE,
+    ),
+    (
+        i_pattern(rf"(?:no\s+longer|do\s+not)\s+{ADVERBS}work\s+(?:at|for)"),
+        Attribute.EMPLOYER, ValueKind.ORGANISATION,
+    ),
+    (
+        i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a\s+|an\s+)?", rf"(?P<v>{DIET}){END}"),
+        Attribute.DIET, ValueKind.DIET,
+    ),
+)  # fmt: skip
+
+
+def negative_rule(clause: Clause) -> list[Found] | None:
+    for pattern in _DISLIKE:
+        if match := pattern.match(clause.text):
+            return capture(
+                clause, match.group("v"), ValueKind.THING, Attribute.DISLIKES, multi=True
+            )
+    if match := _CANNOT_EAT.match(clause.text):
+        return capture(clause, match.group("v"), ValueKind.THING, Attribute.ALLERGIES, multi=True)
+    if _ENDED.search(clause.text):
+        for pattern, attribute, kind in _NO_LONGER:
+            if match := pattern.match(clause.text):
+                return capture(clause, match.group("v"), kind, attribute, current=False)
+    return None
+
+
+# --- "I …" statements ----------------------------------------------------------------------
+
+_LIVE = i_pattern(
+    r"live|am\s+living|have\s+been\s+living|have\s+lived|reside|am\s+residing|am\s+based"
+    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living",
+    r"(?:\s+with\s+(?:my\s+)?[\w ]+?)?\s+(?:in|at|out\s+of)\s+(?P<v>.+)$",
+)
+_MOVED_TO = i_pattern(
+    r"moved|have\s+moved|relocated|have\s+relocated|shifted|have\s+shifted",
+    r"\s+(?:back\s+)?(?:from\s+(?P<old>.+?)\s+)?(?:back\s+)?to\s+(?P<v>.+?)"
+    r"(?:\s+from\s+(?P<old2>.+))?$",
+)
+_MOVED_FROM = i_pattern(
+    r"moved|relocated|have\s+moved", r"\s+(?:here\s+|over\s+|away\s+)?from\s+(?P<v>.+)$"
+)
+_LIVED = i_pattern(
+    r"used\s+to\s+live|lived|was\s+living|was\s+based|used\s+to\s+stay|previously\s+lived",
+    r"\s+(?:in|at)\s+(?P<v>.+)$",
+)
+_FROM = i_pattern(r"am|am\s+originally|come|originally\s+come|hail", r"\s+from\s+(?P<v>.+)$")
+_GREW_UP = i_pattern(
+    r"grew\s+up|was\s+born|was\s+raised|was\s+born\s+and\s+raised|was\s+born\s+and\s+brought"
+    r"\s+up|was\s+brought\s+up|spent\s+my\s+childhood",
+    r"\s+(?:in|on)\s+(?P<v>.+)$",
+)
+
+
+def place_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _MOVED_TO.match(text):
+        found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
+        old = match.group("old") or match.group("old2")
+        return found + capture(clause, old, ValueKind.PLACE, Attribute.LOCATION, current=False)
+    if match := _MOVED_FROM.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
+    if match := _LIVE.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+    if match := _LIVED.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
+    if match := _FROM.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.HOMETOWN)
+    if match := _GREW_UP.match(text):
+        birthday = capture(clause, match.group("v"), ValueKind.DATE, Attribute.BIRTHDAY)
+        if birthday and "born" in text.casefold():
+            return birthday
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.HOMETOWN)
+    return None
+
+
+_AS_ROLE = r"(?:\s+as\s+(?P<role>.+))?$"
+_WORK_AT = i_pattern(
+    r"work|am\s+working|have\s+been\s+working|have\s+worked|am\s+employed|have\s+been\s+employed"
+    r"|work\s+full[- ]time|work\s+part[- ]time|am\s+interning|intern",
+    r"(?:\s+in\s+[\w ]+?)?\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
+)
+_WORK_AS = i_pattern(
+    r"work|am\s+working|am\s+employed|have\s+been\s+working|have\s+worked",
+    r"\s+as\s+(?P<role>.+?)(?:\s+(?:at|for|with)\s+(?P<v>.+))?$",
+)
+_JOINED = i_pattern(r"joined|started\s+at|have\s+joined", r"\s+(?P<v>.+?)" + _AS_ROLE)
+_GOT_JOB = i_pattern(
+    r"(?:got|started|accepted|landed|took|found|have)\s+(?:a\s+|my\s+)?(?:new\s+|first\s+)?"
+    r"(?:job|position|role|internship|offer)\s+(?:at|with|from)|started\s+working\s+(?:at|for)"
+    r"|got\s+hired\s+(?:at|by)|was\s+hired\s+(?:at|by)",
+    r"\s+(?P<v>.+?)" + _AS_ROLE,
+)
+# "… before joining Meta": the next job or home in a career or moving story.
+_BEFORE_JOINING = compile_ci(
+    r"\b(?:before|then|and\s+then|and\s+now)\s+(?:(?P<job>joining|i\s+joined)|(?P<move>moving\s+to"
+    r"|i\s+moved\s+to))\s+(?P<v>.+)$"
+)
+_WORKED_AT = i_pattern(
+    r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
+    r"\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
+)
+_LEFT_JOB = i_pattern(
+    r"(?:quit|left|resigned\s+from)\s+my\s+(?:job|position|role)\s+(?:at|with)|resigned\s+from"
+)
+_AM_A = i_pattern(
+    r"am\s+(?:(?:now|currently|also|still|actually|just|only|basically)\s+)*(?:a|an)",
+    r"\s+(?P<role>.+?)(?:\s+(?P<prep>at|for|with|from)\s+(?P<v>.+))?$",
+)
+_WAS_A = i_pattern(
+    r"(?:was|used\s+to\s+be|used\s+to\s+work\s+as)\s+(?:a|an)",
+    r"\s+(?P<role>.+?)(?:\s+(?:at|for)\s+(?P<v>.+))?$",
+)
+_SELF_EMPLOYED = i_pattern(
+    r"am(?:\s+(?:now|currently|also|still|actually))*",
+    rf"\s+(?P<v>self[- ]employed|unemployed|retired|a\s+stay[- ]at[- ]home\s+(?:mom|dad|parent)){END}",  # noqa: E501
+)
+_RETIRED = i_pattern(r"retired", r"(?:\s+from\s+(?P<v>.+)|\s+.*)?$")
+
+
+def work_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    org, role = ValueKind.ORGANISATION, ValueKind.ROLE
+    if match := _WORK_AS.match(text):
+        found = capture(clause, match.group("role"), role, Attribute.OCCUPATION, strict_role=False)
+        return found + capture(clause, match.group("v"), org, Attribute.EMPLOYER)
+    for pattern, current in (
+        (_WORK_AT, True), (_GOT_JOB, True), (_JOINED, True), (_WORKED_AT, False)
+    ):  # fmt: skip
+        if match := pattern.match(text):
+            if pattern is _JOINED and not (match.group("role") or _TIME_WORDS.search(text)):
+                return []  # "I joined Facebook" may be a sign-up, not a job
+            found = capture(
+                clause, match.group("v"), org, Attribute.EMPLOYER, current=current,
+                ongoing=pattern is _WORK_AT,
+            )  # fmt: skip
+            found += capture(
+                clause, match.group("role"), role, Attribute.OCCUPATION, current=current,
+                strict_role=False,
+            )  # fmt: skip
+            return found + _next_step(clause) if not current else found
+    if match := _LEFT_JOB.match(text):
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
+    if match := _RETIRED.match(text):
+        found = [Found(Attribute.OCCUPATION, "retired")]
+        return found + capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
+    return None
+
+
+def _next_step(clause: Clause) -> list[Found]:
+    match = _BEFORE_JOINING.search(clause.text)
+    if match is None:
+        return []
+    if match.group("job"):
+        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
+    return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
+
+
+_TEACH = i_pattern(r"teach", r"(?:\s+(?P<v>.+?))?(?:\s+(?:at|in)\s+(?P<where>.+))?$")
+
+
+def occupation_rule(clause: Clause) -> list[Found] | None:
+    text = clause.text
+    if match := _TEACH.match(text):
+        subjects = capture(clause, match.group("v"), ValueKind.THING, Attribute.OCCUPATION)
+        if match.group("v") and not subjects:
+            return []
+        subject = f"{subjects[0].value} " if subjects else ""
+        return [Found(Attribute.OCCUPATION, f"{subject}teacher")]
+    if match := _SELF_EMPLOYED.match(text):
+        value = re.sub(r"^a\s+", "", match.group("v"), flags=re.IGNORECASE)
+        return [Found(Attribute.OCCUPATION, value.casefold())]
+    for pattern, current in ((_AM_A, True), (_WAS_A, False)):
+        if match := pattern.match(text):
+            roles = capture(clause, match.group("role"), ValueKind.ROLE, Attribute.OCCUPATION,
+                            current=current)  # fmt: skip
+            if not roles:
+                return []
+            student = normalize_text(roles[0].value).split()[-1] in _STUDENT_WORDS
+            where = Attribute.EDUCATION if student else Attribute.EMPLOYER
+            if (match.groupdict().get("prep") or "").casefold() == "from":
+                where = Attribute.HOMETOWN
+            return roles + capture(
+                clause, match.group("v"), ValueKind.ORGANISATION, where, current=current
+            )
+    return None
+
+
+def intro_name(sentence: str, *, casual: bool) -> str | None:
+    """The name in a greeting such as "Hi, I'm Asha" (it must look like a name)."""
+    match = _INTRO.match(sentence.strip())
+    if match is None or _HEDGE_WORD.search(match.group("v")):
+        return None
+    return name_value(match.group("v"), casual=casual, explicit=False)

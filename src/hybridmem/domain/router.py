@@ -1,0 +1,286 @@
+"""The memory router: which memories to read for a message, and where to write it.
+
+Reading (``plan_read``):
+
+- personal facts ("Where do I live?") → the fact memory first, then the graph;
+- temporal questions ("Where did I live before?", "When did I move?") → the graph with
+  invalidated relations included, then facts including closed ones;
+- relationships ("Who is my sister?", "What's my dog called?") → graph entities first;
+- chit-chat → recent messages only.
+
+Writing (``plan_write``): history always; facts and graph only for user messages that say
+something about the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from hybridmem.domain.facts import Attribute
+from hybridmem.domain.messages import Role
+from hybridmem.domain.sentences import expand_clitics, split_sentences
+
+
+class Intent(StrEnum):
+    """What a message asks of memory."""
+
+    PERSONAL_FACT = "personal_fact"
+    TEMPORAL = "temporal"
+    RELATIONAL = "relational"
+    CHIT_CHAT = "chit_chat"
+
+
+class MemorySource(StrEnum):
+    """Where context can come from."""
+
+    FACTS = "facts"
+    GRAPH = "graph"
+    RECENT_MESSAGES = "recent_messages"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRead:
+    """Read up to ``limit`` items from ``source``."""
+
+    source: MemorySource
+    limit: int
+    include_invalidated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """What to read for one message; ``reads`` are in priority order."""
+
+    query: str
+    intent: Intent
+    attributes: tuple[Attribute, ...]
+    include_invalidated: bool
+    reads: tuple[SourceRead, ...]
+
+    def limit_for(self, source: MemorySource) -> int:
+        """How many items to read from ``source`` (0 when the plan skips it)."""
+        return next((read.limit for read in self.reads if read.source is source), 0)
+
+    @property
+    def sources(self) -> tuple[MemorySource, ...]:
+        """The sources to read, most important first."""
+        return tuple(read.source for read in self.reads)
+
+
+#: Per-intent reads, most important first. Temporal plans read history too.
+DEFAULT_READS: Mapping[Intent, tuple[tuple[MemorySource, int], ...]] = MappingProxyType(
+    {
+        Intent.PERSONAL_FACT: (
+            (MemorySource.FACTS, 10),
+            (MemorySource.GRAPH, 5),
+            (MemorySource.RECENT_MESSAGES, 6),
+        ),
+        Intent.TEMPORAL: (
+            (MemorySource.GRAPH, 20),
+            (MemorySource.FACTS, 10),
+            (MemorySource.RECENT_MESSAGES, 6),
+        ),
+        Intent.RELATIONAL: (
+            (MemorySource.GRAPH, 15),
+            (MemorySource.FACTS, 10),
+            (MemorySource.RECENT_MESSAGES, 6),
+        ),
+        Intent.CHIT_CHAT: ((MemorySource.RECENT_MESSAGES, 10),),
+    }
+)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Keyword → attributes. Order matters only for the order of the returned attributes.
+_ATTRIBUTE_CUES: tuple[tuple[re.Pattern[str], tuple[Attribute, ...]], ...] = (
+    (_compile(r"\b(?:name|called|call me)\b"), (Attribute.NAME,)),
+    (_compile(r"\b(?:how old|age|years old)\b"), (Attribute.AGE,)),
+    (_compile(r"\b(?:birthday|bday|born on|date of birth)\b"), (Attribute.BIRTHDAY,)),
+    (
+        _compile(
+            r"\b(?:where\s+(?:do|did|am|was|have)\s+i\s+(?:live|living|lived|stay|based|moved?)"
+            r"|live|living|lived|reside|based|home|city|address|moved?|moving|relocat\w*)\b"
+        ),
+        (Attribute.LOCATION,),
+    ),
+    (
+        _compile(r"\b(?:where\s+am\s+i\s+from|hometown|grow up|grew up|born in|come from)\b"),
+        (Attribute.HOMETOWN,),
+    ),
+    (
+        _compile(
+            r"\b(?:work|job|jobs|do for a living|profession|occupation|career|employer|company"
+            r"|employed|boss|office|what do i do)\b"
+        ),
+        (Attribute.OCCUPATION, Attribute.EMPLOYER),
+    ),
+    (
+        _compile(r"\b(?:study|studied|school|college|university|degree|graduate\w*|major)\b"),
+        (Attribute.EDUCATION,),
+    ),
+    (
+        _compile(
+            r"\b(?:wife|husband|partner|spouse|girlfriend|boyfriend|fianc\w*|married|dating"
+            r"|single|relationship)\b"
+        ),
+        (Attribute.PARTNER, Attribute.RELATIONSHIP_STATUS),
+    ),
+    (
+        _compile(
+            r"\b(?:sister|brother|sibling|siblings|mother|mom|mum|father|dad|parents?|son"
+            r"|daughter|kids?|children|child|family|cousin|aunt|uncle|grand\w+|niece|nephew)\b"
+        ),
+        (Attribute.FAMILY_MEMBER,),
+    ),
+    (
+        _compile(
+            r"\b(?:pets?|dog|dogs|puppy|cat|cats|kitten|parrot|hamster|rabbit|fish|bird|turtle"
+            r"|horse)\b"
+        ),
+        (Attribute.PET,),
+    ),
+    (
+        _compile(r"\b(?:like|likes|love|loves|enjoy|favou?rite|fave?|into|fan of|prefer)\b"),
+        (Attribute.LIKES,),
+    ),
+    (_compile(r"\b(?:hate|dislike|can't stand|can not stand|don't like)\b"), (Attribute.DISLIKES,)),
+    (_compile(r"\b(?:hobby|hobbies|free time|spare time|for fun|pastime)\b"), (Attribute.HOBBIES,)),
+    (_compile(r"\b(?:allerg\w*|intoleran\w*)\b"), (Attribute.ALLERGIES,)),
+    (
+        _compile(r"\b(?:diet|vegetarian|vegan|eat|eating|food|halal|kosher|keto)\b"),
+        (Attribute.DIET, Attribute.ALLERGIES),
+    ),
+    (_compile(r"\b(?:speak|language|languages|fluent)\b"), (Attribute.LANGUAGES,)),
+)
+
+_TEMPORAL = _compile(
+    r"\b(?:before|used to|previously|formerly|earlier|when did|when was|when were"
+    r"|how long|since when|anymore|any more|still|history|changed?|ago|last (?:year|month"
+    r"|week)|in (?:19|20)\d\d|did i (?:use to|live|work|have|like|study)|was i|were my"
+    r"|what was|where was|first|past)\b"
+)
+_RELATIONAL = _compile(
+    r"\b(?:who|whom|my (?:sister|brother|mother|mom|mum|father|dad|parents?|son|daughter"
+    r"|kids?|children|wife|husband|partner|girlfriend|boyfriend|family|friend|friends|dog"
+    r"|cat|pet|pets|cousin|aunt|uncle)|relationship|related)\b"
+)
+# "me" alone is not enough: "tell me a joke" is not about the user.
+_SELF = _compile(r"\b(?:i|my|mine|myself|about me)\b")
+_QUESTION = _compile(
+    r"\?\s*$|^(?:do|does|did|am|is|are|was|were|can|could|would|will|have|has|where|what"
+    r"|when|who|whom|whose|why|how|which|remind me|tell me|remember)\b"
+)
+_SMALL_TALK = _compile(
+    r"^(?:hi|hello|hey|hiya|yo|thanks|thank you|thx|ok|okay|cool|great|nice|lol|haha|bye"
+    r"|good (?:morning|night|evening|afternoon)|how are you|what's up|sup)\b[\s!.,?]*$"
+)
+
+
+_RELATIONSHIP_ATTRIBUTES = frozenset({Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER})
+
+
+def _attributes(text: str) -> tuple[Attribute, ...]:
+    found: dict[Attribute, None] = {}
+    for pattern, attributes in _ATTRIBUTE_CUES:
+        if pattern.search(text):
+            found.update(dict.fromkeys(attributes))
+    if Attribute.NAME in found and _RELATIONSHIP_ATTRIBUTES & found.keys():
+        del found[Attribute.NAME]  # "what's my dog called" asks for the dog's name
+    return tuple(found)
+
+
+def _intent(text: str, attributes: tuple[Attribute, ...]) -> Intent:
+    if _SMALL_TALK.match(text.strip()) or not _SELF.search(text):
+        return Intent.CHIT_CHAT
+    if _TEMPORAL.search(text) and (attributes or _QUESTION.search(text)):
+        return Intent.TEMPORAL
+    if _RELATIONAL.search(text) or (attributes and set(attributes) <= _RELATIONSHIP_ATTRIBUTES):
+        return Intent.RELATIONAL
+    if attributes or _QUESTION.search(text):
+        return Intent.PERSONAL_FACT
+    return Intent.CHIT_CHAT
+
+
+def plan_read(
+    query: str,
+    *,
+    reads: Mapping[Intent, tuple[tuple[MemorySource, int], ...]] = DEFAULT_READS,
+) -> ReadPlan:
+    """Classify ``query`` and decide which memories to read, in which order, how much.
+
+    Temporal plans include invalidated facts and relations ("where did I live before?");
+    the others read what is valid now.
+    """
+    text = expand_clitics(query).strip()
+    attributes = _attributes(text)
+    intent = _intent(text, attributes)
+    include_invalidated = intent is Intent.TEMPORAL
+    return ReadPlan(
+        query=query,
+        intent=intent,
+        attributes=attributes if intent is not Intent.CHIT_CHAT else (),
+        include_invalidated=include_invalidated,
+        reads=tuple(
+            SourceRead(
+                source,
+                limit,
+                include_invalidated=include_invalidated
+                and source is not MemorySource.RECENT_MESSAGES,
+            )
+            for source, limit in reads[intent]
+            if limit > 0
+        ),
+    )
+
+
+class WriteTarget(StrEnum):
+    """Where a message is written."""
+
+    HISTORY = "history"
+    FACTS = "facts"
+    GRAPH = "graph"
+
+
+@dataclass(frozen=True, slots=True)
+class WritePlan:
+    """Where one message goes, and why."""
+
+    targets: tuple[WriteTarget, ...]
+    reason: str
+
+    @property
+    def extract(self) -> bool:
+        """True when fact extraction (rules, and an LLM if configured) should run."""
+        return WriteTarget.FACTS in self.targets
+
+
+_SELF_STATEMENT = _compile(r"(?:^|\b)(?:i|my|we|our|i'm|im|call me|mine)\b")
+
+
+def plan_write(text: str, role: Role) -> WritePlan:
+    """Decide where a message is written: history always; facts and graph only when a user
+    message states something about the user (a first-person sentence that is not a question
+    or small talk). LLM extraction may find facts the rules miss, so the check is loose."""
+    history = (WriteTarget.HISTORY,)
+    if role is not Role.USER:
+        return WritePlan(history, f"{role.value} messages are history only")
+    stripped = text.strip()
+    if not stripped or _SMALL_TALK.match(stripped):
+        return WritePlan(history, "no content to remember")
+    statements = [
+        sentence
+        for sentence in split_sentences(expand_clitics(stripped))
+        if not sentence.is_question and not sentence.is_hypothetical
+    ]
+    if not any(_SELF_STATEMENT.search(sentence.text) for sentence in statements):
+        return WritePlan(history, "no first-person statement")
+    return WritePlan(
+        (WriteTarget.HISTORY, WriteTarget.FACTS, WriteTarget.GRAPH), "first-person statement"
+    )

@@ -1,0 +1,277 @@
+"""Text preparation for the rule extractor: clitics, sentences, clauses, time phrases.
+
+Everything here is deterministic string work; the attribute rules live in
+:mod:`hybridmem.domain.extraction`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+
+# Clitics are expanded so every rule sees one spelling ("I'm" → "I am", "don't" → "do not").
+# Possessive "'s" is left alone ("my dog's name"); only a few "'s = is" forms are expanded.
+_CLITICS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), replacement)
+    for pattern, replacement in (
+        (r"\b(I)'m\b", r"\1 am"),
+        (r"\b(I)m\b(?=\s+[a-z0-9])", r"\1 am"),
+        (r"\b(I)'ve\b", r"\1 have"),
+        (r"\b(I)ve\b(?=\s+[a-z])", r"\1 have"),
+        (r"\b(I)'d\b", r"\1 would"),
+        (r"\b(I)'ll\b", r"\1 will"),
+        (r"\b(\w+)'re\b", r"\1 are"),
+        (
+            r"\b(it|that|what|where|who|how|there|here|he|she|name|birthday|bday|job|hometown)'s\b",
+            r"\1 is",
+        ),
+        (r"\bcan't\b|\bcant\b", "can not"),
+        (r"\bwon't\b", "will not"),
+        (r"\bain't\b", "am not"),
+        (r"\bshan't\b", "shall not"),
+        (r"\b(do|does|did|is|are|was|were|have|has|had|would|could|should|must)n't\b", r"\1 not"),
+        (r"\b(do|does|did|is|was|have|has|would|could|should)nt\b", r"\1 not"),
+        (r"\bcannot\b", "can not"),
+    )
+)
+
+_ABBREVIATIONS = re.compile(
+    r"\b(Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Prof|vs|etc|No|approx|Ave|Rd|Inc|Ltd|Co|Corp|e\.g|i\.e"
+    r"|U\.S|U\.K|a\.m|p\.m)\.",
+    re.IGNORECASE,
+)
+_PROTECTED_DOT = "\u2024"  # one dot leader: stands in for abbreviation dots while splitting
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|;\s*|(?<=[.!?])$")
+
+_TAG_QUESTION_TAIL = re.compile(
+    r"[,;]?\s*(?:(?:and|what about|how about)\s+(?:you|u)|do\s+you|you)\s*\?+\s*$", re.IGNORECASE
+)
+_QUESTION_START = re.compile(
+    r"^(?:do|does|did|am|is|are|was|were|can|could|would|will|should|shall|have|has|had|may"
+    r"|might|must|where|what|when|who|whom|whose|why|how|which|remind me|tell me|guess)\b",
+    re.IGNORECASE,
+)
+# A sentence with one of these is about an imagined world, not the user's facts.
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|unless|suppose|supposing|imagine|imagining|pretend|pretending|hypothetically"
+    r"|wish|wished|dream of|dreaming|fantasi[sz]e|whether|as though)\b",
+    re.IGNORECASE,
+)
+_REPORTING_VERB = re.compile(
+    r"\b(?:said|says|say|told|tells|asked|asks|wrote|writes|replied|answered|texted|claims"
+    r"|claimed|thinks|thought|yelled|shouted|goes)\b",
+    re.IGNORECASE,
+)
+_QUOTED_SPAN = re.compile(r'"[^"]*"')
+
+_CLAUSE_VERB_STARTS = (
+    r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
+    r"|studied|moved|grew|was|am|used to|do not|did not|can not|also|go|am not|really|never"
+    r"|collect|practice|practise|teach"
+)
+_CLAUSE_BREAKS = (
+    # ", and I …", "but my …": a conjunction followed by a new first-person subject.
+    re.compile(
+        r"\s*,?\s+(?:and|but|so|yet|although|though|whereas|because|plus|also|and also|and now"
+        r"|but now|and then)\s+(?=(?:i|my)\b)",
+        re.IGNORECASE,
+    ),
+    # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
+    re.compile(r"\s*,\s*(?=(?:i|my)\b)", re.IGNORECASE),
+    # "I used to be a chef, now I'm a writer": a new time frame starts a new clause.
+    re.compile(
+        r"\s*,\s*(?:(?:and|but)\s+)?(?:now|today|these days|currently|nowadays)\s+(?=(?:i|my)\b)",
+        re.IGNORECASE,
+    ),
+)
+# "I live in Delhi and like chess": the shared subject is restored on the second verb.
+_SHARED_SUBJECT_BREAK = re.compile(
+    rf"\s*,?\s+(?:and|but)\s+(?:(?:i\s+)?(?:also|really|still|now)\s+)?(?=(?:{_CLAUSE_VERB_STARTS})\b)",
+    re.IGNORECASE,
+)
+
+_DISCOURSE_PREFIX = re.compile(
+    r"^(?:(?:well|so|and|but|also|oh|ok|okay|yeah|yes|yep|no|nope|actually|honestly|basically"
+    r"|btw|by the way|anyway|anyways|hi|hello|hey|hiya|greetings|now|currently|nowadays"
+    r"|these days|today|lately|recently|right now|at the moment|at present|fyi|for the record"
+    r"|just so you know|as you know|fun fact|in fact|plus|then|personally|frankly|seriously"
+    r"|truthfully|to be honest|tbh|lol|haha|ah|um|uh|hmm|alright|great|cool|sure|fine|thanks"
+    r"|thank you|good morning|good evening|good afternoon|oh and|and also|also,|for context"
+    r"|quick update|update|news|guess what|you know what|just to let you know|heads up"
+    r"|by the by|again|still|just)\b[\s,!.:-]*)+",
+    re.IGNORECASE,
+)
+
+
+# Chat drops the subject at the start of a sentence ("Love hiking!", "Been living in …").
+_DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
+            r"|grew\s+up|play)\b)",
+            re.IGNORECASE,
+        ),
+        "I ",
+    ),
+    (re.compile(r"^(?=been\s+\w+ing\b)", re.IGNORECASE), "I have "),
+    (
+        re.compile(
+            r"^(?=(?:not\s+(?:a\s+|really\s+a\s+)?(?:big\s+|huge\s+)?fan\s+of|(?:a\s+)?(?:big|huge)"
+            r"\s+fan\s+of|allergic\s+to|originally\s+from|based\s+in)\b)",
+            re.IGNORECASE,
+        ),
+        "I am ",
+    ),
+)
+# "We moved to Denver", "we live in Porto", "we have a dog": the user is one of "we".
+_WE = re.compile(
+    r"^we\s+(?=(?:(?:just|recently|also|now|still|currently)\s+)*(?:live|moved|relocated|have\s+lived"
+    r"|have\s+been\s+living|have\s+moved|have\s+an?\b))",
+    re.IGNORECASE,
+)
+_WE_ARE = re.compile(r"^we\s+are\s+(?=(?:based|living|located|settled)\b)", re.IGNORECASE)
+# "I have recently taken up …" → "I have taken up …": rules match the bare verb phrase.
+_AUXILIARY_ADVERB = re.compile(
+    r"\b(have|has|am|was|have\s+been)\s+(?:(?:recently|just|finally|also|already|actually"
+    r"|currently|still|now|always|officially)\s+)+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a message and whether it asks, imagines or reports."""
+
+    text: str
+    is_question: bool
+    is_hypothetical: bool
+
+
+def expand_clitics(text: str) -> str:
+    """Unicode-normalize quotes and expand the clitics the rules depend on."""
+    expanded = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    for pattern, replacement in _CLITICS:
+        expanded = pattern.sub(replacement, expanded)
+    return expanded
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split a message into sentences and flag questions and hypotheticals."""
+    protected = _ABBREVIATIONS.sub(lambda m: m.group(1) + _PROTECTED_DOT, text)
+    sentences: list[Sentence] = []
+    for raw in _SENTENCE_BREAK.split(protected):
+        chunk = raw.replace(_PROTECTED_DOT, ".").strip()
+        if not chunk:
+            continue
+        # "I live in Delhi, and you?" states a fact before asking back.
+        chunk = _TAG_QUESTION_TAIL.sub(".", chunk).strip()
+        if _REPORTING_VERB.search(chunk):
+            chunk = _QUOTED_SPAN.sub(" ", chunk).strip()
+        stripped = _DISCOURSE_PREFIX.sub("", chunk).strip()
+        sentences.append(
+            Sentence(
+                text=chunk,
+                is_question=chunk.endswith("?") or bool(_QUESTION_START.match(stripped)),
+                is_hypothetical=bool(_HYPOTHETICAL.search(chunk)),
+            )
+        )
+    return sentences
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Split a sentence into first-person clauses; a shared subject is made explicit."""
+    body = sentence.rstrip(" .!?")
+    parts = [body]
+    for pattern in _CLAUSE_BREAKS:
+        parts = [piece for part in parts for piece in pattern.split(part)]
+    clauses: list[str] = []
+    for part in parts:
+        pieces = _SHARED_SUBJECT_BREAK.split(part)
+        clauses.append(pieces[0])
+        clauses.extend(f"I {piece}" for piece in pieces[1:])
+    return [clause.strip(" ,") for clause in clauses if clause.strip(" ,")]
+
+
+def strip_discourse_prefix(clause: str) -> str:
+    """Drop leading fillers ("Well, actually, …") so rules can anchor at the subject."""
+    return _DISCOURSE_PREFIX.sub("", clause).strip()
+
+
+def restore_subject(clause: str, *, sentence_start: bool) -> str:
+    """Make the first-person subject explicit ("Love hiking" → "I love hiking", "we" → "I")."""
+    restored = _WE_ARE.sub("I am ", _WE.sub("I ", clause))
+    if sentence_start:
+        for pattern, subject in _DROPPED_SUBJECT:
+            if pattern.match(restored):
+                restored = subject + restored
+                break
+    return _AUXILIARY_ADVERB.sub(r"\1 ", restored)
+
+
+# --- time phrases --------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a few": 3, "few": 3, "several": 3, "a couple of": 2, "couple of": 2, "a couple": 2,
+}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "weekend": 7, "month": 30, "year": 365, "decade": 3650}
+_SEASON_DAYS = {"spring": 180, "summer": 180, "fall": 180, "autumn": 180, "winter": 180}
+_AMOUNT = r"(\d{1,3}|a few|a couple of|a couple|couple of|few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"  # noqa: E501
+_AGO = re.compile(rf"\b{_AMOUNT}\s+(day|week|month|year|decade)s?\s+ago\b", re.IGNORECASE)
+_LAST = re.compile(
+    r"\blast\s+(week|weekend|month|year|spring|summer|fall|autumn|winter|night)\b", re.IGNORECASE
+)
+_YESTERDAY = re.compile(r"\byesterday\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:in|since|back in|from)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\bfor\s+(?:the\s+(?:past|last)\s+|about\s+|almost\s+|nearly\s+|over\s+)?{_AMOUNT}"
+    r"\s+(day|week|month|year|decade)s?\b",
+    re.IGNORECASE,
+)
+FUTURE_MARKER = re.compile(
+    r"\b(?:next\s+(?:week|weekend|month|year|spring|summer|fall|autumn|winter)|tomorrow|soon"
+    r"|in the future|later this year|someday|one day)\b",
+    re.IGNORECASE,
+)
+
+
+def _amount(word: str) -> int:
+    lowered = word.casefold()
+    return int(lowered) if lowered.isdigit() else _NUMBER_WORDS.get(lowered, 1)
+
+
+def event_time(clause: str, observed_at: datetime) -> datetime:
+    """When the clause says something happened ("last month", "in 2019"), else ``observed_at``.
+
+    Relative phrases are approximate (a month is 30 days) but deterministic; a time after
+    ``observed_at`` is never returned.
+    """
+    if match := _AGO.search(clause):
+        days = _amount(match.group(1)) * _UNIT_DAYS[match.group(2).casefold()]
+        return observed_at - timedelta(days=days)
+    if match := _LAST.search(clause):
+        unit = match.group(1).casefold()
+        days = _SEASON_DAYS.get(unit) or _UNIT_DAYS.get(unit, 1)
+        return observed_at - timedelta(days=days)
+    if _YESTERDAY.search(clause):
+        return observed_at - timedelta(days=1)
+    if match := _YEAR.search(clause):
+        start = observed_at.replace(
+            year=int(match.group(1)), month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        if start <= observed_at:
+            return start
+    return observed_at
+
+
+def ongoing_since(clause: str, observed_at: datetime) -> datetime:
+    """Start of an ongoing state ("for 5 years", "since 2019"), else :func:`event_time`."""
+    if match := _DURATION.search(clause):
+        days = _amount(match.group(1)) * _UNIT_DAYS[match.group(2).casefold()]
+        return observed_at - timedelta(days=days)
+    return event_time(clause, observed_at)

@@ -1,0 +1,224 @@
+"""Messages, history and memory: view, search, consolidate, facts, graph, business data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from hybridmem.application.memory import IncomingMessage
+from hybridmem.domain.accounts import ID_PATTERN
+from hybridmem.service.deps import Consolidation, CurrentUser, Memory
+from hybridmem.service.errors import declared
+from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
+from hybridmem.service.schemas import (
+    AddMessagesRequest,
+    ConsolidateRequest,
+    ConsolidationOut,
+    DataOut,
+    DataRequest,
+    FactEventOut,
+    FactOut,
+    FactPage,
+    FactPatch,
+    GraphOut,
+    MemoryOut,
+    MessageOut,
+    MessagePage,
+    ScoredFactOut,
+    SearchOut,
+    SearchRequest,
+)
+
+router = APIRouter(prefix="/api", tags=["memory"])
+
+SessionId = Annotated[str, Path(pattern=ID_PATTERN.pattern, max_length=128)]
+SessionQuery = Annotated[str, Query(pattern=ID_PATTERN.pattern, max_length=128)]
+OptionalSessionQuery = Annotated[str | None, Query(pattern=ID_PATTERN.pattern, max_length=128)]
+UserIdQuery = Annotated[
+    str | None,
+    Query(
+        pattern=ID_PATTERN.pattern,
+        max_length=128,
+        description="Accepted for compatibility; must be the caller's own id",
+    ),
+]
+FactId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.post(
+    "/sessions/{session_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[MessageOut],
+    responses=declared(401, 403, 404, 413, 422, 503),
+)
+async def add_messages(
+    session_id: SessionId, body: AddMessagesRequest, principal: CurrentUser, memory: Memory
+) -> list[MessageOut]:
+    """Record messages (idempotent by message_id); memory extraction follows in the
+    background. A soft-deleted session is restored."""
+    user_id = principal.require_same_user(body.user_id)
+    stored = await memory.add_messages(
+        user_id,
+        session_id,
+        [
+            IncomingMessage(
+                role=m.role,
+                content=m.content,
+                message_id=m.message_id,
+                name=m.name,
+                occurred_at=m.occurred_at,
+                metadata=m.metadata,
+            )
+            for m in body.messages
+        ],
+    )
+    return [MessageOut.of(message) for message in stored]
+
+
+@router.get("/history", response_model=MessagePage, responses=declared(401, 403, 404, 422, 503))
+async def history(
+    principal: CurrentUser,
+    memory: Memory,
+    session_id: SessionQuery,
+    user_id: UserIdQuery = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> MessagePage:
+    """A session's messages, oldest first, complete."""
+    owner = principal.require_same_user(user_id)
+    page = await memory.history(owner, session_id, limit=limit, cursor=cursor)
+    return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/memory", response_model=MemoryOut, responses=declared(401, 403, 404, 422, 503))
+async def view_memory(
+    principal: CurrentUser,
+    memory: Memory,
+    session_id: OptionalSessionQuery = None,
+    user_id: UserIdQuery = None,
+) -> MemoryOut:
+    """Everything remembered: facts with provenance and validity, the graph, a context
+    string, and the session's recent messages."""
+    owner = principal.require_same_user(user_id)
+    return MemoryOut.of(await memory.view(owner, session_id=session_id))
+
+
+@router.post(
+    "/memory/search", response_model=SearchOut, responses=declared(401, 403, 413, 422, 503)
+)
+async def search_memory(body: SearchRequest, principal: CurrentUser, memory: Memory) -> SearchOut:
+    """Facts ranked for a question ("Where do I live?"); temporal questions ("where did I
+    live before?") include facts that are no longer valid."""
+    owner = principal.require_same_user(body.user_id)
+    plan, found = await memory.search(owner, body.query, limit=body.limit)
+    return SearchOut(
+        intent=plan.intent.value,
+        attributes=[a.value for a in plan.attributes],
+        results=[ScoredFactOut(fact=FactOut.of(f.fact), score=f.score) for f in found],
+    )
+
+
+@router.post(
+    "/memory/consolidate",
+    response_model=ConsolidationOut,
+    responses=declared(401, 403, 413, 422, 503),
+)
+async def consolidate(
+    principal: CurrentUser, service: Consolidation, body: ConsolidateRequest | None = None
+) -> ConsolidationOut:
+    """Merge duplicates, invalidate superseded facts, add facts the graph knows; with
+    ``dry_run`` only report the decisions."""
+    request = body or ConsolidateRequest()
+    owner = principal.require_same_user(request.user_id)
+    return ConsolidationOut.of(await service.run(owner, dry_run=request.dry_run))
+
+
+@router.get("/memory/facts", response_model=FactPage, responses=declared(401, 422, 503))
+async def list_facts(
+    principal: CurrentUser,
+    memory: Memory,
+    include_invalidated: bool = False,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> FactPage:
+    """The caller's facts, newest first."""
+    page = await memory.facts(
+        principal.user_id, limit=limit, cursor=cursor, include_invalidated=include_invalidated
+    )
+    return FactPage(items=[FactOut.of(f) for f in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/memory/facts/{fact_id}", response_model=FactOut, responses=declared(401, 404, 422, 503)
+)
+async def get_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -> FactOut:
+    """One fact; another user's fact is 404."""
+    return FactOut.of(await memory.fact(principal.user_id, fact_id))
+
+
+@router.patch(
+    "/memory/facts/{fact_id}",
+    response_model=FactOut,
+    responses=declared(401, 404, 413, 422, 503),
+)
+async def correct_fact(
+    fact_id: FactId, body: FactPatch, principal: CurrentUser, memory: Memory
+) -> FactOut:
+    """Correct a fact's value or text (recorded in its history)."""
+    return FactOut.of(
+        await memory.correct_fact(principal.user_id, fact_id, value=body.value, text=body.text)
+    )
+
+
+@router.delete(
+    "/memory/facts/{fact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=declared(401, 404, 422, 503),
+)
+async def delete_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -> Response:
+    """Forget a fact (its history keeps a DELETE event)."""
+    await memory.forget_fact(principal.user_id, fact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/memory/facts/{fact_id}/history",
+    response_model=list[FactEventOut],
+    responses=declared(401, 404, 422, 503),
+)
+async def fact_history(
+    fact_id: FactId, principal: CurrentUser, memory: Memory
+) -> list[FactEventOut]:
+    """ADD / UPDATE / INVALIDATE / DELETE events of a fact, oldest first."""
+    return [FactEventOut.of(e) for e in await memory.fact_history(principal.user_id, fact_id)]
+
+
+@router.get("/memory/graph", response_model=GraphOut, responses=declared(401, 422, 503))
+async def graph(
+    principal: CurrentUser,
+    memory: Memory,
+    as_of: Annotated[
+        datetime | None, Query(description="Relations valid at this time (ISO 8601)")
+    ] = None,
+    include_invalidated: bool = True,
+) -> GraphOut:
+    """The caller's knowledge graph: entities and relations with validity."""
+    return GraphOut.of(
+        await memory.graph(principal.user_id, as_of=as_of, include_invalidated=include_invalidated)
+    )
+
+
+@router.post(
+    "/memory/data",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DataOut,
+    responses=declared(401, 403, 413, 422, 503),
+)
+async def add_data(body: DataRequest, principal: CurrentUser, memory: Memory) -> DataOut:
+    """Business data (text or a JSON object) into the user's memory, like Zep's graph.add."""
+    owner = principal.require_same_user(body.user_id)
+    plan = await memory.add_data(owner, body.data, occurred_at=body.occurred_at)
+    return DataOut.of(plan)
