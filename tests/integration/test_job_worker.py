@@ -72,3 +72,24 @@ def test_retry_delay_backs_off_and_honours_retry_after():
     assert retry_delay(1, retry_after=30).total_seconds() == 30
     assert retry_delay(5, retry_after=1).total_seconds() == 16
     assert UpstreamRateLimited("slow down", upstream="x", retry_after=3).retry_after == 3
+
+
+async def test_admin_sees_and_revives_dead_jobs(client, app, database):
+    from hybridmem.service.container import resolve
+    from tests.support.api import auth_headers
+
+    admin = await auth_headers(client, "boss")
+    plain = await auth_headers(client, "pleb")
+    await (await resolve(app.state.container.accounts())).set_admin("boss", True)
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue([NewJob(kind="mystery", user_id="boss", idempotency_key="dead-1")])
+    await (await resolve(app.state.container.worker())).drain()
+    assert (await client.get("/api/admin/jobs/dead", headers=plain)).status_code == 403
+    [job] = (await client.get("/api/admin/jobs/dead", headers=admin)).json()
+    assert job["kind"] == "mystery"
+    assert job["status"] == "dead"
+    revived = await client.post(f"/api/admin/jobs/{job['job_id']}/revive", headers=admin)
+    assert revived.status_code == 202
+    again = await client.post(f"/api/admin/jobs/{job['job_id']}/revive", headers=admin)
+    assert again.status_code == 404
+    assert await outbox.pending_count() == 1

@@ -219,8 +219,14 @@ async def test_delete_account_forgets_everything(client, app, database):
     assert (await client.delete("/api/users/me", headers=headers)).status_code == 204
     async with database.connection() as conn:
         for table in (
-            "users", "sessions", "messages", "facts", "fact_events",
-            "entities", "relations", "jobs",
+            "users",
+            "sessions",
+            "messages",
+            "facts",
+            "fact_events",
+            "entities",
+            "relations",
+            "jobs",
         ):
             row = await (
                 await conn.execute(f"SELECT count(*) AS n FROM {table} WHERE user_id = 'gone'")

@@ -113,6 +113,12 @@ class InMemoryUsers:
         except KeyError:
             raise NotFound("user not found") from None
 
+    async def ensure(self, user_id: str) -> None:
+        if user_id not in self._users:
+            now = self._now()
+            self._users[user_id] = User(user_id, "", None, None, None, {}, False, now, now)
+            self._hashes[user_id] = "!"
+
     async def find_credentials(
         self, *, email: str | None, user_id: str | None
     ) -> Credentials | None:

@@ -38,6 +38,10 @@ class UserRepository(Protocol):
         """Return one user."""
         ...
 
+    async def ensure(self, user_id: str) -> None:
+        """Create a user with no login (library use) unless the id exists."""
+        ...
+
     async def find_credentials(
         self, *, email: str | None, user_id: str | None
     ) -> Credentials | None:

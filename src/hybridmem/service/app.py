@@ -13,7 +13,7 @@ from hybridmem.service.container import Container, resolve
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
-from hybridmem.service.routers import auth, memory, operations, sessions, users
+from hybridmem.service.routers import admin, auth, memory, operations, sessions, users
 from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
@@ -77,6 +77,13 @@ def create_app(
         metrics=container.metrics(),
         max_body_bytes=settings.max_body_bytes,
     )
-    for router in (auth.router, users.router, sessions.router, memory.router, operations.router):
+    for router in (
+        auth.router,
+        users.router,
+        sessions.router,
+        memory.router,
+        admin.router,
+        operations.router,
+    ):
         app.include_router(router)
     return app

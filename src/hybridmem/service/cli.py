@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -22,6 +23,10 @@ app = typer.Typer(
 )
 admin_app = typer.Typer(help="Grant or withdraw the admin role.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+jobs_app = typer.Typer(help="Inspect and revive background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -67,6 +72,85 @@ def serve(
         access_log=False,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run only the background job worker (scale out with more processes)."""
+    from hybridmem.service.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+
+    async def work(container: Container) -> None:
+        job_worker = await resolve(container.worker())
+        typer.echo("hybridmem worker running; Ctrl-C to stop", err=True)
+        await job_worker.run_forever()
+
+    try:
+        asyncio.run(_with_container(settings, work))
+    except KeyboardInterrupt:
+        typer.echo("worker stopped", err=True)
+
+
+@jobs_app.command("dead")
+def jobs_dead(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
+    """List jobs in the dead letter state (JSON lines)."""
+
+    async def work(container: Container) -> list[dict[str, Any]]:
+        outbox = await resolve(container.outbox())
+        return [
+            {
+                "job_id": job.job_id,
+                "kind": job.kind,
+                "user_id": job.user_id,
+                "attempts": job.attempts,
+                "last_error": job.last_error,
+                "created_at": job.created_at.isoformat(),
+            }
+            for job in await outbox.dead(limit=limit)
+        ]
+
+    for row in asyncio.run(_with_container(_settings(), work)):
+        typer.echo(json.dumps(row))
+
+
+@jobs_app.command("revive")
+def jobs_revive(job_id: int) -> None:
+    """Put a dead job back in the queue."""
+
+    async def work(container: Container) -> bool:
+        outbox = await resolve(container.outbox())
+        revived: bool = await outbox.revive(job_id)
+        return revived
+
+    if not asyncio.run(_with_container(_settings(), work)):
+        typer.echo(f"no dead job {job_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"job {job_id} queued again")
+
+
+@bench_app.command("memory")
+def bench_memory(
+    sizes: Annotated[str, typer.Option(help="Comma-separated fact counts")] = "1000,10000,100000",
+    queries: Annotated[int, typer.Option(min=1)] = 300,
+    pipeline_messages: Annotated[int, typer.Option(min=1)] = 200,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """Ingest throughput and search latency (p50/p95/p99) at growing fact counts."""
+    from hybridmem.service.bench.memory import render_markdown, run_memory_benchmark
+
+    counts = [int(part) for part in sizes.split(",") if part.strip()]
+
+    async def work(container: Container) -> dict[str, Any]:
+        return await run_memory_benchmark(
+            container, sizes=counts, queries=queries, pipeline_messages=pipeline_messages
+        )
+
+    report = asyncio.run(_with_container(_settings(log_level="WARNING"), work))
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))
 
 
 @app.command()

@@ -27,6 +27,7 @@ from hybridmem.domain.accounts import (
 from hybridmem.domain.consolidation import Decision
 from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Entity, Relation
+from hybridmem.domain.jobs import Job
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.retrieval import FactEvent, GraphView
 from hybridmem.domain.temporal import TemporalPlan
@@ -538,3 +539,28 @@ class DataOut(BaseModel):
     def of(cls, plan: TemporalPlan) -> DataOut:
         """Convert from the domain type."""
         return cls(facts=[FactOut.of(d.fact) for d in plan.decisions])
+
+
+class JobOut(BaseModel):
+    """A background job."""
+
+    job_id: int
+    kind: str
+    user_id: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        """Convert from the domain type."""
+        return cls(
+            job_id=job.job_id,
+            kind=job.kind,
+            user_id=job.user_id,
+            status=job.status.value,
+            attempts=job.attempts,
+            last_error=job.last_error,
+            created_at=job.created_at,
+        )

@@ -115,7 +115,9 @@ def test_near_identical_values_of_a_multi_valued_attribute_merge() -> None:
 
 
 def test_distinct_values_do_not_merge() -> None:
-    decisions = consolidate(in_facts(fact("f1", Attribute.LIKES, "chess", 1), fact("f2", Attribute.LIKES, "chest", 1)))
+    decisions = consolidate(
+        in_facts(fact("f1", Attribute.LIKES, "chess", 1), fact("f2", Attribute.LIKES, "chest", 1))
+    )
     assert {d.kind for d in decisions} == {DecisionKind.KEEP}
 
 
@@ -138,7 +140,9 @@ def test_superseded_history_chains_to_each_successor() -> None:
         fact("f2", Attribute.EMPLOYER, "Globex", 4),
         fact("f3", Attribute.EMPLOYER, "Initech", 9),
     )
-    results = {d.fact.fact_id: d.result for d in by_kind(consolidate(items), DecisionKind.INVALIDATE)}
+    results = {
+        d.fact.fact_id: d.result for d in by_kind(consolidate(items), DecisionKind.INVALIDATE)
+    }
     assert results["f1"] is not None and results["f1"].superseded_by == "f2"
     assert results["f1"].valid_to == day(4)
     assert results["f2"] is not None and results["f2"].superseded_by == "f3"
@@ -208,7 +212,18 @@ ATTRIBUTES = [
     Attribute.HOBBIES,
     Attribute.PET,
 ]
-VALUES = ["Delhi", "delhi.", "Mumbai", "Pune", "chess", "Chess!", "chesss", "jazz", "Star Wars", "Starwars"]
+VALUES = [
+    "Delhi",
+    "delhi.",
+    "Mumbai",
+    "Pune",
+    "chess",
+    "Chess!",
+    "chesss",
+    "jazz",
+    "Star Wars",
+    "Starwars",
+]
 
 
 @st.composite
@@ -231,7 +246,9 @@ def stored_facts(draw: st.DrawFn) -> list[StoredFact]:
                     qualifier=draw(st.sampled_from(["dog", "cat"]))
                     if attribute is Attribute.PET
                     else None,
-                    provenance=tuple(draw(st.sets(st.sampled_from(["m1", "m2", "m3"]), max_size=2))),
+                    provenance=tuple(
+                        draw(st.sets(st.sampled_from(["m1", "m2", "m3"]), max_size=2))
+                    ),
                     confidence=draw(st.sampled_from([0.5, 0.8, 1.0])),
                     superseded_by=draw(
                         st.one_of(st.none(), st.none(), st.none(), st.sampled_from(["id0", "id1"]))
@@ -330,7 +347,9 @@ def test_the_latest_current_value_of_single_valued_attributes_wins(
     items: list[StoredFact],
 ) -> None:
     after = fact_memory(apply_decisions(items, consolidate(items)))
-    groups = {(i.fact.user_id, i.fact.attribute) for i in items if is_single_valued(i.fact.attribute)}
+    groups = {
+        (i.fact.user_id, i.fact.attribute) for i in items if is_single_valued(i.fact.attribute)
+    }
     for user_id, attribute in groups:
         current_inputs = [
             i for i in items
@@ -360,4 +379,8 @@ def test_no_current_duplicates_or_contradicting_preferences_remain(
                 Attribute.LIKES,
                 Attribute.DISLIKES,
             }
-            assert not (contradicting and left.user_id == right.user_id and left.key.value == right.key.value)
+            assert not (
+                contradicting
+                and left.user_id == right.user_id
+                and left.key.value == right.key.value
+            )

@@ -133,4 +133,4 @@ def report() -> str:
 
 
 if __name__ == "__main__":
-    print(report())  # noqa: T201 - a developer tool
+    print(report())

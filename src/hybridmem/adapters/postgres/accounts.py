@@ -117,6 +117,16 @@ class PostgresUsers:
             raise NotFound("user not found")
         return _user(row)
 
+    async def ensure(self, user_id: str) -> None:
+        """Insert a login-less user ('!' never verifies as a bcrypt hash) if absent."""
+        async with self._db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, email, email_normalized, password_hash) "
+                "VALUES (%s, '', %s, '!') ON CONFLICT DO NOTHING",
+                # "user-id:" cannot begin a valid email, so it never collides with one
+                (user_id, f"user-id:{user_id}"),
+            )
+
     async def find_credentials(
         self, *, email: str | None, user_id: str | None
     ) -> Credentials | None:

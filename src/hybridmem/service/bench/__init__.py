@@ -1,0 +1,1 @@
+"""Benchmark harnesses behind ``hybridmem bench``: measurement code, not product code."""

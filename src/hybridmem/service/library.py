@@ -1,0 +1,142 @@
+"""The library API: hybridmem's memory without the web service.
+
+Built from the same container as the service, so it behaves the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hybridmem.application.consolidation import ConsolidationReport
+from hybridmem.application.memory import IncomingMessage, MemoryService, MemoryView, Recall
+from hybridmem.application.worker import JobWorker
+from hybridmem.domain.accounts import validate_id
+from hybridmem.domain.messages import Message, Role
+from hybridmem.domain.pagination import Page
+from hybridmem.domain.retrieval import ScoredFact
+from hybridmem.domain.temporal import TemporalPlan
+from hybridmem.ports.accounts import UserRepository
+from hybridmem.service.container import Container, resolve
+from hybridmem.service.settings import Settings
+
+
+def _message(value: IncomingMessage | Mapping[str, Any]) -> IncomingMessage:
+    if isinstance(value, IncomingMessage):
+        return value
+    return IncomingMessage(
+        role=Role(value.get("role", "user")),
+        content=str(value["content"]),
+        message_id=value.get("message_id"),
+        name=value.get("name"),
+        occurred_at=value.get("occurred_at"),
+        metadata=dict(value.get("metadata") or {}),
+    )
+
+
+class Memory:
+    """Long-term memory for one database: add messages, search, view, consolidate.
+
+    Extraction runs as durable jobs; :meth:`flush` processes the pending ones (the
+    ``add_messages(..., flush=True)`` default does it for you).
+    """
+
+    def __init__(
+        self, container: Container, memory: MemoryService, worker: JobWorker, users: UserRepository
+    ) -> None:
+        self._container = container
+        self._memory = memory
+        self._worker = worker
+        self._users = users
+        self._known_users: set[str] = set()
+
+    async def _user(self, user_id: str) -> str:
+        if user_id not in self._known_users:
+            await self._users.ensure(validate_id(user_id, kind="user_id"))
+            self._known_users.add(user_id)
+        return user_id
+
+    async def add_messages(
+        self,
+        user_id: str,
+        session_id: str,
+        messages: Sequence[IncomingMessage | Mapping[str, Any]],
+        *,
+        flush: bool = True,
+    ) -> list[Message]:
+        """Record messages (dicts with role, content, and optionally message_id, name,
+        occurred_at, metadata); with ``flush`` the memory is updated before returning."""
+        stored = await self._memory.add_messages(
+            await self._user(user_id), session_id, [_message(m) for m in messages]
+        )
+        if flush:
+            await self.flush()
+        return stored
+
+    async def flush(self) -> None:
+        """Process every pending memory job now."""
+        await self._worker.drain()
+
+    async def add_data(
+        self, user_id: str, data: str | Mapping[str, Any], *, occurred_at: datetime | None = None
+    ) -> TemporalPlan:
+        """Business data (text or labelled JSON) into the user's memory."""
+        return await self._memory.add_data(await self._user(user_id), data, occurred_at=occurred_at)
+
+    async def search(self, user_id: str, query: str, *, limit: int = 10) -> list[ScoredFact]:
+        """Facts ranked for the query."""
+        _, found = await self._memory.search(user_id, query, limit=limit)
+        return found
+
+    async def recall(self, user_id: str, query: str, *, session_id: str | None = None) -> Recall:
+        """What a chatbot should know to answer ``query``: facts, relations, recent
+        messages and an assembled context string."""
+        return await self._memory.recall(user_id, query, session_id=session_id)
+
+    async def view(self, user_id: str, *, session_id: str | None = None) -> MemoryView:
+        """Everything remembered about the user."""
+        return await self._memory.view(user_id, session_id=session_id)
+
+    async def history(
+        self, user_id: str, session_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Message]:
+        """A session's messages, oldest first."""
+        return await self._memory.history(user_id, session_id, limit=limit, cursor=cursor)
+
+    async def consolidate(self, user_id: str, *, dry_run: bool = False) -> ConsolidationReport:
+        """Merge duplicates and invalidate superseded facts."""
+        service = await resolve(self._container.consolidation())
+        report: ConsolidationReport = await service.run(user_id, dry_run=dry_run)
+        return report
+
+    async def forget_user(self, user_id: str) -> None:
+        """Delete everything stored for the user."""
+        await self._users.delete(user_id)
+        self._known_users.discard(user_id)
+
+
+@asynccontextmanager
+async def open_memory(
+    dsn: str | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    **settings: Any,
+) -> AsyncIterator[Memory]:
+    """Open a memory over ``dsn`` (or an embedded PostgreSQL in ``data_dir``)."""
+    values: dict[str, Any] = dict(settings)
+    if dsn is not None:
+        values["database_url"] = dsn
+    if data_dir is not None:
+        values["data_dir"] = Path(data_dir)
+    container = Container(settings=Settings(_env_file=None, **values))
+    await resolve(container.init_resources())
+    try:
+        memory = await resolve(container.memory())
+        worker = await resolve(container.worker())
+        users = await resolve(container.users())
+        yield Memory(container, memory, worker, users)
+    finally:
+        await resolve(container.shutdown_resources())

@@ -1,0 +1,165 @@
+"""Contract of FactMemory and GraphMemory, run against the PostgreSQL engine
+(server and embedded)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hybridmem.adapters.postgres.accounts import PostgresUsers
+from hybridmem.adapters.postgres.facts import PostgresFactMemory
+from hybridmem.adapters.postgres.graph import PostgresGraphMemory
+from hybridmem.domain.errors import NotFound
+from hybridmem.domain.facts import Attribute, make_candidate
+from hybridmem.domain.graph import RelationType, graph_update
+from hybridmem.domain.retrieval import FactEventKind, FactQuery, RelationQuery
+from hybridmem.domain.temporal import plan_temporal_update
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def stores(database):
+    users = PostgresUsers(database)
+    for user in ("u", "v"):
+        await users.ensure(user)
+    return PostgresFactMemory(database), PostgresGraphMemory(database)
+
+
+def ids():
+    counter = iter(range(1, 10_000))
+    return lambda: f"f{next(counter)}"
+
+
+async def remember(facts, graph, user, new_id, *specs):
+    candidates = [
+        make_candidate(attribute, value, observed_at=when, message_id=f"m-{value}", qualifier=q)
+        for attribute, value, when, q in specs
+    ]
+    plan = plan_temporal_update(await facts.current(user), candidates, user_id=user, new_id=new_id)
+    await facts.apply(user, plan)
+    await graph.apply(user, graph_update(plan.decisions))
+    return plan
+
+
+async def test_apply_is_idempotent_and_recorded(stores):
+    facts, graph = stores
+    plan = await remember(facts, graph, "u", ids(), (Attribute.LIKES, "chess", T0, None))
+    await facts.apply("u", plan)  # a retried job re-applies the same plan
+    await graph.apply("u", graph_update(plan.decisions))
+    [stored] = await facts.current("u")
+    assert stored.value == "chess"
+    history = await facts.history("u", stored.fact_id)
+    assert [event.kind for event in history] == [FactEventKind.ADD]
+    view = await graph.view("u", as_of=None, include_invalidated=True)
+    assert len(view.relations) == 1
+
+
+async def test_single_valued_attribute_closes_the_old_value(stores):
+    facts, graph = stores
+    new_id = ids()
+    await remember(facts, graph, "u", new_id, (Attribute.LOCATION, "Delhi", T0, None))
+    later = T0 + timedelta(days=30)
+    await remember(facts, graph, "u", new_id, (Attribute.LOCATION, "Mumbai", later, None))
+    current = await facts.current("u", [Attribute.LOCATION])
+    assert [f.value for f in current] == ["Mumbai"]
+    page = await facts.list("u", limit=10, cursor=None, include_invalidated=True)
+    delhi = next(f for f in page.items if f.value == "Delhi")
+    assert delhi.valid_to == later
+    assert delhi.superseded_by == current[0].fact_id
+    kinds = [e.kind for e in await facts.history("u", delhi.fact_id)]
+    assert kinds == [FactEventKind.ADD, FactEventKind.INVALIDATE]
+    then = await graph.view("u", as_of=T0 + timedelta(days=1), include_invalidated=False)
+    assert [r.target_key for r in then.relations] == ["place:delhi"]
+    now = await graph.view("u", as_of=None, include_invalidated=False)
+    assert [r.target_key for r in now.relations] == ["place:mumbai"]
+
+
+async def test_search_ranks_text_attribute_and_validity(stores):
+    facts, graph = stores
+    new_id = ids()
+    await remember(
+        facts,
+        graph,
+        "u",
+        new_id,
+        (Attribute.LOCATION, "Delhi", T0, None),
+        (Attribute.LIKES, "jazz", T0, None),
+        (Attribute.PET, "Bruno", T0, "dog"),
+    )
+    await remember(
+        facts, graph, "u", new_id, (Attribute.LOCATION, "Pune", T0 + timedelta(days=9), None)
+    )
+    found = await facts.search(
+        "u", FactQuery(text="Where do I live?", attributes=(Attribute.LOCATION,))
+    )
+    assert [hit.fact.value for hit in found] == ["Pune"]
+    past = await facts.search(
+        "u",
+        FactQuery(
+            text="where did I live before",
+            attributes=(Attribute.LOCATION,),
+            include_invalidated=True,
+        ),
+    )
+    assert [hit.fact.value for hit in past] == ["Pune", "Delhi"]
+    assert past[0].score > past[1].score
+    dog = await facts.search("u", FactQuery(text="what is my dog called"))
+    assert dog[0].fact.value == "Bruno"
+    assert await facts.search("v", FactQuery(text="jazz")) == []
+    assert await facts.search("u", FactQuery(text="???")) == []
+
+
+async def test_relation_search_and_time_travel(stores):
+    facts, graph = stores
+    await remember(facts, graph, "u", ids(), (Attribute.PET, "Bruno", T0, "dog"))
+    [hit] = await graph.search(
+        "u", RelationQuery(text="dog", relation_types=(RelationType.HAS_PET,))
+    )
+    assert hit.target.name == "Bruno"
+    assert hit.relation.episode_id == "m-Bruno"
+    before = await graph.search("u", RelationQuery(text="dog", as_of=T0 - timedelta(days=1)))
+    assert before == []
+
+
+async def test_get_update_delete_and_isolation(stores):
+    facts, graph = stores
+    await remember(facts, graph, "u", ids(), (Attribute.EMPLOYER, "Acme", T0, None))
+    [fact] = await facts.current("u")
+    with pytest.raises(NotFound):
+        await facts.get("v", fact.fact_id)
+    with pytest.raises(NotFound):
+        await facts.history("v", fact.fact_id)
+    from dataclasses import replace
+
+    await facts.update("u", replace(fact, value="Globex", text="Works at Globex"), reason="fix")
+    assert (await facts.get("u", fact.fact_id)).value == "Globex"
+    await facts.delete("u", fact.fact_id, reason="bye")
+    with pytest.raises(NotFound):
+        await facts.get("u", fact.fact_id)
+    with pytest.raises(NotFound):
+        await facts.delete("u", fact.fact_id, reason="again")
+    kinds = [e.kind for e in await facts.history("u", fact.fact_id)]
+    assert kinds == [FactEventKind.ADD, FactEventKind.UPDATE, FactEventKind.DELETE]
+
+
+async def test_list_pages_newest_first(stores):
+    facts, graph = stores
+    new_id = ids()
+    for day in range(5):
+        await remember(
+            facts,
+            graph,
+            "u",
+            new_id,
+            (Attribute.HOBBIES, f"hobby {day}", T0 + timedelta(days=day), None),
+        )
+    seen, cursor = [], None
+    while True:
+        page = await facts.list("u", limit=2, cursor=cursor, include_invalidated=False)
+        seen += [f.value for f in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"hobby {day}" for day in reversed(range(5))]

@@ -1,0 +1,51 @@
+"""The library API, exactly as docs/library.md shows it."""
+
+from __future__ import annotations
+
+import hybridmem
+from tests.conftest import DatabaseRegistry
+
+
+async def test_library_walkthrough(database, test_databases: DatabaseRegistry):
+    async with hybridmem.open_memory(database.dsn, db_pool_max_size=2) as memory:
+        await memory.add_messages(
+            "user123",
+            "chat-1",
+            [
+                {"role": "user", "content": "I live in Delhi and like chess."},
+                {"role": "assistant", "content": "Nice! Delhi has a strong chess scene."},
+            ],
+        )
+        [top, *_] = await memory.search("user123", "Where do I live?")
+        assert top.fact.value == "Delhi"
+        assert top.fact.provenance
+
+        await memory.add_messages(
+            "user123",
+            "chat-1",
+            [
+                {
+                    "role": "user",
+                    "content": "I moved to Mumbai",
+                    "occurred_at": top.fact.valid_from.replace(year=top.fact.valid_from.year + 1),
+                }
+            ],
+        )
+        recall = await memory.recall("user123", "Where did I live before?", session_id="chat-1")
+        assert "Delhi" in recall.context.text
+        assert recall.sources_skipped == ()
+
+        view = await memory.view("user123", session_id="chat-1")
+        locations = {f.value: f.valid_to for f in view.facts if f.attribute.value == "location"}
+        assert locations["Mumbai"] is None
+        assert locations["Delhi"] is not None
+        assert len(view.messages) == 3
+
+        report = await memory.consolidate("user123", dry_run=True)
+        assert not report.changed
+
+        history = await memory.history("user123", "chat-1")
+        assert [m.role.value for m in history.items] == ["user", "assistant", "user"]
+
+        await memory.forget_user("user123")
+        assert await memory.search("user123", "Where do I live?") == []
