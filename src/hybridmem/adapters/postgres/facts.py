@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
 from hybridmem.domain.errors import InvalidInput, NotFound
-from hybridmem.domain.facts import Attribute, Fact, FactSource, normalize_value
+from hybridmem.domain.facts import Attribute, Fact, FactSource, describe, normalize_value
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
@@ -21,22 +21,35 @@ _COLUMNS = (
     "provenance, source, confidence, superseded_by"
 )
 
-# Turns free text into an OR-query of its stemmed words: a question shares few words
-# with the fact that answers it, so requiring all of them (AND) would miss most answers.
-_OR_QUERY = """
+# Free text becomes an OR-query of its stemmed words (a question shares few words with
+# the fact that answers it). Words that only name an attribute the router already chose
+# ("like", "live") are dropped: the attribute candidates cover them, and in the fact
+# texts they are template words that would match every fact of that attribute.
+OR_QUERY = """
     SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
+     WHERE lexeme <> ALL (tsvector_to_array(to_tsvector('english', %(cues)s)))
 """
 
-# Weights of the fused score. Text rank is in [0, 1) (normalization 32); an attribute the
-# router inferred from the question is strong evidence; current facts and recent ones win
-# ties, so "where do I live?" ranks the current city above the previous one.
+# Candidates come from two bounded, index-driven sets (text matches by rank, and the
+# router's attributes by recency), so cost does not grow with the user's fact count.
+# The fused score then orders them: text rank in [0, 1) (normalization 32), attribute
+# match, current over closed, recent over old.
 _SCORE = """
       0.55 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
     + 0.30 * (f.attribute = ANY(%(attributes)s))::int
     + 0.10 * (f.valid_to IS NULL)::int
     + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
 """
+_CANDIDATE_POOL = 200
+
+
+def attribute_cues(attributes: Collection[Attribute]) -> str:
+    """The words that merely name the attributes (their names and display templates)."""
+    return " ".join(
+        f"{attribute.value.replace('_', ' ')} {describe(attribute, '')}"
+        for attribute in attributes
+    )
 
 
 def _fact(row: dict[str, Any]) -> Fact:
@@ -223,23 +236,37 @@ class PostgresFactMemory:
         async with self._db.connection() as conn:
             cursor = await conn.execute(
                 f"""
-                WITH q AS ({_OR_QUERY})
+                WITH q AS ({OR_QUERY}),
+                candidates AS (
+                    (SELECT f.fact_id FROM facts AS f, q
+                      WHERE q.query IS NOT NULL AND f.user_id = %(user_id)s
+                        AND f.search @@ q.query
+                        AND (%(include_invalidated)s OR f.valid_to IS NULL)
+                      ORDER BY ts_rank_cd(f.search, q.query, 32) DESC
+                      LIMIT %(pool)s)
+                    UNION
+                    (SELECT f.fact_id FROM facts AS f
+                      WHERE f.user_id = %(user_id)s AND f.attribute = ANY(%(attributes)s)
+                        AND (%(include_invalidated)s OR f.valid_to IS NULL)
+                      ORDER BY f.valid_from DESC
+                      LIMIT %(pool)s)
+                )
                 SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
                        {_SCORE} AS score
-                  FROM facts AS f, q
+                  FROM candidates JOIN facts AS f USING (fact_id)
+                 CROSS JOIN q
                  WHERE f.user_id = %(user_id)s
-                   AND (%(include_invalidated)s OR f.valid_to IS NULL)
-                   AND ((q.query IS NOT NULL AND f.search @@ q.query)
-                        OR f.attribute = ANY(%(attributes)s))
                  ORDER BY score DESC, f.valid_from DESC, f.fact_id
                  LIMIT %(limit)s
                 """,
                 {
                     "text": query.text,
+                    "cues": attribute_cues(query.attributes),
                     "user_id": user_id,
                     "include_invalidated": query.include_invalidated,
                     "attributes": [attribute.value for attribute in query.attributes],
                     "limit": query.limit,
+                    "pool": max(_CANDIDATE_POOL, query.limit),
                 },
             )
             rows = await cursor.fetchall()

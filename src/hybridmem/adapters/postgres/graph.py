@@ -17,7 +17,9 @@ _RELATION_COLUMNS = (
 _OR_QUERY = """
     SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
+     WHERE lexeme <> ALL (tsvector_to_array(to_tsvector('english', %(cues)s)))
 """
+_CANDIDATE_POOL = 200
 
 
 def _relation(row: dict[str, Any]) -> Relation:
@@ -110,7 +112,20 @@ class PostgresGraphMemory:
         async with self._db.connection() as conn:
             cursor = await conn.execute(
                 f"""
-                WITH q AS ({_OR_QUERY})
+                WITH q AS ({_OR_QUERY}),
+                candidates AS (
+                    (SELECT r.relation_id FROM relations AS r, q
+                      WHERE q.query IS NOT NULL AND r.user_id = %(user_id)s
+                        AND r.search @@ q.query {time_sql}
+                      ORDER BY ts_rank_cd(r.search, q.query, 32) DESC
+                      LIMIT %(pool)s)
+                    UNION
+                    (SELECT r.relation_id FROM relations AS r
+                      WHERE r.user_id = %(user_id)s AND r.relation_type = ANY(%(types)s)
+                        {time_sql}
+                      ORDER BY r.valid_at DESC
+                      LIMIT %(pool)s)
+                )
                 SELECT {_RELATION_COLUMNS},
                        e.entity_key, e.name, e.entity_type, e.summary,
                        0.55 * coalesce(ts_rank_cd(r.search, q.query, 32), 0)
@@ -118,20 +133,21 @@ class PostgresGraphMemory:
                      + 0.10 * (r.invalid_at IS NULL)::int
                      + 0.05 * exp(-greatest(extract(epoch FROM (now() - r.valid_at)), 0)
                                   / 31536000.0) AS score
-                  FROM relations AS r
+                  FROM candidates
+                  JOIN relations AS r USING (relation_id)
                   JOIN entities AS e ON e.user_id = r.user_id AND e.entity_key = r.target_key
                   CROSS JOIN q
-                 WHERE r.user_id = %(user_id)s {time_sql}
-                   AND ((q.query IS NOT NULL AND r.search @@ q.query)
-                        OR r.relation_type = ANY(%(types)s))
+                 WHERE r.user_id = %(user_id)s
                  ORDER BY score DESC, r.valid_at DESC, r.relation_id
                  LIMIT %(limit)s
                 """,
                 {
                     "text": query.text,
+                    "cues": " ".join(t.value.replace("_", " ") for t in query.relation_types),
                     "user_id": user_id,
                     "types": [t.value for t in query.relation_types],
                     "limit": query.limit,
+                    "pool": max(_CANDIDATE_POOL, query.limit),
                     **time_params,
                 },
             )

@@ -24,7 +24,7 @@ CREATE TABLE facts (
     PRIMARY KEY (user_id, fact_id)
 );
 CREATE INDEX facts_search_idx ON facts USING gin (search);
-CREATE INDEX facts_current_idx ON facts (user_id, attribute) WHERE valid_to IS NULL;
+CREATE INDEX facts_attribute_idx ON facts (user_id, attribute, valid_from DESC);
 CREATE INDEX facts_list_idx ON facts (user_id, valid_from DESC, fact_id DESC);
 
 CREATE TABLE fact_events (
@@ -73,3 +73,4 @@ CREATE TABLE relations (
 );
 CREATE INDEX relations_search_idx ON relations USING gin (search);
 CREATE INDEX relations_time_idx ON relations (user_id, valid_at, invalid_at);
+CREATE INDEX relations_type_idx ON relations (user_id, relation_type, valid_at DESC);
