@@ -29,7 +29,7 @@ from hybridmem.adapters.postgres.migrations import apply_migrations
 from hybridmem.service.app import create_app
 from hybridmem.service.container import Container
 from hybridmem.service.settings import Settings
-from tests.support.fakes import FrozenClock
+from tests.support.fakes import FrozenClock, ScriptedLanguageModel
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET_KEY = "test-only-signing-key-" + "k" * 50
@@ -155,11 +155,21 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def app(database: Database, clock: FrozenClock, settings: Settings) -> AsyncIterator[FastAPI]:
-    """The real app on the test database, with a controllable clock."""
+def model() -> ScriptedLanguageModel:
+    """The language model of the app under test (a scripted one; e2e tests use the real
+    embedded model)."""
+    return ScriptedLanguageModel()
+
+
+@pytest.fixture
+async def app(
+    database: Database, clock: FrozenClock, settings: Settings, model: ScriptedLanguageModel
+) -> AsyncIterator[FastAPI]:
+    """The real app on the test database, with a controllable clock and a scripted model."""
     container = Container(settings=settings)
     container.database.override(providers.Object(database))
     container.clock.override(providers.Object(clock))
+    container.language_model.override(providers.Object(model))
     application = create_app(settings, container=container, background_jobs=False)
     async with LifespanManager(application):
         yield application

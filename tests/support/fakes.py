@@ -338,3 +338,61 @@ class InMemoryLoginThrottle:
         for key in doomed:
             del self._state[key]
         return len(doomed)
+
+
+class ScriptedLanguageModel:
+    """A LanguageModel that answers from its input, deterministically.
+
+    The reply names the first memory line of the system prompt (so tests can see memory
+    reached the model) and echoes the last user message. ``fail_with`` makes every call
+    raise that error; ``extraction`` is what ``extract`` returns.
+    """
+
+    def __init__(self, *, context_tokens: int = 4096, supports_tools: bool = False) -> None:
+        from hybridmem.ports.llm import ModelInfo
+
+        self._info = ModelInfo(
+            name="scripted",
+            context_tokens=context_tokens,
+            supports_tools=supports_tools,
+            supports_structured_output=True,
+        )
+        self.fail_with: Exception | None = None
+        self.extraction: dict[str, Any] = {"facts": []}
+        self.calls: list[tuple[str, list[Any]]] = []
+
+    @property
+    def info(self):
+        return self._info
+
+    def _answer(self, system: str, messages) -> str:
+        self.calls.append((system, list(messages)))
+        memory = [line[2:] for line in system.splitlines() if line.startswith("- ")]
+        known = f"I remember: {memory[0]}." if memory else "I have no memory of that."
+        return f"{known} You said: {messages[-1].content}"
+
+    async def complete(self, system, messages, *, tools=()):
+        from hybridmem.ports.llm import Completion
+
+        if self.fail_with is not None:
+            raise self.fail_with
+        text = self._answer(system, messages)
+        return Completion(
+            text=text, input_tokens=len(system.split()), output_tokens=len(text.split())
+        )
+
+    async def stream(self, system, messages, *, tools=()):
+        from hybridmem.ports.llm import Completion, TextDelta
+
+        if self.fail_with is not None:
+            raise self.fail_with
+        text = self._answer(system, messages)
+        words = text.split(" ")
+        for index, word in enumerate(words):
+            yield TextDelta(word if index == 0 else " " + word)
+        yield Completion(text=text, input_tokens=len(system.split()), output_tokens=len(words))
+
+    async def extract(self, instructions, text, schema):
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.extraction

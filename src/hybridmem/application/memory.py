@@ -83,6 +83,18 @@ class Recall:
     sources_skipped: tuple[str, ...]
     timings_ms: Mapping[str, float]
 
+    @property
+    def facts_used(self) -> tuple[ScoredFact, ...]:
+        """The facts that made it into the context."""
+        used = {item.item_id for item in self.context.used}
+        return tuple(f for f in self.facts if f"fact:{f.fact.fact_id}" in used)
+
+    @property
+    def relations_used(self) -> tuple[ScoredRelation, ...]:
+        """The relations that made it into the context."""
+        used = {item.item_id for item in self.context.used}
+        return tuple(r for r in self.relations if f"relation:{r.relation.relation_id}" in used)
+
 
 @dataclass(frozen=True, slots=True)
 class MemoryView:
@@ -237,6 +249,10 @@ class MemoryService:
         """A session's messages, oldest first; NotFound for a session the user lacks."""
         await self._sessions.get(user_id, session_id)
         return await self._history.list(user_id, session_id, limit=limit, cursor=cursor)
+
+    async def recent(self, user_id: str, session_id: str, limit: int) -> Sequence[Message]:
+        """The last ``limit`` messages of the session, oldest first."""
+        return await self._history.recent(user_id, session_id, limit)
 
     async def search(
         self, user_id: str, query: str, *, limit: int

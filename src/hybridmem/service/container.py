@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -30,13 +31,18 @@ from hybridmem.adapters.security.passwords import BcryptPasswordHasher
 from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.adapters.system import SystemClock, UuidIds
 from hybridmem.application.accounts import AccountService
+from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.memory import EXTRACT_JOB, MemoryService
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.worker import JobWorker
+from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.facts import FactSource
+from hybridmem.ports.llm import LanguageModel, ModelInfo
 from hybridmem.service.observability import Metrics
 from hybridmem.service.settings import Settings, resolve_secret_key
+
+log = logging.getLogger(__name__)
 
 
 async def resolve(value: Any) -> Any:
@@ -63,6 +69,82 @@ async def database_resource(server: PostgresServer, settings: Settings) -> Async
         migrate=settings.migrate_on_start,
     ) as database:
         yield database
+
+
+async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageModel]:
+    """The chat model for the configured provider; the embedded one lives as long as the
+    app. When it cannot start, a stand-in answers 503 with the reason and the rest of the
+    service keeps working."""
+    from hybridmem.adapters.agno.model import (
+        AgnoLanguageModel,
+        gemini_model,
+        openai_like_model,
+    )
+    from hybridmem.adapters.local_llm.server import EmbeddedLlamaServer
+    from hybridmem.adapters.local_llm.unavailable import UnavailableLanguageModel
+
+    provider = settings.llm_provider
+    if provider == "gemini":
+        if settings.gemini_api_key is None:
+            yield UnavailableLanguageModel("HYBRIDMEM_LLM=gemini needs GEMINI_API_KEY")
+            return
+        yield AgnoLanguageModel(
+            gemini_model(
+                model_id=settings.gemini_model,
+                api_key=settings.gemini_api_key.get_secret_value(),
+                timeout=settings.llm_timeout_seconds,
+                base_url=settings.gemini_base_url,
+            ),
+            ModelInfo(
+                name=f"gemini:{settings.gemini_model}",
+                context_tokens=settings.llm_context_tokens or 1_000_000,
+                supports_tools=True,
+                supports_structured_output=True,
+            ),
+            structured="json_mode",
+        )
+        return
+    server: EmbeddedLlamaServer | None = None
+    if provider == "openai":
+        if not settings.llm_base_url:
+            yield UnavailableLanguageModel("HYBRIDMEM_LLM=openai needs HYBRIDMEM_LLM_BASE_URL")
+            return
+        base_url, model_id = settings.llm_base_url, settings.llm_model
+        context = settings.llm_context_tokens or 8192
+    else:
+        server = EmbeddedLlamaServer(
+            settings.local_model_path,
+            context_tokens=settings.local_model_context_tokens,
+            threads=settings.local_model_threads,
+        )
+        try:
+            base_url = await server.start()
+        except UpstreamUnavailable as exc:
+            log.warning("chat is unavailable: %s", exc.message)
+            yield UnavailableLanguageModel(exc.message)
+            return
+        model_id = server.alias
+        context = settings.llm_context_tokens or settings.local_model_context_tokens
+    try:
+        yield AgnoLanguageModel(
+            openai_like_model(
+                model_id=model_id,
+                base_url=base_url,
+                api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+                timeout=settings.llm_timeout_seconds,
+                max_tokens=settings.llm_max_output_tokens,
+            ),
+            ModelInfo(
+                name=f"{provider}:{model_id}",
+                context_tokens=context,
+                # The embedded model is too small to use tools; a server may host any model.
+                supports_tools=provider == "openai",
+                supports_structured_output=True,
+            ),
+        )
+    finally:
+        if server is not None:
+            await server.stop()
 
 
 def job_handlers(memory: MemoryService) -> dict[str, object]:
@@ -168,4 +250,13 @@ class Container(containers.DeclarativeContainer):
         max_attempts=settings.provided.job_max_attempts,
         idle_sleep=settings.provided.worker_idle_seconds,
         on_event=providers.Callable(count_event, metrics),
+    )
+
+    language_model = providers.Resource(language_model_resource, settings)
+    chat = providers.Singleton(
+        ChatService,
+        memory=memory,
+        model=language_model,
+        clock=clock,
+        history_messages=settings.provided.chat_history_messages,
     )

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from hybridmem.application.accounts import AccountService, Principal
+from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.memory import MemoryService
 from hybridmem.application.sessions import SessionService
@@ -44,7 +45,13 @@ async def _consolidation(request: Request) -> ConsolidationService:
     return service
 
 
+async def _chat(request: Request) -> ChatService:
+    service: ChatService = await resolve(container_of(request).chat())
+    return service
+
+
 Accounts = Annotated[AccountService, Depends(_accounts)]
+Chat = Annotated[ChatService, Depends(_chat)]
 Memory = Annotated[MemoryService, Depends(_memory)]
 Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Sessions = Annotated[SessionService, Depends(_sessions)]

@@ -112,6 +112,22 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
 
+    # Language model.
+    llm: Literal["auto", "gemini", "openai", "local"] = "auto"
+    gemini_model: str = "gemini-3.7-flash"
+    gemini_base_url: str | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key: SecretStr | None = None
+    local_model_path: Path | None = None
+    local_model_threads: int = Field(default=1, ge=1, le=64)
+    local_model_context_tokens: int = Field(default=4096, ge=512)
+    llm_context_tokens: int | None = Field(default=None, ge=512)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_output_tokens: int = Field(default=512, ge=16)
+    llm_extraction: Literal["auto", "on", "off"] = "auto"
+    chat_history_messages: int = Field(default=6, ge=0, le=50)
+
     # Memory.
     memory_source_timeout_seconds: float = Field(default=2.0, gt=0)
     context_budget_tokens: int = Field(default=1200, ge=50)
@@ -138,6 +154,17 @@ class Settings(BaseSettings):
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("HYBRIDMEM_DB_POOL_MIN_SIZE exceeds HYBRIDMEM_DB_POOL_MAX_SIZE")
         return self
+
+    @property
+    def llm_provider(self) -> str:
+        """The model backend: forced by HYBRIDMEM_LLM, else chosen by which keys are set."""
+        if self.llm != "auto":
+            return self.llm
+        if self.gemini_api_key is not None:
+            return "gemini"
+        if self.llm_base_url:
+            return "openai"
+        return "local"
 
     @property
     def access_token_ttl(self) -> timedelta:

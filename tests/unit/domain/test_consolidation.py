@@ -75,13 +75,9 @@ def test_a_fact_only_in_the_graph_is_added_to_the_fact_memory() -> None:
     decisions = consolidate(in_graph(bruno))
     [add] = decisions
     assert add.kind is DecisionKind.ADD
-    assert add.result == Fact(**{**_fields(bruno), "fact_id": added_fact_id(bruno)})
+    assert add.result == replace(bruno, fact_id=added_fact_id(bruno))
     after = apply_decisions(in_graph(bruno), decisions)
     assert [f.fact_id for f in fact_memory(after)] == ["graph:g1"]
-
-
-def _fields(f: Fact) -> dict[str, object]:
-    return {name: getattr(f, name) for name in Fact.__dataclass_fields__}
 
 
 def test_a_graph_fact_the_fact_memory_holds_is_kept_with_a_pointer() -> None:
@@ -144,9 +140,11 @@ def test_superseded_history_chains_to_each_successor() -> None:
     results = {
         d.fact.fact_id: d.result for d in by_kind(consolidate(items), DecisionKind.INVALIDATE)
     }
-    assert results["f1"] is not None and results["f1"].superseded_by == "f2"
+    assert results["f1"] is not None
+    assert results["f1"].superseded_by == "f2"
     assert results["f1"].valid_to == day(4)
-    assert results["f2"] is not None and results["f2"].superseded_by == "f3"
+    assert results["f2"] is not None
+    assert results["f2"].superseded_by == "f3"
 
 
 def test_moving_back_keeps_both_stays() -> None:
@@ -170,7 +168,8 @@ def test_a_later_dislike_supersedes_a_like_of_the_same_thing() -> None:
     dislike = fact("f2", Attribute.DISLIKES, "Jazz", 6)
     [invalidate] = by_kind(consolidate(in_facts(like, dislike)), DecisionKind.INVALIDATE)
     assert invalidate.fact == like
-    assert invalidate.result is not None and invalidate.result.superseded_by == "f2"
+    assert invalidate.result is not None
+    assert invalidate.result.superseded_by == "f2"
 
 
 def test_consistent_memories_need_only_keeps() -> None:

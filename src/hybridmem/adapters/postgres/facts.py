@@ -47,8 +47,7 @@ _CANDIDATE_POOL = 200
 def attribute_cues(attributes: Collection[Attribute]) -> str:
     """The words that merely name the attributes (their names and display templates)."""
     return " ".join(
-        f"{attribute.value.replace('_', ' ')} {describe(attribute, '')}"
-        for attribute in attributes
+        f"{attribute.value.replace('_', ' ')} {describe(attribute, '')}" for attribute in attributes
     )
 
 

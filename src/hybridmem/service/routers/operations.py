@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,17 +27,27 @@ async def healthz() -> HealthOut:
     responses={503: {"model": ReadinessOut, "description": "A dependency is not ready"}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    """Every dependency answers (database; memory backends as they are configured)."""
+    """The database answers (503 otherwise). Each backend is reported with its health; a
+    missing language model makes the service "degraded" (memory still works), not unready."""
     container = container_of(request)
     database = await resolve(container.database())
-    checks = {
+    model = await resolve(container.language_model())
+    model_check: dict[str, Any] = {
+        "backend": model.info.name,
+        "ok": model.info.name != "unavailable",
+    }
+    if not model_check["ok"]:
+        model_check["reason"] = getattr(model, "reason", "unavailable")
+    checks: dict[str, dict[str, Any]] = {
         "database": {
             "backend": container.postgres_server().__class__.__name__,
             "ok": await database.ping(),
-        }
+        },
+        "language_model": model_check,
     }
-    ready = all(check["ok"] for check in checks.values())
-    body = ReadinessOut(status="ready" if ready else "unavailable", checks=checks)
+    ready = bool(checks["database"]["ok"])
+    status = "ready" if all(check["ok"] for check in checks.values()) else "degraded"
+    body = ReadinessOut(status=status if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 

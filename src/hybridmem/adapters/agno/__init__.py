@@ -1,0 +1,1 @@
+"""Language models through Agno: Gemini, OpenAI-compatible servers, the embedded model."""

@@ -1,0 +1,218 @@
+"""A chat turn: remember the message, recall memory, ask the model, remember the answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from hybridmem.application.memory import IncomingMessage, MemoryService, Recall
+from hybridmem.domain.context import approximate_tokens
+from hybridmem.domain.messages import Message, Role
+from hybridmem.ports.llm import ChatMessage, Completion, LanguageModel, TextDelta, Tool
+from hybridmem.ports.system import Clock
+
+DEFAULT_PERSONA = (
+    "You are a helpful assistant with long-term memory of this user. Use the memory below "
+    "when it is relevant, say so when you do not know, and never invent facts about the user."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    """One answered turn."""
+
+    session_id: str
+    reply: str
+    user_message: Message
+    assistant_message: Message
+    recall: Recall
+    input_tokens: int
+    output_tokens: int
+    memory_ms: float
+    model_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDone:
+    """The last event of a streamed turn (the same data as a ``ChatReply``)."""
+
+    reply: ChatReply
+
+
+class ChatService:
+    """Runs chat turns over the memory service and a language model."""
+
+    def __init__(
+        self,
+        *,
+        memory: MemoryService,
+        model: LanguageModel,
+        clock: Clock,
+        persona: str = DEFAULT_PERSONA,
+        history_messages: int = 6,
+        reply_reserve_tokens: int = 512,
+    ) -> None:
+        self._memory = memory
+        self._model = model
+        self._clock = clock
+        self._persona = persona
+        self._history_messages = history_messages
+        self._reply_reserve = reply_reserve_tokens
+
+    async def _prepare(
+        self, user_id: str, session_id: str, text: str, message_id: str | None, name: str | None
+    ) -> tuple[Message, Recall, str, list[ChatMessage], float]:
+        # The user's message is committed (with its extraction job) before the model is
+        # asked, so a model failure never loses it.
+        [stored] = await self._memory.add_messages(
+            user_id,
+            session_id,
+            [IncomingMessage(role=Role.USER, content=text, message_id=message_id, name=name)],
+        )
+        started = time.perf_counter()
+        recall = await self._memory.recall(user_id, text, session_id=None)
+        recent = await self._memory.recent(user_id, session_id, self._history_messages + 1)
+        memory_ms = (time.perf_counter() - started) * 1000
+        system = self._system_prompt(recall)
+        history = [
+            ChatMessage(role=m.role, content=m.content)
+            for m in recent
+            if m.message_id != stored.message_id and m.role in (Role.USER, Role.ASSISTANT)
+        ]
+        conversation = self._fit(system, history, ChatMessage(Role.USER, text))
+        return stored, recall, system, conversation, memory_ms
+
+    def _system_prompt(self, recall: Recall) -> str:
+        if not recall.context.text:
+            return f"{self._persona}\n\nMemory: nothing relevant is known yet."
+        return f"{self._persona}\n\nMemory:\n{recall.context.text}"
+
+    def _fit(
+        self, system: str, history: Sequence[ChatMessage], message: ChatMessage
+    ) -> list[ChatMessage]:
+        """Keep the newest history that fits the model's window; never fail on length."""
+        budget = self._model.info.context_tokens - self._reply_reserve - approximate_tokens(system)
+        budget -= approximate_tokens(message.content)
+        kept: list[ChatMessage] = []
+        for past in reversed(history):
+            cost = approximate_tokens(past.content) + 4
+            if cost > budget:
+                break
+            kept.append(past)
+            budget -= cost
+        return [*reversed(kept), message]
+
+    def _tools(self, user_id: str, session_id: str) -> list[Tool]:
+        if not self._model.info.supports_tools:
+            return []
+        memory = self._memory
+
+        async def search_facts(query: str) -> str:
+            """Search what is known about the user (facts). Returns one fact per line."""
+            _, found = await memory.search(user_id, query, limit=8)
+            return "\n".join(f"- {hit.fact.text}" for hit in found) or "nothing found"
+
+        async def search_memory_graph(query: str) -> str:
+            """Search the user's memory graph, including past (no longer valid) facts."""
+            recall = await memory.recall(user_id, f"{query} before", session_id=None)
+            lines = [f"- {r.relation.fact}" for r in recall.relations]
+            return "\n".join(lines) or "nothing found"
+
+        async def read_earlier_messages(count: int = 10) -> str:
+            """Read the last `count` messages of this conversation (at most 50)."""
+            messages = await memory.recent(user_id, session_id, max(1, min(count, 50)))
+            return "\n".join(f"{m.role.value}: {m.content}" for m in messages)
+
+        return [search_facts, search_memory_graph, read_earlier_messages]
+
+    async def turn(
+        self,
+        user_id: str,
+        session_id: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        name: str | None = None,
+    ) -> ChatReply:
+        """Answer one message."""
+        started = time.perf_counter()
+        stored, recall, system, conversation, memory_ms = await self._prepare(
+            user_id, session_id, text, message_id, name
+        )
+        model_started = time.perf_counter()
+        completion = await self._model.complete(
+            system, conversation, tools=self._tools(user_id, session_id)
+        )
+        model_ms = (time.perf_counter() - model_started) * 1000
+        return await self._finish(
+            user_id, session_id, stored, recall, completion, memory_ms, model_ms, started
+        )
+
+    async def stream(
+        self,
+        user_id: str,
+        session_id: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        name: str | None = None,
+    ) -> AsyncIterator[TextDelta | ChatDone]:
+        """Answer one message as text deltas, then a ``ChatDone``.
+
+        The preparation (storing the message, recall) happens before the first event, so
+        errors there surface before any byte is streamed.
+        """
+        started = time.perf_counter()
+        stored, recall, system, conversation, memory_ms = await self._prepare(
+            user_id, session_id, text, message_id, name
+        )
+        tools = self._tools(user_id, session_id)
+
+        async def events() -> AsyncIterator[TextDelta | ChatDone]:
+            model_started = time.perf_counter()
+            completion: Completion | None = None
+            async for event in self._model.stream(system, conversation, tools=tools):
+                if isinstance(event, TextDelta):
+                    yield event
+                else:
+                    completion = event
+            assert completion is not None, "a model stream ends with a completion"
+            model_ms = (time.perf_counter() - model_started) * 1000
+            yield ChatDone(
+                await self._finish(
+                    user_id, session_id, stored, recall, completion, memory_ms, model_ms, started
+                )
+            )
+
+        return events()
+
+    async def _finish(
+        self,
+        user_id: str,
+        session_id: str,
+        stored: Message,
+        recall: Recall,
+        completion: Completion,
+        memory_ms: float,
+        model_ms: float,
+        started: float,
+    ) -> ChatReply:
+        [answer] = await self._memory.add_messages(
+            user_id,
+            session_id,
+            [IncomingMessage(role=Role.ASSISTANT, content=completion.text or "…")],
+        )
+        return ChatReply(
+            session_id=session_id,
+            reply=completion.text,
+            user_message=stored,
+            assistant_message=answer,
+            recall=recall,
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+            memory_ms=round(memory_ms, 2),
+            model_ms=round(model_ms, 2),
+            total_ms=round((time.perf_counter() - started) * 1000, 2),
+        )

@@ -1,0 +1,101 @@
+"""Chat end to end: the real server, the real embedded model (SmolLM2 via llama.cpp),
+embedded PostgreSQL and the in-process worker."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def http(embedded_server):
+    with httpx.Client(base_url=embedded_server.base_url, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def headers(http):
+    http.post(
+        "/api/auth/signup",
+        json={"email": "chat@example.com", "password": PASSWORD, "user_id": "chatty"},
+    )
+    token = http.post(
+        "/api/auth/login", json={"email": "chat@example.com", "password": PASSWORD}
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_model_is_ready(http):
+    checks = http.get("/readyz").json()["checks"]
+    assert checks["language_model"]["ok"] is True, checks
+    assert checks["language_model"]["backend"] == "local:local"
+
+
+def test_chat_remembers_and_history_is_complete(http, headers):
+    first = http.post(
+        "/api/chat",
+        headers=headers,
+        json={"session_id": "e2e", "message": "I live in Delhi and like chess."},
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["reply"].strip()
+    assert first.json()["usage"]["output_tokens"] > 0
+    assert "model;dur=" in first.headers["server-timing"]
+
+    second = http.post(
+        "/api/chat", headers=headers, json={"session_id": "e2e", "message": "Where do I live?"}
+    )
+    assert second.status_code == 200, second.text
+    assert second.json()["reply"].strip()
+
+    deadline = time.monotonic() + 30
+    values: list[str] = []
+    while time.monotonic() < deadline:
+        found = http.post(
+            "/api/memory/search", headers=headers, json={"query": "Where do I live?"}
+        ).json()
+        values = [r["fact"]["value"] for r in found["results"]]
+        if values:
+            break
+        time.sleep(0.2)
+    assert values[0] == "Delhi"
+
+    history = http.get("/api/history", headers=headers, params={"session_id": "e2e"}).json()
+    assert [(m["role"], m["content"]) for m in history["items"]] == [
+        ("user", "I live in Delhi and like chess."),
+        ("assistant", first.json()["reply"]),
+        ("user", "Where do I live?"),
+        ("assistant", second.json()["reply"]),
+    ]
+
+
+def test_streamed_deltas_join_into_the_final_reply(http, headers):
+    deltas: list[str] = []
+    done = None
+    with http.stream(
+        "POST",
+        "/api/chat",
+        headers={**headers, "Accept": "text/event-stream"},
+        json={"session_id": "e2e-stream", "message": "Tell me a short story about a cat."},
+    ) as response:
+        assert response.status_code == 200
+        event = None
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                data = json.loads(line.removeprefix("data: "))
+                if event == "delta":
+                    deltas.append(data["text"])
+                elif event == "done":
+                    done = data
+                else:
+                    pytest.fail(f"unexpected event {event}: {data}")
+    assert done is not None
+    assert len(deltas) > 1
+    assert "".join(deltas) == done["reply"]
