@@ -39,7 +39,7 @@ async def test_chat_stores_both_messages_and_uses_memory(client, app, model):
     )
     body = second.json()
     assert "Lives in Delhi" in body["reply"]
-    assert [f["value"] for f in body["memory"]["facts_used"]][0] == "Delhi"
+    assert body["memory"]["facts_used"][0]["value"] == "Delhi"
     assert body["memory"]["sources_skipped"] == []
     system, sent = model.calls[-1]
     assert "Lives in Delhi" in system
@@ -69,7 +69,7 @@ async def test_streamed_deltas_join_into_the_final_reply(client, app):
     assert response.headers["content-type"].startswith("text/event-stream")
     events = sse_events(response.text)
     deltas = [data["text"] for kind, data in events if kind == "delta"]
-    [(kind, done)] = [event for event in events if event[0] == "done"]
+    [done] = [data for kind, data in events if kind == "done"]
     assert len(deltas) > 3
     assert "".join(deltas) == done["reply"]
     assert events[-1][0] == "done"

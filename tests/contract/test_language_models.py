@@ -1,0 +1,170 @@
+"""Contract of LanguageModel for the Agno adapters, against local fakes of the Gemini REST
+API and of an OpenAI-compatible server: request shape, token counts, error mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybridmem.adapters.agno.model import AgnoLanguageModel, gemini_model, openai_like_model
+from hybridmem.domain.errors import ContextTooLong, UpstreamRateLimited, UpstreamUnavailable
+from hybridmem.domain.messages import Role
+from hybridmem.ports.llm import ChatMessage, Completion, ModelInfo, TextDelta
+from hybridmem.service.bench.fake_llm import FakeChatServer
+from tests.support.fake_gemini import FakeGemini
+
+INFO = ModelInfo("test", 8192, supports_tools=False, supports_structured_output=True)
+CONVERSATION = [
+    ChatMessage(Role.USER, "hi"),
+    ChatMessage(Role.ASSISTANT, "hello"),
+    ChatMessage(Role.USER, "Where do I live?"),
+]
+
+
+@pytest.fixture(scope="module")
+def gemini():
+    with FakeGemini() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def openai_server():
+    with FakeChatServer() as fake:
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def _reset(request):
+    for name in ("gemini", "openai_server"):
+        if name in request.fixturenames:
+            fake = request.getfixturevalue(name)
+            behaviour = fake.behaviour
+            behaviour.status, behaviour.delay_seconds = 200, 0.0
+            behaviour.requests.clear()
+
+
+def gemini_adapter(fake: FakeGemini, timeout: float = 5.0) -> AgnoLanguageModel:
+    return AgnoLanguageModel(
+        gemini_model(
+            model_id="gemini-test-flash",
+            api_key="test-key-not-real",
+            timeout=timeout,
+            base_url=fake.base_url,
+        ),
+        INFO,
+        structured="json_mode",
+    )
+
+
+def openai_adapter(fake: FakeChatServer, timeout: float = 5.0) -> AgnoLanguageModel:
+    return AgnoLanguageModel(
+        openai_like_model(
+            model_id="fake", base_url=fake.base_url, api_key="k", timeout=timeout, max_tokens=64
+        ),
+        INFO,
+    )
+
+
+async def test_gemini_request_shape_and_token_counts(gemini):
+    model = gemini_adapter(gemini)
+    completion = await model.complete("Be brief.", CONVERSATION)
+    assert completion == Completion("Hello from fake Gemini", input_tokens=7, output_tokens=4)
+    [request] = gemini.behaviour.requests
+    assert request["path"].endswith("/models/gemini-test-flash:streamGenerateContent")
+    assert request["query"] == {"alt": "sse"}
+    assert request["headers"]["x-goog-api-key"] == "test-key-not-real"
+    body = request["body"]
+    assert body["systemInstruction"]["parts"][0]["text"].startswith("Be brief.")
+    assert [(c["role"], c["parts"][0]["text"]) for c in body["contents"]] == [
+        ("user", "hi"),
+        ("model", "hello"),
+        ("user", "Where do I live?"),
+    ]
+
+
+async def test_gemini_stream_deltas_join_into_the_completion(gemini):
+    events = [event async for event in gemini_adapter(gemini).stream("s", CONVERSATION)]
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    assert deltas == ["Hello", " from", " fake", " Gemini"]
+    assert isinstance(events[-1], Completion)
+    assert events[-1].text == "".join(deltas)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "error"),
+    [
+        (401, "API key not valid", UpstreamUnavailable),
+        (403, "permission denied", UpstreamUnavailable),
+        (429, "Resource has been exhausted", UpstreamRateLimited),
+        (500, "internal", UpstreamUnavailable),
+        (503, "overloaded", UpstreamUnavailable),
+        (
+            400,
+            "The input token count (2000000) exceeds the maximum number of tokens allowed",
+            ContextTooLong,
+        ),
+    ],
+)
+async def test_gemini_errors_map_to_domain_errors(gemini, status, message, error):
+    gemini.behaviour.status = status
+    gemini.behaviour.error_message = message
+    with pytest.raises(error):
+        await gemini_adapter(gemini).complete("s", CONVERSATION)
+
+
+async def test_gemini_timeout_is_unavailable(gemini):
+    gemini.behaviour.delay_seconds = 3
+    with pytest.raises(UpstreamUnavailable):
+        await gemini_adapter(gemini, timeout=0.5).complete("s", CONVERSATION)
+
+
+async def test_openai_compatible_request_and_usage(openai_server):
+    model = openai_adapter(openai_server)
+    completion = await model.complete("You are terse.", CONVERSATION)
+    assert completion.text == openai_server.behaviour.reply
+    assert completion.output_tokens == len(openai_server.behaviour.reply.split())
+    assert completion.input_tokens > 0
+    [request] = openai_server.behaviour.requests
+    body = request["body"]
+    assert body["model"] == "fake"
+    assert body["stream"] is True
+    assert body["messages"][0] == {"role": "system", "content": body["messages"][0]["content"]}
+    assert body["messages"][0]["content"].startswith("You are terse.")
+    assert [m["content"] for m in body["messages"][1:]] == ["hi", "hello", "Where do I live?"]
+    assert request["headers"]["authorization"] == "Bearer k"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, UpstreamUnavailable), (429, UpstreamRateLimited), (500, UpstreamUnavailable)],
+)
+async def test_openai_compatible_errors(openai_server, status, error):
+    openai_server.behaviour.status = status
+    with pytest.raises(error):
+        await openai_adapter(openai_server).complete("s", CONVERSATION)
+
+
+async def test_openai_compatible_context_overflow(openai_server):
+    openai_server.behaviour.status = 400
+    openai_server.behaviour.error_body = {
+        "error": {
+            "code": 400,
+            "message": "request (3031 tokens) exceeds the available context size (2048 tokens)",
+            "type": "exceed_context_size_error",
+        }
+    }
+    try:
+        with pytest.raises(ContextTooLong):
+            await openai_adapter(openai_server).complete("s", CONVERSATION)
+    finally:
+        openai_server.behaviour.error_body = None
+
+
+async def test_unreachable_server_is_unavailable():
+    model = AgnoLanguageModel(
+        openai_like_model(
+            model_id="x", base_url="http://127.0.0.1:9/v1", api_key=None, timeout=2, max_tokens=8
+        ),
+        INFO,
+    )
+    with pytest.raises(UpstreamUnavailable):
+        await model.complete("s", CONVERSATION)
