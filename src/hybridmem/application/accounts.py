@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,12 +136,17 @@ class AccountService:
     async def authenticate(self, token: str) -> Principal:
         """Turn a bearer token into the caller; Unauthenticated if it is not usable."""
         claims = self._tokens.verify(token)
-        if await self._revocations.is_revoked(claims.jti):
+        revoked, user = await asyncio.gather(
+            self._revocations.is_revoked(claims.jti),
+            self._users.get(claims.subject),
+            return_exceptions=True,
+        )
+        if isinstance(revoked, BaseException):
+            raise revoked
+        if revoked or isinstance(user, NotFound):
             raise Unauthenticated("token is no longer valid")
-        try:
-            user = await self._users.get(claims.subject)
-        except NotFound as exc:
-            raise Unauthenticated("token is no longer valid") from exc
+        if isinstance(user, BaseException):
+            raise user
         return Principal(user=user, claims=claims)
 
     async def logout(self, principal: Principal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -72,8 +73,10 @@ class ChatService:
             [IncomingMessage(role=Role.USER, content=text, message_id=message_id, name=name)],
         )
         started = time.perf_counter()
-        recall = await self._memory.recall(user_id, text, session_id=None)
-        recent = await self._memory.recent(user_id, session_id, self._history_messages + 1)
+        recall, recent = await asyncio.gather(
+            self._memory.recall(user_id, text, session_id=None),
+            self._memory.recent(user_id, session_id, self._history_messages + 1),
+        )
         memory_ms = (time.perf_counter() - started) * 1000
         system = self._system_prompt(recall)
         history = [

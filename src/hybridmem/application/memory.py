@@ -121,6 +121,7 @@ class MemoryService:
         clock: Clock,
         source_timeout: float = 2.0,
         context_budget_tokens: int = 1200,
+        extraction_jobs: Sequence[str] = (EXTRACT_JOB,),
         on_jobs_enqueued: Callable[[], None] | None = None,
     ) -> None:
         self._journal = journal
@@ -132,6 +133,7 @@ class MemoryService:
         self._clock = clock
         self._source_timeout = source_timeout
         self._context_budget = context_budget_tokens
+        self._extraction_jobs = tuple(extraction_jobs)
         self._on_jobs_enqueued = on_jobs_enqueued or (lambda: None)
 
     def notify_jobs(self, callback: Callable[[], None]) -> None:
@@ -169,19 +171,21 @@ class MemoryService:
                 )
             )
             if plan_write(incoming.content, incoming.role).extract:
-                jobs.append(
+                payload = {
+                    "session_id": session_id,
+                    "message_id": message_id,
+                    "content": incoming.content,
+                    "occurred_at": occurred_at.isoformat(),
+                }
+                jobs += [
                     NewJob(
-                        kind=EXTRACT_JOB,
+                        kind=kind,
                         user_id=user_id,
-                        idempotency_key=f"{EXTRACT_JOB}:{user_id}:{message_id}",
-                        payload={
-                            "session_id": session_id,
-                            "message_id": message_id,
-                            "content": incoming.content,
-                            "occurred_at": occurred_at.isoformat(),
-                        },
+                        idempotency_key=f"{kind}:{user_id}:{message_id}",
+                        payload=payload,
                     )
-                )
+                    for kind in self._extraction_jobs
+                ]
         stored = await self._journal.record(user_id, session_id, prepared, jobs)
         if jobs:
             self._on_jobs_enqueued()

@@ -38,7 +38,6 @@ from hybridmem.domain.facts import (
     is_near_identical,
     is_single_valued,
     merge_provenance,
-    normalize_text,
 )
 
 
@@ -344,8 +343,3 @@ def apply_decisions(items: Sequence[StoredFact], decisions: Iterable[Decision]) 
 def fact_memory(items: Iterable[StoredFact]) -> list[Fact]:
     """The facts of the fact memory among ``items``."""
     return [item.fact for item in items if item.store is MemoryStore.FACTS]
-
-
-def normalized_statement(fact: Fact) -> str:
-    """A fact's comparison text (attribute + normalized value), for reports and tests."""
-    return f"{fact.attribute.value}: {normalize_text(fact.value)}"

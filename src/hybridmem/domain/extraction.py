@@ -44,6 +44,9 @@ from hybridmem.domain.values import is_casual
 
 RULE_CONFIDENCE = 0.9
 PAST_CONFIDENCE = 0.8
+#: Longer clauses are pasted text rather than statements about oneself; skipping them keeps
+#: the extractor fast on documents (the rules are linear in a clause, some are quadratic).
+MAX_CLAUSE_CHARS = 400
 
 _NEGATION = compile_ci(r"\b(?:not|never|no longer|nobody|nothing|neither|nor|none|no|without)\b")
 _HEDGE = compile_ci(
@@ -89,9 +92,10 @@ def _clause_facts(clause: Clause) -> list[Found]:
 
 
 def _candidate(
-    found: Found, clause: str, *, message_id: str, observed_at: datetime
+    found: Found, times: tuple[datetime, datetime], *, message_id: str
 ) -> FactCandidate | None:
-    when = ongoing_since(clause, observed_at) if found.ongoing else event_time(clause, observed_at)
+    """``times`` are the clause's (event time, start of an ongoing state)."""
+    when = times[1] if found.ongoing else times[0]
     return make_candidate(
         found.attribute,
         found.value,
@@ -115,26 +119,33 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
     casual = is_casual(prepared)
     candidates: dict[tuple[str, bool], FactCandidate] = {}
 
-    def keep(found: Found, clause: str) -> None:
-        candidate = _candidate(found, clause, message_id=message_id, observed_at=observed_at)
+    def keep(found: Found, times: tuple[datetime, datetime]) -> None:
+        candidate = _candidate(found, times, message_id=message_id)
         if candidate is not None:
             candidates.setdefault((str(candidate.key), candidate.is_current), candidate)
 
     for sentence in split_sentences(prepared):
         if sentence.is_question or sentence.is_hypothetical:
             continue
-        if name := intro_name(sentence.text, casual=casual):
-            keep(Found(Attribute.NAME, name), sentence.text)
+        if name := intro_name(sentence.text[:MAX_CLAUSE_CHARS], casual=casual):
+            keep(Found(Attribute.NAME, name), (observed_at, observed_at))
         for position, raw_clause in enumerate(split_clauses(sentence.text)):
             clause_text = strip_discourse_prefix(raw_clause)
             if (
                 not clause_text
+                or len(clause_text) > MAX_CLAUSE_CHARS
                 or _SUBORDINATE_START.match(clause_text)
                 or _HEDGE.search(clause_text)
                 or FUTURE_MARKER.search(clause_text)
             ):
                 continue
             clause_text = restore_subject(clause_text, sentence_start=position == 0)
-            for found in _clause_facts(Clause(clause_text, casual)):
-                keep(found, clause_text)
+            found_here = _clause_facts(Clause(clause_text, casual))
+            if found_here:
+                times = (
+                    event_time(clause_text, observed_at),
+                    ongoing_since(clause_text, observed_at),
+                )
+                for found in found_here:
+                    keep(found, times)
     return list(candidates.values())

@@ -66,6 +66,7 @@ _DATING = i_pattern(r"am\s+dating|am\s+seeing")
 
 
 def personal_rule(clause: Clause) -> list[Found] | None:
+    """Age and relationship status (and a partner named with them)."""
     text = clause.text
     if match := _AGE_AND_ROLE.match(text):
         age = capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
@@ -103,6 +104,7 @@ _INTOLERANT = i_pattern(r"am", r"\s+(?P<v>lactose|gluten)\s+intolerant")
 
 
 def health_rule(clause: Clause) -> list[Found] | None:
+    """Diet and allergies."""
     text = clause.text
     if match := _DIET_NOW.match(text):
         return capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET, ongoing=True)
@@ -154,6 +156,7 @@ _STUDY_FIELD = i_pattern(r"majored\s+in|am\s+majoring\s+in|studied|study|am\s+st
 
 
 def interest_rule(clause: Clause) -> list[Found] | None:
+    """Likes, languages and education."""
     text = clause.text
     thing = ValueKind.THING
     if match := _NOUN_FAN.match(text):
@@ -195,6 +198,7 @@ _COLLECT = i_pattern(r"collect")
 
 
 def hobby_rule(clause: Clause) -> list[Found] | None:
+    """ "I play tennis", "I go hiking", "I do yoga", "I paint a lot", "I collect stamps"."""
     text = clause.text
     if match := _PLAY.match(text):
         raw = re.sub(r"\bthe\s+", "", match.group("v"), flags=re.IGNORECASE)
@@ -228,6 +232,7 @@ _PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
 
 
 def have_rule(clause: Clause) -> list[Found] | None:
+    """ "I have a dog named Bruno", "I have a sister", "I had a cat" (pets, family, partner)."""
     text = clause.text
     match = _HAVE.match(text)
     current = True

@@ -62,6 +62,7 @@ _X_IS_MY = compile_ci(
 
 
 def name_rule(clause: Clause) -> list[Found] | None:
+    """ "My name is Asha", "call me Sam", "I go by Alex", "I'm Omar"."""
     for pattern in _NAME_PATTERNS:
         if match := pattern.match(clause.text):
             return capture_name(clause, match.group("v"), Attribute.NAME, None, explicit=True)
@@ -71,6 +72,7 @@ def name_rule(clause: Clause) -> list[Found] | None:
 
 
 def x_is_my_rule(clause: Clause) -> list[Found] | None:
+    """ "Chess is my favorite game", "Bruno is my dog", "English is my second language"."""
     match = _X_IS_MY.match(clause.text)
     if match is None or FIRST_PERSON_START.match(match.group("v")):
         return None
@@ -148,6 +150,7 @@ _MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
 
 
 def my_rule(clause: Clause) -> list[Found] | None:
+    """ "My dog's name is Bruno", "my birthday is …", "my home is in …", "my son Leo …"."""
     text = clause.text
     if match := _MY_FAVORITE.match(text):
         category = match.group("cat")
@@ -217,6 +220,7 @@ _NO_LONGER: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
 
 
 def negative_rule(clause: Clause) -> list[Found] | None:
+    """Dislikes and endings: "I don't like jazz", "I no longer work at Google"."""
     for pattern in _DISLIKE:
         if match := pattern.match(clause.text):
             return capture(
@@ -259,6 +263,7 @@ _GREW_UP = i_pattern(
 
 
 def place_rule(clause: Clause) -> list[Found] | None:
+    """Where the user lives, lived, moved and comes from."""
     text = clause.text
     if match := _MOVED_TO.match(text):
         found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
@@ -325,6 +330,7 @@ _RETIRED = i_pattern(r"retired", r"(?:\s+from\s+(?P<v>.+)|\s+.*)?$")
 
 
 def work_rule(clause: Clause) -> list[Found] | None:
+    """Employers (current and past) and the role held there."""
     text = clause.text
     org, role = ValueKind.ORGANISATION, ValueKind.ROLE
     if match := _WORK_AS.match(text):
@@ -366,6 +372,7 @@ _TEACH = i_pattern(r"teach", r"(?:\s+(?P<v>.+?))?(?:\s+(?:at|in)\s+(?P<where>.+)
 
 
 def occupation_rule(clause: Clause) -> list[Found] | None:
+    """ "I am a nurse", "I teach history", "I'm self-employed" (needs a known head noun)."""
     text = clause.text
     if match := _TEACH.match(text):
         subjects = capture(clause, match.group("v"), ValueKind.THING, Attribute.OCCUPATION)

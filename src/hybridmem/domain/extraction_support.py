@@ -103,9 +103,11 @@ def capture(
     items = split_items(clipped) if multi else [clipped]
     infinitive = bool(items) and normalize_text(items[0]).startswith("to ")
     found: list[Found] = []
-    for item in items:
+    for index, item in enumerate(items):
         value = to_gerund(item) if infinitive else item
         checked = validate_value(value, kind, casual=clause.casual, strict_role=strict_role)
+        if checked is None and index == 0 and kind is ValueKind.THING:
+            return []  # "I adore my cat, Biscuit": the rest of a bad list is an apposition
         if checked is not None:
             found.append(Found(attribute, checked, qualifier, current, ongoing))
     return found

@@ -203,7 +203,7 @@ OCCUPATIONS: frozenset[str] = frozenset(
         "conductor", "drummer", "guitarist", "pianist", "violinist", "comedian", "model",
         "stylist", "tester", "scrum master", "sysadmin", "devops", "strategist", "planner",
         "inspector", "underwriter", "actuary", "cartographer", "stewardess", "flight attendant",
-        "housekeeper", "carer", "radiographer", "sonographer",
+        "housekeeper", "carer", "radiographer", "sonographer", "practitioner",
     }
 )  # fmt: skip
 

@@ -118,6 +118,7 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
         "I ",
     ),
     (re.compile(r"^(?=been\s+\w+ing\b)", re.IGNORECASE), "I have "),
+    (re.compile(r"^(?=(?:currently\s+)?working\s+(?:at|for|as)\b)", re.IGNORECASE), "I am "),
     (
         re.compile(
             r"^(?=(?:not\s+(?:a\s+|really\s+a\s+)?(?:big\s+|huge\s+)?fan\s+of|(?:a\s+)?(?:big|huge)"
@@ -151,9 +152,15 @@ class Sentence:
     is_hypothetical: bool
 
 
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+
+
 def expand_clitics(text: str) -> str:
-    """Unicode-normalize quotes and expand the clitics the rules depend on."""
-    expanded = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    """Unicode-normalize, collapse runs of spaces and expand the clitics the rules need.
+
+    Collapsing spaces also keeps every later pattern linear in the length of the text.
+    """
+    expanded = _HORIZONTAL_SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES))
     for pattern, replacement in _CLITICS:
         expanded = pattern.sub(replacement, expanded)
     return expanded

@@ -51,7 +51,9 @@ _COMMON_STOPS = (
     r"|every \w+|everyday|daily|weekly|(?:once|twice|\w+ times) (?:a|per) \w+"
     r"|sometimes|often|usually|always|on weekends|on the weekends?|in my (?:free|spare) time"
     r"|for fun|as a hobby|by profession|by trade|full[- ]time|part[- ]time|and (?:i|my)"
-    r"|whenever i can|quite a bit|big time|like crazy|to death|before|after|here|there)\b"
+    r"|whenever i can|quite a bit|big time|like crazy|to death|before|after|here|there"
+    r"|originally|online|remotely|professionally|competitively|together|alone|casually"
+    r"|regularly|religiously|mostly|anyway|honestly)\b"
 )
 _KIND_STOPS = {
     ValueKind.PLACE: r",|\b(?:and|or|with|near|for|as|on|at|from|to|after|before|during|my"

@@ -153,6 +153,31 @@ def bench_memory(
     typer.echo(render_markdown(report))
 
 
+@bench_app.command("chat")
+def bench_chat(
+    concurrency: Annotated[str, typer.Option(help="Comma-separated user counts")] = "1,8,32",
+    turns: Annotated[int, typer.Option(min=1, help="Chat turns per user")] = 10,
+    model_delay_ms: Annotated[int, typer.Option(min=0)] = 200,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """Server overhead per chat turn (latency minus model time) at several concurrencies,
+    against a fake OpenAI-compatible model with a fixed delay."""
+    from hybridmem.service.bench.chat import render_markdown, run_chat_benchmark
+
+    settings = _settings()
+    report = asyncio.run(
+        run_chat_benchmark(
+            levels=[int(part) for part in concurrency.split(",") if part.strip()],
+            turns_per_user=turns,
+            model_delay=model_delay_ms / 1000,
+            database_url=settings.database_url,
+        )
+    )
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))
+
+
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations and exit."""

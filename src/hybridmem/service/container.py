@@ -33,6 +33,7 @@ from hybridmem.adapters.system import SystemClock, UuidIds
 from hybridmem.application.accounts import AccountService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
+from hybridmem.application.llm_extraction import LLM_EXTRACT_JOB, LlmFactExtractor
 from hybridmem.application.memory import EXTRACT_JOB, MemoryService
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.worker import JobWorker
@@ -78,6 +79,7 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
     from hybridmem.adapters.agno.model import (
         AgnoLanguageModel,
         gemini_model,
+        model_http_client,
         openai_like_model,
     )
     from hybridmem.adapters.local_llm.server import EmbeddedLlamaServer
@@ -98,7 +100,7 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
             ModelInfo(
                 name=f"gemini:{settings.gemini_model}",
                 context_tokens=settings.llm_context_tokens or 1_000_000,
-                supports_tools=True,
+                supports_tools=settings.llm_tools_enabled,
                 supports_structured_output=True,
             ),
             structured="json_mode",
@@ -125,6 +127,7 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
             return
         model_id = server.alias
         context = settings.llm_context_tokens or settings.local_model_context_tokens
+    http_client = model_http_client(timeout=settings.llm_timeout_seconds, keep_alive=server is None)
     try:
         yield AgnoLanguageModel(
             openai_like_model(
@@ -133,23 +136,40 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
                 api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
                 timeout=settings.llm_timeout_seconds,
                 max_tokens=settings.llm_max_output_tokens,
+                http_client=http_client,
             ),
             ModelInfo(
                 name=f"{provider}:{model_id}",
                 context_tokens=context,
-                # The embedded model is too small to use tools; a server may host any model.
-                supports_tools=provider == "openai",
+                supports_tools=settings.llm_tools_enabled,
                 supports_structured_output=True,
             ),
         )
     finally:
+        await http_client.aclose()
         if server is not None:
             await server.stop()
 
 
-def job_handlers(memory: MemoryService) -> dict[str, object]:
+def llm_extraction_enabled(settings: Settings) -> bool:
+    """Model-based extraction: on when forced, or by default for Gemini (the embedded
+    135M model is too small to extract reliably; it stays with the rules)."""
+    if settings.llm_extraction == "auto":
+        return settings.llm_provider == "gemini"
+    return settings.llm_extraction == "on"
+
+
+def extraction_jobs(settings: Settings) -> tuple[str, ...]:
+    """The extraction job kinds enqueued for each message worth remembering."""
+    kinds = [EXTRACT_JOB]
+    if llm_extraction_enabled(settings):
+        kinds.append(LLM_EXTRACT_JOB)
+    return tuple(kinds)
+
+
+def job_handlers(memory: MemoryService, llm_extractor: LlmFactExtractor) -> dict[str, object]:
     """Which use case handles each kind of outbox job."""
-    return {EXTRACT_JOB: memory.handle_extraction}
+    return {EXTRACT_JOB: memory.handle_extraction, LLM_EXTRACT_JOB: llm_extractor.handle}
 
 
 def count_event(metrics: Metrics) -> object:
@@ -235,6 +255,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         source_timeout=settings.provided.memory_source_timeout_seconds,
         context_budget_tokens=settings.provided.context_budget_tokens,
+        extraction_jobs=providers.Callable(extraction_jobs, settings),
     )
     consolidation = providers.Singleton(
         ConsolidationService,
@@ -242,17 +263,23 @@ class Container(containers.DeclarativeContainer):
         graph=graph_memory,
         graph_source=providers.Object(FactSource.RULES),
     )
+    language_model = providers.Resource(language_model_resource, settings)
+    llm_extractor = providers.Singleton(
+        LlmFactExtractor,
+        model=language_model,
+        memory=memory,
+        on_event=providers.Callable(count_event, metrics),
+    )
     worker = providers.Singleton(
         JobWorker,
         outbox=outbox,
-        handlers=providers.Callable(job_handlers, memory),
+        handlers=providers.Callable(job_handlers, memory, llm_extractor),
         clock=clock,
         max_attempts=settings.provided.job_max_attempts,
         idle_sleep=settings.provided.worker_idle_seconds,
         on_event=providers.Callable(count_event, metrics),
     )
 
-    language_model = providers.Resource(language_model_resource, settings)
     chat = providers.Singleton(
         ChatService,
         memory=memory,

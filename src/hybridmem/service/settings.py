@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_output_tokens: int = Field(default=512, ge=16)
     llm_extraction: Literal["auto", "on", "off"] = "auto"
+    llm_tools: Literal["auto", "on", "off"] = "auto"
     chat_history_messages: int = Field(default=6, ge=0, le=50)
 
     # Memory.
@@ -165,6 +166,14 @@ class Settings(BaseSettings):
         if self.llm_base_url:
             return "openai"
         return "local"
+
+    @property
+    def llm_tools_enabled(self) -> bool:
+        """Memory tools for the agent: on for Gemini by default; OpenAI-compatible servers
+        host models of every ability, so there it is opt-in; never for the tiny local one."""
+        if self.llm_tools == "auto":
+            return self.llm_provider == "gemini"
+        return self.llm_tools == "on" and self.llm_provider != "local"
 
     @property
     def access_token_ttl(self) -> timedelta:

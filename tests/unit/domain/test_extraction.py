@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -235,3 +236,19 @@ def test_casual_messages_are_all_lower_case() -> None:
     assert is_casual("i live in delhi. i like chess")
     assert is_casual("I live in delhi")
     assert not is_casual("I live in Delhi")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I like " + ", ".join(f"thing{n}" for n in range(3000)),
+        "i like " + " and ".join("chess" for _ in range(5000)),
+        "I live in" + " " * 50_000 + "Delhi",
+        "I work at " + "as " * 20_000,
+        "I moved from " + "to " * 20_000,
+    ],
+)
+def test_long_pasted_text_stays_fast(text: str) -> None:
+    started = time.perf_counter()
+    extract_facts(text, message_id="m", observed_at=NOW)
+    assert time.perf_counter() - started < 2.0

@@ -98,7 +98,7 @@ def test_corpus_is_large_and_balanced() -> None:
     assert kinds.count("negative") >= 40
     assert kinds.count("tricky") >= 25
     assert sum(len(facts) for row in rows if isinstance(facts := row["facts"], list)) >= 120
-    assert {row["split"] for row in rows} == {"dev", "holdout"}
+    assert {row["split"] for row in rows} == {"dev", "holdout", "blind"}
 
 
 def test_precision_and_recall_meet_the_floors() -> None:
@@ -119,7 +119,7 @@ def test_negative_sentences_yield_nothing() -> None:
 def report() -> str:
     """Human-readable figures per split, then every sentence that was not exact."""
     lines: list[str] = []
-    for split in (None, "dev", "holdout"):
+    for split in (None, "dev", "holdout", "blind"):
         score = score_corpus(split)
         lines.append(
             f"{split or 'all':8} sentences={score.sentences:4}  tp={score.true_positives}"

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from hybridmem.domain.errors import (
     ContextTooLong,
     InvalidInput,
@@ -230,9 +232,16 @@ class AgnoLanguageModel:
 
 
 def openai_like_model(
-    *, model_id: str, base_url: str, api_key: str | None, timeout: float, max_tokens: int
+    *,
+    model_id: str,
+    base_url: str,
+    api_key: str | None,
+    timeout: float,
+    max_tokens: int,
+    http_client: httpx.AsyncClient | None = None,
 ) -> CapturingOpenAILike:
-    """An OpenAI-compatible chat model (Ollama, vLLM, llama.cpp, LM Studio…)."""
+    """An OpenAI-compatible chat model (Ollama, vLLM, llama.cpp, LM Studio…), on the
+    given pooled HTTP client (one per process and upstream)."""
     return CapturingOpenAILike(
         id=model_id,
         base_url=base_url,
@@ -240,9 +249,15 @@ def openai_like_model(
         timeout=timeout,
         max_retries=0,
         max_tokens=max_tokens,
-        # llama.cpp's server sometimes drops a kept-alive connection right after a stream.
-        default_headers={"Connection": "close"},
+        http_client=http_client,
     )
+
+
+def model_http_client(*, timeout: float, keep_alive: bool) -> httpx.AsyncClient:
+    """The pooled client for a model server. llama.cpp's server sometimes drops a
+    kept-alive connection right after a stream, so it gets fresh (loopback) connections."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20 if keep_alive else 0)
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0), limits=limits)
 
 
 def gemini_model(

@@ -114,7 +114,8 @@ class Database:
             timeout=acquire_timeout,
             kwargs={"autocommit": True, "row_factory": dict_row},
             configure=self._configure,
-            check=AsyncConnectionPool.check_connection,
+            # No per-checkout check (a round trip on every borrow): a connection broken by
+            # a server restart fails its request once and the pool replaces it.
             name="hybridmem",
         )
 

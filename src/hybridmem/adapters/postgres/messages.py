@@ -67,13 +67,15 @@ class PostgresMessages:
         try:
             async with self._db.transaction() as conn:
                 await _ensure_live_session(conn, user_id, session_id)
+                stored: dict[str, dict[str, Any]] = {}
                 for message in messages:
-                    await conn.execute(
-                        """
+                    cursor = await conn.execute(
+                        f"""
                         INSERT INTO messages (user_id, session_id, message_id, role, name,
                                               content, metadata, occurred_at)
                         VALUES (%s, %s, %s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp()))
                         ON CONFLICT (user_id, message_id) DO NOTHING
+                        RETURNING {_COLUMNS}
                         """,
                         (
                             user_id,
@@ -86,13 +88,19 @@ class PostgresMessages:
                             message.occurred_at,
                         ),
                     )
+                    row = await cursor.fetchone()
+                    if row is not None:
+                        stored[message.message_id] = row
                 await enqueue_jobs(conn, jobs)
-                cursor = await conn.execute(
-                    f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s "
-                    "AND message_id = ANY(%s) ORDER BY seq",
-                    (user_id, [message.message_id for message in messages]),
-                )
-                rows = await cursor.fetchall()
+                repeated = [m.message_id for m in messages if m.message_id not in stored]
+                if repeated:  # a retry: return what was stored the first time
+                    cursor = await conn.execute(
+                        f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s "
+                        "AND message_id = ANY(%s)",
+                        (user_id, repeated),
+                    )
+                    stored.update({row["message_id"]: row for row in await cursor.fetchall()})
+                rows = sorted(stored.values(), key=lambda row: row["seq"])
         except pg_errors.ForeignKeyViolation as exc:
             raise NotFound("user not found") from exc
         except pg_errors.UntranslatableCharacter as exc:

@@ -1,0 +1,130 @@
+"""``hybridmem bench chat``: the service's own overhead per chat turn.
+
+The model is an OpenAI-compatible fake that answers after a fixed delay, so everything
+beyond that delay is ours: HTTP, auth, storing both messages with their jobs, memory
+recall, context assembly, the Agno call path. Overhead = client-observed latency minus the
+model time the service reports (and, separately, the service's total minus model time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from hybridmem.service.bench.fake_llm import FakeChatBehaviour, FakeChatServer
+from hybridmem.service.bench.server import running_server
+from hybridmem.service.bench.stats import machine, summary_ms
+
+PASSWORD = "benchmark password 1"
+MESSAGES = (
+    "I live in Delhi and like chess.",
+    "Where do I live?",
+    "My dog's name is Bruno.",
+    "What do I like?",
+    "I work at Globex as an engineer.",
+    "Tell me something about my week.",
+)
+
+
+async def _user(client: httpx.AsyncClient, index: int) -> dict[str, str]:
+    user_id = f"bench-{uuid.uuid4().hex[:10]}-{index}"
+    await client.post(
+        "/api/auth/signup",
+        json={"email": f"{user_id}@example.com", "password": PASSWORD, "user_id": user_id},
+    )
+    response = await client.post("/api/auth/login", json={"user_id": user_id, "password": PASSWORD})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def _run_level(base_url: str, concurrency: int, turns_per_user: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=concurrency + 4)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+        users = [await _user(client, i) for i in range(concurrency)]
+        client_overhead: list[float] = []
+        service_overhead: list[float] = []
+        errors = 0
+
+        async def one_user(headers: dict[str, str]) -> None:
+            nonlocal errors
+            session = uuid.uuid4().hex[:12]
+            for turn in range(turns_per_user):
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/chat",
+                    headers=headers,
+                    json={"session_id": session, "message": MESSAGES[turn % len(MESSAGES)]},
+                )
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    errors += 1
+                    continue
+                timings = response.json()["timings"]
+                model_s = timings["model_ms"] / 1000
+                client_overhead.append(elapsed - model_s)
+                service_overhead.append((timings["total_ms"] - timings["model_ms"]) / 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_user(headers) for headers in users))
+        wall = time.perf_counter() - started
+    return {
+        "concurrency": concurrency,
+        "turns": len(client_overhead),
+        "errors": errors,
+        "throughput_turns_per_s": round(len(client_overhead) / wall, 1),
+        "overhead": summary_ms(client_overhead),
+        "service_overhead": summary_ms(service_overhead),
+    }
+
+
+async def run_chat_benchmark(
+    *, levels: list[int], turns_per_user: int, model_delay: float, database_url: str | None
+) -> dict[str, Any]:
+    """Start the fake model and the service, then measure each concurrency level."""
+    behaviour = FakeChatBehaviour(delay_seconds=model_delay)
+    with FakeChatServer(behaviour) as fake:
+        env = {
+            "HYBRIDMEM_LLM": "openai",
+            "HYBRIDMEM_LLM_BASE_URL": fake.base_url,
+            "HYBRIDMEM_LLM_MODEL": "fake",
+            "HYBRIDMEM_BCRYPT_ROUNDS": "4",
+            "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
+            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-bench-data-"),
+        }
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        with running_server(env) as base_url:
+            results = [await _run_level(base_url, level, turns_per_user) for level in levels]
+    return {
+        "machine": machine(),
+        "model_delay_ms": round(model_delay * 1000),
+        "turns_per_user": turns_per_user,
+        "database": "DATABASE_URL" if database_url else "embedded",
+        "levels": results,
+    }
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A markdown table of a chat benchmark report."""
+    m = report["machine"]
+    lines = [
+        f"Run {m['date']} on {m['cpus']} CPUs; model answers after {report['model_delay_ms']} ms; "
+        f"{report['turns_per_user']} turns per user; database: {report['database']}.",
+        "",
+        "| concurrent users | turns | errors | turns/s | overhead p50 ms | p99 ms "
+        "| in-service p50 ms | p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in report["levels"]:
+        o, s = level["overhead"], level["service_overhead"]
+        lines.append(
+            f"| {level['concurrency']} | {level['turns']} | {level['errors']} | "
+            f"{level['throughput_turns_per_s']} | {o['p50_ms']} | {o['p99_ms']} | "
+            f"{s['p50_ms']} | {s['p99_ms']} |"
+        )
+    return "\n".join(lines)
