@@ -20,7 +20,7 @@ from hybridmem.service.bench.fake_llm import FakeChatBehaviour, FakeChatServer
 from hybridmem.service.bench.server import running_server
 from hybridmem.service.bench.stats import machine, summary_ms
 
-PASSWORD = "benchmark password 1"
+PASSWORD = "benchmark password 1"  # noqa: S105 - throwaway benchmark accounts
 MESSAGES = (
     "I live in Delhi and like chess.",
     "Where do I live?",
