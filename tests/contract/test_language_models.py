@@ -34,11 +34,14 @@ def openai_server():
 
 @pytest.fixture(autouse=True)
 def _reset(request):
+    """Every test starts from the fakes' default behaviour."""
     for name in ("gemini", "openai_server"):
         if name in request.fixturenames:
-            fake = request.getfixturevalue(name)
-            behaviour = fake.behaviour
-            behaviour.status, behaviour.delay_seconds = 200, 0.0
+            behaviour = request.getfixturevalue(name).behaviour
+            fresh = type(behaviour)()
+            for field_name in vars(fresh):
+                if field_name != "requests":
+                    setattr(behaviour, field_name, getattr(fresh, field_name))
             behaviour.requests.clear()
 
 
@@ -69,8 +72,7 @@ async def test_gemini_request_shape_and_token_counts(gemini):
     completion = await model.complete("Be brief.", CONVERSATION)
     assert completion == Completion("Hello from fake Gemini", input_tokens=7, output_tokens=4)
     [request] = gemini.behaviour.requests
-    assert request["path"].endswith("/models/gemini-test-flash:streamGenerateContent")
-    assert request["query"] == {"alt": "sse"}
+    assert request["path"].endswith("/models/gemini-test-flash:generateContent")
     assert request["headers"]["x-goog-api-key"] == "test-key-not-real"
     body = request["body"]
     assert body["systemInstruction"]["parts"][0]["text"].startswith("Be brief.")
@@ -81,12 +83,16 @@ async def test_gemini_request_shape_and_token_counts(gemini):
     ]
 
 
-async def test_gemini_stream_deltas_join_into_the_completion(gemini):
+async def test_gemini_stream_request_and_deltas(gemini):
     events = [event async for event in gemini_adapter(gemini).stream("s", CONVERSATION)]
     deltas = [e.text for e in events if isinstance(e, TextDelta)]
     assert deltas == ["Hello", " from", " fake", " Gemini"]
     assert isinstance(events[-1], Completion)
     assert events[-1].text == "".join(deltas)
+    assert events[-1].input_tokens == 7
+    [request] = gemini.behaviour.requests
+    assert request["path"].endswith(":streamGenerateContent")
+    assert request["query"] == {"alt": "sse"}
 
 
 @pytest.mark.parametrize(
@@ -126,7 +132,7 @@ async def test_openai_compatible_request_and_usage(openai_server):
     [request] = openai_server.behaviour.requests
     body = request["body"]
     assert body["model"] == "fake"
-    assert body["stream"] is True
+    assert not body.get("stream")
     assert body["messages"][0] == {"role": "system", "content": body["messages"][0]["content"]}
     assert body["messages"][0]["content"].startswith("You are terse.")
     assert [m["content"] for m in body["messages"][1:]] == ["hi", "hello", "Where do I live?"]
@@ -152,11 +158,8 @@ async def test_openai_compatible_context_overflow(openai_server):
             "type": "exceed_context_size_error",
         }
     }
-    try:
-        with pytest.raises(ContextTooLong):
-            await openai_adapter(openai_server).complete("s", CONVERSATION)
-    finally:
-        openai_server.behaviour.error_body = None
+    with pytest.raises(ContextTooLong):
+        await openai_adapter(openai_server).complete("s", CONVERSATION)
 
 
 async def test_unreachable_server_is_unavailable():
@@ -168,3 +171,21 @@ async def test_unreachable_server_is_unavailable():
     )
     with pytest.raises(UpstreamUnavailable):
         await model.complete("s", CONVERSATION)
+
+
+async def test_openai_compatible_stream_usage(openai_server):
+    events = [e async for e in openai_adapter(openai_server).stream("s", CONVERSATION)]
+    assert isinstance(events[-1], Completion)
+    assert events[-1].text == "".join(e.text for e in events[:-1] if isinstance(e, TextDelta))
+    assert events[-1].output_tokens > 0
+    [request] = openai_server.behaviour.requests
+    assert request["body"]["stream"] is True
+
+
+@pytest.mark.parametrize("status", [429, 500])
+async def test_stream_errors_map_too(gemini, status):
+    gemini.behaviour.status = status
+    error = UpstreamRateLimited if status == 429 else UpstreamUnavailable
+    with pytest.raises(error):
+        async for _ in gemini_adapter(gemini).stream("s", CONVERSATION):
+            pass

@@ -144,6 +144,7 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
                 supports_tools=settings.llm_tools_enabled,
                 supports_structured_output=True,
             ),
+            stream_completions=server is not None,
         )
     finally:
         await http_client.aclose()

@@ -125,12 +125,20 @@ def _agno_messages(messages: Sequence[ChatMessage]) -> list[AgnoMessage]:
 class AgnoLanguageModel:
     """Chat and structured extraction through an Agno model."""
 
-    def __init__(self, model: Model, info: ModelInfo, *, structured: str = "openai") -> None:
+    def __init__(
+        self,
+        model: Model,
+        info: ModelInfo,
+        *,
+        structured: str = "openai",
+        stream_completions: bool = False,
+    ) -> None:
         # Agno reads this whenever an Agent is created, and it overrides the constructor flag.
         os.environ["AGNO_TELEMETRY"] = "false"
         self._model = model
         self._info = info
         self._structured = structured
+        self._stream_completions = stream_completions
 
     @property
     def info(self) -> ModelInfo:
@@ -150,14 +158,31 @@ class AgnoLanguageModel:
     async def complete(
         self, system: str, messages: Sequence[ChatMessage], *, tools: Sequence[Tool] = ()
     ) -> Completion:
-        """Answer, through the stream: with llama.cpp a non-streamed request in flight
-        can block the server's shutdown, and one code path serves both calls."""
-        completion: Completion | None = None
-        async for event in self.stream(system, messages, tools=tools):
-            if isinstance(event, Completion):
-                completion = event
-        assert completion is not None
-        return completion
+        """Answer in one call, or through the stream where the server needs it (the
+        embedded llama.cpp cannot shut down while a non-streamed request is in flight)."""
+        if self._stream_completions:
+            completion: Completion | None = None
+            async for event in self.stream(system, messages, tools=tools):
+                if isinstance(event, Completion):
+                    completion = event
+            assert completion is not None
+            return completion
+        errors: list[BaseException] = []
+        token = _captured.set(errors)
+        try:
+            result = await self._agent(system, tools).arun(input=_agno_messages(messages))
+        finally:
+            _captured.reset(token)
+        if result.status is RunStatus.error:
+            raise domain_error(
+                errors[-1] if errors else None, str(result.content), upstream=self._info.name
+            )
+        metrics = result.metrics
+        return Completion(
+            text=result.content if isinstance(result.content, str) else str(result.content or ""),
+            input_tokens=int(getattr(metrics, "input_tokens", 0) or 0),
+            output_tokens=int(getattr(metrics, "output_tokens", 0) or 0),
+        )
 
     async def stream(
         self, system: str, messages: Sequence[ChatMessage], *, tools: Sequence[Tool] = ()

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,3 +133,44 @@ class FakeChatServer:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+@contextmanager
+def fake_chat_process(delay_seconds: float) -> Iterator[str]:
+    """Run the fake in its own process (so it does not share the load generator's
+    interpreter); yield its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "hybridmem.service.bench.fake_llm", str(port), str(delay_seconds)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("fake model process did not start") from None
+                time.sleep(0.05)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    listen_port, delay = int(sys.argv[1]), float(sys.argv[2])
+    uvicorn.run(
+        build_app(FakeChatBehaviour(delay_seconds=delay)),
+        host="127.0.0.1",
+        port=listen_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
