@@ -51,11 +51,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="API processes (default HYBRIDMEM_WORKERS or 1)")
+    ] = None,
 ) -> None:
     """Run the HTTP API (with the background jobs)."""
     import uvicorn
 
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, workers=workers)
     database = "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
     typer.echo(
         f"hybridmem ({settings.env}) on http://{settings.host}:{settings.port}, "
@@ -68,6 +71,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         reload=reload,
+        workers=None if reload else settings.workers,
         log_config=None,
         access_log=False,
         proxy_headers=True,
@@ -158,6 +162,9 @@ def bench_chat(
     concurrency: Annotated[str, typer.Option(help="Comma-separated user counts")] = "1,8,32",
     turns: Annotated[int, typer.Option(min=1, help="Chat turns per user")] = 10,
     model_delay_ms: Annotated[int, typer.Option(min=0)] = 200,
+    think_ms: Annotated[
+        int, typer.Option(min=0, help="Mean pause between a user's turns (0: lockstep)")
+    ] = 0,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
 ) -> None:
     """Server overhead per chat turn (latency minus model time) at several concurrencies,
@@ -171,6 +178,7 @@ def bench_chat(
             turns_per_user=turns,
             model_delay=model_delay_ms / 1000,
             database_url=settings.database_url,
+            think_seconds=think_ms / 1000,
         )
     )
     if output is not None:

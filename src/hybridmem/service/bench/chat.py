@@ -9,6 +9,7 @@ model time the service reports (and, separately, the service's total minus model
 from __future__ import annotations
 
 import asyncio
+import random
 import tempfile
 import time
 import uuid
@@ -42,7 +43,9 @@ async def _user(client: httpx.AsyncClient, index: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def _run_level(base_url: str, concurrency: int, turns_per_user: int) -> dict[str, Any]:
+async def _run_level(
+    base_url: str, concurrency: int, turns_per_user: int, think_seconds: float = 0.0
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         users = [await _user(client, i) for i in range(concurrency)]
@@ -53,7 +56,12 @@ async def _run_level(base_url: str, concurrency: int, turns_per_user: int) -> di
         async def one_user(headers: dict[str, str], turns: int, record: bool) -> None:
             nonlocal errors
             session = uuid.uuid4().hex[:12]
+            rng = random.Random(session)  # noqa: S311 - load shape, not security
             for turn in range(turns):
+                if think_seconds:
+                    # a person reads the answer before writing again; without this pause
+                    # every user stays in lockstep and all requests arrive in one burst
+                    await asyncio.sleep(rng.uniform(0, 2 * think_seconds))
                 started = time.perf_counter()
                 response = await client.post(
                     "/api/chat",
@@ -88,7 +96,12 @@ async def _run_level(base_url: str, concurrency: int, turns_per_user: int) -> di
 
 
 async def run_chat_benchmark(
-    *, levels: list[int], turns_per_user: int, model_delay: float, database_url: str | None
+    *,
+    levels: list[int],
+    turns_per_user: int,
+    model_delay: float,
+    database_url: str | None,
+    think_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """Start the fake model and the service, then measure each concurrency level."""
     with fake_chat_process(model_delay) as model_url:
@@ -103,10 +116,13 @@ async def run_chat_benchmark(
         if database_url:
             env["DATABASE_URL"] = database_url
         with running_server(env) as base_url:
-            results = [await _run_level(base_url, level, turns_per_user) for level in levels]
+            results = [
+                await _run_level(base_url, level, turns_per_user, think_seconds) for level in levels
+            ]
     return {
         "machine": machine(),
         "model_delay_ms": round(model_delay * 1000),
+        "think_ms": round(think_seconds * 1000),
         "turns_per_user": turns_per_user,
         "database": "DATABASE_URL" if database_url else "embedded",
         "levels": results,
@@ -118,6 +134,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         f"Run {m['date']} on {m['cpus']} CPUs; model answers after {report['model_delay_ms']} ms; "
+        f"think time {report['think_ms']} ms on average (uniform 0–2×); "
         f"{report['turns_per_user']} turns per user; database: {report['database']}.",
         "",
         "| concurrent users | turns | errors | turns/s | overhead p50 ms | p99 ms "
