@@ -79,6 +79,9 @@ def stop_server(server: RunningServer) -> int:
 def embedded_server() -> Iterator[RunningServer]:
     """The service with embedded defaults: no keys, no DATABASE_URL."""
     data_dir = tempfile.mkdtemp(prefix="hybridmem-e2e-data-")
-    server = start_server({"HYBRIDMEM_DATA_DIR": data_dir})
+    # short replies keep the suite fast and bound how long an uncancelled turn could take
+    server = start_server(
+        {"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS": "96"}
+    )
     yield server
     stop_server(server)

@@ -99,3 +99,24 @@ def test_streamed_deltas_join_into_the_final_reply(http, headers):
     assert done is not None
     assert len(deltas) > 1
     assert "".join(deltas) == done["reply"]
+
+
+def test_a_client_that_disconnects_cancels_the_turn(http, headers):
+    with http.stream(
+        "POST",
+        "/api/chat",
+        headers=headers,
+        json={
+            "session_id": "e2e-cancel",
+            "message": "Write a very long story about the sea, with many chapters.",
+            "stream": True,
+        },
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("event: delta"):
+                break  # leave after the first piece
+    # an uncancelled reply (at most 96 tokens here) would have been stored well within this
+    time.sleep(6)
+    history = http.get("/api/history", headers=headers, params={"session_id": "e2e-cancel"})
+    # the user's message is kept; the model call was cancelled, so no reply was stored
+    assert [m["role"] for m in history.json()["items"]] == ["user"]
