@@ -128,6 +128,9 @@ class _BrokenGraph:
     async def view(self, user_id, *, as_of, include_invalidated):
         raise UpstreamUnavailable("graph down", upstream="graph")
 
+    async def add_episode(self, user_id, episode):
+        raise UpstreamUnavailable("graph down", upstream="graph")
+
 
 async def test_a_failing_memory_source_is_skipped_not_fatal(client, app):
     app.state.container.graph_memory.override(providers.Object(_BrokenGraph()))

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from hybridmem.domain.episodes import Episode
 from hybridmem.domain.facts import Attribute, Fact
 from hybridmem.domain.graph import GraphUpdate
 from hybridmem.domain.pagination import Page
@@ -84,6 +85,8 @@ class GraphMemory(Protocol):
       ``include_invalidated``.
     - ``view`` returns the entities and the relations valid at ``as_of`` (all relations,
       with their validity, when ``as_of`` is None and ``include_invalidated``).
+    - A graph that extracts on its own (Zep) may ignore ``apply``: its relations come from
+      the episodes and messages it receives.
     """
 
     async def apply(self, user_id: str, update: GraphUpdate) -> None:
@@ -98,4 +101,12 @@ class GraphMemory(Protocol):
         self, user_id: str, *, as_of: datetime | None, include_invalidated: bool
     ) -> GraphView:
         """The user's graph."""
+        ...
+
+    async def add_episode(self, user_id: str, episode: Episode) -> None:
+        """Hand business data (text or JSON) to the graph, idempotent by episode id.
+
+        A graph that builds itself from episodes (Zep) ingests it; the local graph, which
+        is derived from extracted facts through ``apply``, has nothing more to do.
+        """
         ...

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hybridmem.adapters.postgres.database import Database
+from hybridmem.domain.episodes import Episode
 from hybridmem.domain.graph import Entity, EntityType, GraphUpdate, Relation, RelationType
 from hybridmem.domain.retrieval import GraphView, RelationQuery, ScoredRelation
 
@@ -158,6 +159,9 @@ class PostgresGraphMemory:
             )
             for row in rows
         ]
+
+    async def add_episode(self, user_id: str, episode: Episode) -> None:
+        """Nothing to do: the local graph is derived from extracted facts (``apply``)."""
 
     async def view(
         self, user_id: str, *, as_of: datetime | None, include_invalidated: bool
