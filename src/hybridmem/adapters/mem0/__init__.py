@@ -1,0 +1,1 @@
+"""Mem0 Platform (REST): the fact memory."""

@@ -1,0 +1,1 @@
+"""Zep Cloud (REST v4): chat history, the temporal graph, users."""
