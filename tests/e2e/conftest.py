@@ -80,8 +80,6 @@ def embedded_server() -> Iterator[RunningServer]:
     """The service with embedded defaults: no keys, no DATABASE_URL."""
     data_dir = tempfile.mkdtemp(prefix="hybridmem-e2e-data-")
     # short replies keep the suite fast and bound how long an uncancelled turn could take
-    server = start_server(
-        {"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS": "96"}
-    )
+    server = start_server({"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS": "96"})
     yield server
     stop_server(server)

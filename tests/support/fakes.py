@@ -155,7 +155,8 @@ class InMemoryUsers:
         self._users[user_id] = updated
         return updated
 
-    async def delete(self, user_id: str) -> None:
+    async def delete(self, user_id: str, *, follow_up=()) -> None:
+        self.follow_up = list(follow_up)
         if user_id not in self._users:
             raise NotFound("user not found")
         del self._users[user_id]

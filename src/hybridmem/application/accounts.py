@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from hybridmem.application.providers import ProviderJobs
 from hybridmem.domain.accounts import (
     MetadataPatch,
     NewUser,
@@ -18,6 +19,7 @@ from hybridmem.domain.accounts import (
 from hybridmem.domain.errors import Forbidden, NotFound, Unauthenticated
 from hybridmem.domain.pagination import Page
 from hybridmem.ports.accounts import LoginThrottle, TokenRevocations, UserRepository
+from hybridmem.ports.outbox import Outbox
 from hybridmem.ports.security import AccessTokens, IssuedToken, PasswordHasher, TokenClaims
 from hybridmem.ports.system import Clock, Ids
 
@@ -80,8 +82,12 @@ class AccountService:
         throttle: LoginThrottle,
         ids: Ids,
         clock: Clock,
+        outbox: Outbox | None = None,
+        provider_jobs: ProviderJobs | None = None,
     ) -> None:
         self._users = users
+        self._outbox = outbox
+        self._provider_jobs = provider_jobs
         self._hasher = hasher
         self._tokens = tokens
         self._revocations = revocations
@@ -98,7 +104,7 @@ class AccountService:
         )
         check_password_policy(request.password)
         password_hash = await self._hasher.hash(request.password)
-        return await self._users.add(
+        user = await self._users.add(
             NewUser(
                 user_id=user_id,
                 email=request.email.strip(),
@@ -109,6 +115,14 @@ class AccountService:
                 metadata=dict(request.metadata),
             )
         )
+        await self._sync_providers(user)
+        return user
+
+    async def _sync_providers(self, user: User) -> None:
+        # Providers learn of the user through the outbox (so an outage delays, never
+        # loses); the history delivery also creates the user lazily when it runs first.
+        if self._outbox is not None and self._provider_jobs is not None:
+            await self._outbox.enqueue(self._provider_jobs.user_sync(user))
 
     async def login(
         self, *, password: str, email: str | None = None, user_id: str | None = None
@@ -177,11 +191,15 @@ class AccountService:
             about=about,
             metadata=MetadataPatch.from_request(metadata) if metadata is not None else None,
         )
-        return await self._users.update(user_id, change)
+        user = await self._users.update(user_id, change)
+        await self._sync_providers(user)
+        return user
 
     async def delete_account(self, user_id: str) -> None:
-        """Delete the account and everything stored for the user."""
-        await self._users.delete(user_id)
+        """Delete the account and everything stored for the user, here and (through jobs
+        retried until done, committed with the local delete) at every memory provider."""
+        follow_up = self._provider_jobs.user_delete(user_id) if self._provider_jobs else []
+        await self._users.delete(user_id, follow_up=follow_up)
 
     async def list_users(
         self,

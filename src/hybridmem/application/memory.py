@@ -51,6 +51,7 @@ from hybridmem.domain.temporal import TemporalPlan, plan_temporal_update
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
 from hybridmem.ports.messages import ChatHistory, MessageJournal
+from hybridmem.ports.outbox import Outbox
 from hybridmem.ports.system import Clock, Ids
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class MemoryService:
         *,
         journal: MessageJournal,
         history: ChatHistory,
+        outbox: Outbox,
         sessions: SessionRepository,
         facts: FactMemory,
         graph: GraphMemory,
@@ -122,9 +124,12 @@ class MemoryService:
         source_timeout: float = 2.0,
         context_budget_tokens: int = 1200,
         extraction_jobs: Sequence[str] = (EXTRACT_JOB,),
+        delivery_jobs: Sequence[str] = (),
+        episode_jobs: Sequence[str] = (),
         on_jobs_enqueued: Callable[[], None] | None = None,
     ) -> None:
         self._journal = journal
+        self._outbox = outbox
         self._history = history
         self._sessions = sessions
         self._facts = facts
@@ -134,6 +139,8 @@ class MemoryService:
         self._source_timeout = source_timeout
         self._context_budget = context_budget_tokens
         self._extraction_jobs = tuple(extraction_jobs)
+        self._delivery_jobs = tuple(delivery_jobs)
+        self._episode_jobs = tuple(episode_jobs)
         self._on_jobs_enqueued = on_jobs_enqueued or (lambda: None)
 
     def notify_jobs(self, callback: Callable[[], None]) -> None:
@@ -170,6 +177,23 @@ class MemoryService:
                     metadata=dict(incoming.metadata),
                 )
             )
+            jobs += [
+                NewJob(
+                    kind=kind,
+                    user_id=user_id,
+                    idempotency_key=f"{kind}:{user_id}:{message_id}",
+                    payload={
+                        "session_id": session_id,
+                        "message_id": message_id,
+                        "role": incoming.role.value,
+                        "name": incoming.name,
+                        "content": incoming.content,
+                        "occurred_at": occurred_at.isoformat(),
+                        "metadata": dict(incoming.metadata),
+                    },
+                )
+                for kind in self._delivery_jobs
+            ]
             if plan_write(incoming.content, incoming.role).extract:
                 payload = {
                     "session_id": session_id,
@@ -229,6 +253,26 @@ class MemoryService:
         rule extractor; JSON key/value pairs are labelled facts for the normalizer."""
         when = occurred_at or self._clock.now()
         episode = episode_id or self._ids.new_id("ep_")
+        if self._episode_jobs:
+            content = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+            await self._outbox.enqueue(
+                [
+                    NewJob(
+                        kind=kind,
+                        user_id=user_id,
+                        idempotency_key=f"{kind}:{user_id}:{episode}",
+                        payload={
+                            "episode_id": episode,
+                            "kind": "text" if isinstance(data, str) else "json",
+                            "content": content,
+                            "occurred_at": when.isoformat(),
+                            "source_description": "business data",
+                        },
+                    )
+                    for kind in self._episode_jobs
+                ]
+            )
+            self._on_jobs_enqueued()
         if isinstance(data, str):
             candidates = extract_facts(data, message_id=episode, observed_at=when)
         else:

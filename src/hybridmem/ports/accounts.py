@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from hybridmem.domain.accounts import (
     ProfileChange,
     User,
 )
+from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.pagination import Page
 
 
@@ -56,8 +58,9 @@ class UserRepository(Protocol):
         """Grant or withdraw the admin role."""
         ...
 
-    async def delete(self, user_id: str) -> None:
-        """Delete the user and all their data held in this database."""
+    async def delete(self, user_id: str, *, follow_up: Sequence[NewJob] = ()) -> None:
+        """Delete the user and all their data held in this database; enqueue
+        ``follow_up`` jobs (e.g. deletion at memory providers) in the same transaction."""
         ...
 
     async def list(

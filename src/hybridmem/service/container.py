@@ -25,6 +25,7 @@ from hybridmem.adapters.postgres.database import (
 )
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
 from hybridmem.adapters.postgres.graph import PostgresGraphMemory
+from hybridmem.adapters.postgres.links import PostgresProviderLinks
 from hybridmem.adapters.postgres.messages import PostgresMessages
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.adapters.security.passwords import BcryptPasswordHasher
@@ -35,6 +36,14 @@ from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.llm_extraction import LLM_EXTRACT_JOB, LlmFactExtractor
 from hybridmem.application.memory import EXTRACT_JOB, MemoryService
+from hybridmem.application.providers import (
+    DELETE_USER_JOB,
+    DELIVER_EPISODE_JOB,
+    DELIVER_MESSAGE_JOB,
+    SYNC_USER_JOB,
+    ProviderDelivery,
+    ProviderJobs,
+)
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.worker import JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
@@ -168,9 +177,39 @@ def extraction_jobs(settings: Settings) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def job_handlers(memory: MemoryService, llm_extractor: LlmFactExtractor) -> dict[str, object]:
+def cloud_providers(settings: Settings) -> tuple[str, ...]:
+    """The memory providers that hold users' data besides PostgreSQL."""
+    chosen = []
+    if "zep" in (settings.history_backend, settings.graph_backend):
+        chosen.append("zep")
+    if settings.facts_backend == "mem0":
+        chosen.append("mem0")
+    return tuple(chosen)
+
+
+def delivery_jobs(settings: Settings) -> tuple[str, ...]:
+    """Jobs for every recorded message: mirroring into Zep threads when Zep keeps history
+    (Zep also builds its graph from them)."""
+    return (DELIVER_MESSAGE_JOB,) if settings.history_backend == "zep" else ()
+
+
+def episode_jobs(settings: Settings) -> tuple[str, ...]:
+    """Jobs for business data: a graph that builds itself (Zep) receives the episode."""
+    return (DELIVER_EPISODE_JOB,) if settings.graph_backend == "zep" else ()
+
+
+def job_handlers(
+    memory: MemoryService, llm_extractor: LlmFactExtractor, delivery: ProviderDelivery
+) -> dict[str, object]:
     """Which use case handles each kind of outbox job."""
-    return {EXTRACT_JOB: memory.handle_extraction, LLM_EXTRACT_JOB: llm_extractor.handle}
+    return {
+        EXTRACT_JOB: memory.handle_extraction,
+        LLM_EXTRACT_JOB: llm_extractor.handle,
+        DELIVER_MESSAGE_JOB: delivery.deliver_message,
+        DELIVER_EPISODE_JOB: delivery.deliver_episode,
+        SYNC_USER_JOB: delivery.sync_user,
+        DELETE_USER_JOB: delivery.delete_user,
+    }
 
 
 def count_event(metrics: Metrics) -> object:
@@ -222,6 +261,12 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
     )
 
+    outbox = providers.Singleton(PostgresOutbox, database)
+    provider_links = providers.Singleton(PostgresProviderLinks, database)
+    provider_jobs = providers.Singleton(
+        ProviderJobs, providers=providers.Callable(cloud_providers, settings), ids=ids
+    )
+
     accounts = providers.Singleton(
         AccountService,
         users=users,
@@ -231,6 +276,8 @@ class Container(containers.DeclarativeContainer):
         throttle=login_throttle,
         ids=ids,
         clock=clock,
+        outbox=outbox,
+        provider_jobs=provider_jobs,
     )
     session_service = providers.Singleton(
         SessionService,
@@ -241,7 +288,6 @@ class Container(containers.DeclarativeContainer):
     )
 
     messages = providers.Singleton(PostgresMessages, database)
-    outbox = providers.Singleton(PostgresOutbox, database)
     fact_memory = providers.Singleton(PostgresFactMemory, database)
     graph_memory = providers.Singleton(PostgresGraphMemory, database)
 
@@ -249,6 +295,7 @@ class Container(containers.DeclarativeContainer):
         MemoryService,
         journal=messages,
         history=messages,
+        outbox=outbox,
         sessions=sessions,
         facts=fact_memory,
         graph=graph_memory,
@@ -257,6 +304,8 @@ class Container(containers.DeclarativeContainer):
         source_timeout=settings.provided.memory_source_timeout_seconds,
         context_budget_tokens=settings.provided.context_budget_tokens,
         extraction_jobs=providers.Callable(extraction_jobs, settings),
+        delivery_jobs=providers.Callable(delivery_jobs, settings),
+        episode_jobs=providers.Callable(episode_jobs, settings),
     )
     consolidation = providers.Singleton(
         ConsolidationService,
@@ -271,10 +320,17 @@ class Container(containers.DeclarativeContainer):
         memory=memory,
         on_event=providers.Callable(count_event, metrics),
     )
+    provider_delivery = providers.Singleton(
+        ProviderDelivery,
+        users=users,
+        graph=graph_memory,
+        directories=providers.Dict(),
+        history_mirror=providers.Object(None),
+    )
     worker = providers.Singleton(
         JobWorker,
         outbox=outbox,
-        handlers=providers.Callable(job_handlers, memory, llm_extractor),
+        handlers=providers.Callable(job_handlers, memory, llm_extractor, provider_delivery),
         clock=clock,
         max_attempts=settings.provided.job_max_attempts,
         idle_sleep=settings.provided.worker_idle_seconds,

@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
 
+    # Memory roles: which backend plays each (auto: a key present selects its cloud).
+    history: Literal["auto", "postgres", "zep"] = "auto"
+    graph: Literal["auto", "postgres", "zep"] = "auto"
+    facts: Literal["auto", "postgres", "mem0"] = "auto"
+    zep_ignore_roles: list[str] = Field(default_factory=list)
+    provider_timeout_seconds: float = Field(default=15.0, gt=0)
+
     # Language model.
     llm: Literal["auto", "gemini", "openai", "local"] = "auto"
     gemini_model: str = "gemini-3.7-flash"
@@ -167,6 +174,35 @@ class Settings(BaseSettings):
         if self.llm_base_url:
             return "openai"
         return "local"
+
+    @property
+    def history_backend(self) -> str:
+        """Where messages are mirrored besides PostgreSQL (the system of record)."""
+        if self.history != "auto":
+            return self.history
+        return "zep" if self.zep_api_key is not None else "postgres"
+
+    @property
+    def graph_backend(self) -> str:
+        """Which graph plays the temporal knowledge graph role."""
+        if self.graph != "auto":
+            return self.graph
+        return "zep" if self.zep_api_key is not None else "postgres"
+
+    @property
+    def facts_backend(self) -> str:
+        """Which store plays the fact memory role."""
+        if self.facts != "auto":
+            return self.facts
+        return "mem0" if self.mem0_api_key is not None else "postgres"
+
+    @model_validator(mode="after")
+    def _cloud_roles_need_keys(self) -> Settings:
+        if "zep" in (self.history_backend, self.graph_backend) and self.zep_api_key is None:
+            raise ValueError("HYBRIDMEM_HISTORY/HYBRIDMEM_GRAPH=zep needs ZEP_API_KEY")
+        if self.facts_backend == "mem0" and self.mem0_api_key is None:
+            raise ValueError("HYBRIDMEM_FACTS=mem0 needs MEM0_API_KEY")
+        return self
 
     @property
     def llm_tools_enabled(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Database
+from hybridmem.adapters.postgres.outbox import enqueue_jobs
 from hybridmem.domain.accounts import (
     ChatSession,
     Credentials,
@@ -21,6 +23,7 @@ from hybridmem.domain.accounts import (
     normalize_email,
 )
 from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.ports.system import Clock
 
@@ -190,14 +193,16 @@ class PostgresUsers:
             raise NotFound("user not found")
         return _user(row)
 
-    async def delete(self, user_id: str) -> None:
-        """Delete the user; foreign keys cascade to everything keyed by the user."""
+    async def delete(self, user_id: str, *, follow_up: Sequence[NewJob] = ()) -> None:
+        """Delete the user; foreign keys cascade to everything keyed by the user. Pending
+        jobs go too; ``follow_up`` jobs are enqueued in the same transaction."""
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
             await conn.execute("DELETE FROM jobs WHERE user_id = %s", (user_id,))
             cursor = await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
             if cursor.rowcount == 0:
                 raise NotFound("user not found")
+            await enqueue_jobs(conn, follow_up)
 
     async def list(
         self,
