@@ -143,3 +143,24 @@ async def test_retry_bury_dead_and_revive(database, user):
     assert not await outbox.revive(job.job_id)
     [revived] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
     assert revived.attempts == 1
+
+
+async def test_search_finds_messages_across_sessions_best_first(database, user):
+    messages = PostgresMessages(database)
+    await messages.append(
+        user,
+        "a",
+        [
+            NewMessage(message_id="x1", role=Role.USER, content="We adopted a puppy named Max"),
+            NewMessage(message_id="x2", role=Role.USER, content="The weather is nice"),
+        ],
+    )
+    await messages.append(
+        user, "b", [NewMessage(message_id="x3", role=Role.USER, content="Max the puppy chewed it")]
+    )
+    found = await messages.search(user, "what is the puppy called?", limit=5)
+    assert {hit.message.message_id for hit in found} == {"x1", "x3"}
+    assert found[0].score >= found[1].score
+    only_b = await messages.search(user, "puppy", limit=5, session_id="b")
+    assert [hit.message.message_id for hit in only_b] == ["x3"]
+    assert await messages.search("someone-else", "puppy", limit=5) == []

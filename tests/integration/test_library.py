@@ -49,3 +49,26 @@ async def test_library_walkthrough(database, test_databases: DatabaseRegistry):
 
         await memory.forget_user("user123")
         assert await memory.search("user123", "Where do I live?") == []
+
+
+async def test_retrieve_ranks_every_memory_with_provenance(database):
+    async with hybridmem.open_memory(database.dsn, db_pool_max_size=2) as memory:
+        await memory.add_messages(
+            "ret",
+            "s1",
+            [
+                {"role": "user", "content": "I live in Delhi.", "message_id": "D1:1"},
+                {
+                    "role": "user",
+                    "content": "We went hiking at Triund last weekend.",
+                    "message_id": "D1:2",
+                },
+                {"role": "user", "content": "My sister Priya got married.", "message_id": "D1:3"},
+            ],
+        )
+        hiking = await memory.retrieve("ret", "Where did I go hiking?", limit=3)
+        assert hiking[0].provenance == ("D1:2",)
+        assert hiking[0].kind.value == "message"
+        home = await memory.retrieve("ret", "Where do I live?", limit=3)
+        assert "D1:1" in {p for item in home for p in item.provenance}
+        assert [item.score for item in home] == sorted((i.score for i in home), reverse=True)

@@ -42,11 +42,14 @@ from hybridmem.domain.retrieval import (
     FactEvent,
     FactQuery,
     GraphView,
+    MemoryItem,
+    MemoryKind,
     RelationQuery,
     ScoredFact,
+    ScoredMessage,
     ScoredRelation,
 )
-from hybridmem.domain.router import MemorySource, ReadPlan, plan_read, plan_write
+from hybridmem.domain.router import Intent, MemorySource, ReadPlan, plan_read, plan_write
 from hybridmem.domain.temporal import TemporalPlan, plan_temporal_update
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
@@ -57,6 +60,10 @@ from hybridmem.ports.system import Clock, Ids
 log = logging.getLogger(__name__)
 
 EXTRACT_JOB = "memory.extract"
+# The usual reciprocal-rank-fusion constant: damps the head of each ranking so that one
+# source's first hit does not drown the others.
+_RRF_K = 60
+_EPISODE_LIMIT = 5
 T = TypeVar("T")
 
 
@@ -318,6 +325,84 @@ class MemoryService:
         )
         return plan, list(found)
 
+    async def retrieve(self, user_id: str, query: str, *, limit: int) -> list[MemoryItem]:
+        """One ranked list over every memory — facts, graph relations, past messages —
+        each item with the message ids it derives from.
+
+        The three rankings are fused by reciprocal rank (their scores are not on one
+        scale); a relation that only mirrors a retrieved fact adds nothing and is dropped.
+        """
+        plan = plan_read(query)
+        relation_types = tuple(RELATION_FOR_ATTRIBUTE[a][0] for a in plan.attributes)
+        pool = max(limit, 10)
+        facts, relations, messages = await asyncio.gather(
+            self._facts.search(
+                user_id,
+                FactQuery(
+                    text=query, limit=pool, attributes=plan.attributes, include_invalidated=True
+                ),
+            ),
+            self._graph.search(
+                user_id,
+                RelationQuery(
+                    text=query,
+                    limit=pool,
+                    relation_types=relation_types,
+                    include_invalidated=True,
+                ),
+            ),
+            self._history.search(user_id, query, limit=pool),
+        )
+        fused: dict[str, tuple[float, MemoryItem]] = {}
+
+        def add(rank: int, item: MemoryItem) -> None:
+            bonus = 1.0 / (_RRF_K + rank)
+            previous = fused.get(item.item_id)
+            fused[item.item_id] = ((previous[0] if previous else 0.0) + bonus, item)
+
+        fact_texts = set()
+        for rank, hit in enumerate(facts):
+            fact_texts.add(hit.fact.text)
+            add(
+                rank,
+                MemoryItem(
+                    kind=MemoryKind.FACT,
+                    item_id=f"fact:{hit.fact.fact_id}",
+                    text=hit.fact.text,
+                    score=hit.score,
+                    provenance=hit.fact.provenance,
+                    occurred_at=hit.fact.valid_from,
+                ),
+            )
+        for rank, found in enumerate(relations):
+            if found.relation.fact in fact_texts:
+                continue
+            add(
+                rank,
+                MemoryItem(
+                    kind=MemoryKind.RELATION,
+                    item_id=f"relation:{found.relation.relation_id}",
+                    text=found.relation.fact,
+                    score=found.score,
+                    provenance=(found.relation.episode_id,) if found.relation.episode_id else (),
+                    occurred_at=found.relation.valid_at,
+                ),
+            )
+        for rank, said in enumerate(messages):
+            add(
+                rank,
+                MemoryItem(
+                    kind=MemoryKind.MESSAGE,
+                    item_id=f"message:{said.message.message_id}",
+                    text=said.message.content,
+                    score=said.score,
+                    provenance=(said.message.message_id,),
+                    occurred_at=said.message.occurred_at,
+                ),
+            )
+        ranked = sorted(fused.values(), key=lambda pair: (-pair[0], pair[1].item_id))
+        return [replace(item, score=round(score, 6)) for score, item in ranked[:limit]]
+
     async def recall(
         self,
         user_id: str,
@@ -364,6 +449,11 @@ class MemoryService:
                 user_id, session_id, plan.limit_for(MemorySource.RECENT_MESSAGES)
             )
 
+        async def episodes() -> Sequence[ScoredMessage]:
+            # What was said before, in any session: events and details that no fact
+            # captures ("what did I do last weekend?").
+            return await self._history.search(user_id, query, limit=_EPISODE_LIMIT)
+
         async def timed(name: str, read: Callable[[], Awaitable[Sequence[T]]]) -> Sequence[T]:
             started = asyncio.get_running_loop().time()
             try:
@@ -376,14 +466,22 @@ class MemoryService:
                 timings[name] = round((asyncio.get_running_loop().time() - started) * 1000, 2)
 
         sources = plan.sources
-        fact_rows, relation_rows, messages = await asyncio.gather(
+        wants_episodes = plan.intent is not Intent.CHIT_CHAT
+        fact_rows, relation_rows, messages, earlier = await asyncio.gather(
             timed("facts", facts) if MemorySource.FACTS in sources else _nothing(),
             timed("graph", relations) if MemorySource.GRAPH in sources else _nothing(),
             timed("history", recent) if MemorySource.RECENT_MESSAGES in sources else _nothing(),
+            timed("episodes", episodes) if wants_episodes else _nothing(),
         )
         items: list[ContextItem] = [item_from_fact(f.fact, score=f.score) for f in fact_rows]
         items += [item_from_relation(r.relation, score=r.score) for r in relation_rows]
         items += [item_from_message(m, score=0.0) for m in messages]
+        recent_ids = {m.message_id for m in messages}
+        items += [
+            item_from_message(e.message, score=e.score * 0.5)
+            for e in earlier
+            if e.message.message_id not in recent_ids
+        ]
         context = assemble_context(items, budget_tokens=budget_tokens or self._context_budget)
         return Recall(
             plan=plan,

@@ -13,7 +13,7 @@ from hybridmem.domain.jobs import Job, NewJob
 from hybridmem.domain.messages import NewMessage, Role
 from hybridmem.ports.accounts import UserRepository
 from hybridmem.ports.memory import GraphMemory
-from hybridmem.ports.messages import ChatHistory
+from hybridmem.ports.messages import MessageMirror
 from hybridmem.ports.providers import UserDirectory
 from hybridmem.ports.system import Ids
 
@@ -65,7 +65,7 @@ class ProviderDelivery:
         users: UserRepository,
         graph: GraphMemory,
         directories: Mapping[str, UserDirectory],
-        history_mirror: ChatHistory | None = None,
+        history_mirror: MessageMirror | None = None,
     ) -> None:
         self._users = users
         self._graph = graph

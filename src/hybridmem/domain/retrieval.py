@@ -9,6 +9,7 @@ from typing import Any
 
 from hybridmem.domain.facts import Attribute, Fact
 from hybridmem.domain.graph import Entity, Relation, RelationType
+from hybridmem.domain.messages import Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,34 @@ class ScoredRelation:
     relation: Relation
     target: Entity
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredMessage:
+    """A message and how well it matches a query."""
+
+    message: Message
+    score: float
+
+
+class MemoryKind(StrEnum):
+    """Which memory an item of a unified retrieval came from."""
+
+    FACT = "fact"
+    RELATION = "relation"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryItem:
+    """One ranked item of a unified retrieval, with the message ids it derives from."""
+
+    kind: MemoryKind
+    item_id: str
+    text: str
+    score: float
+    provenance: tuple[str, ...]
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

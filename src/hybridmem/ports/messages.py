@@ -8,6 +8,7 @@ from typing import Protocol
 from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.messages import Message, NewMessage
 from hybridmem.domain.pagination import Page
+from hybridmem.domain.retrieval import ScoredMessage
 
 
 class ChatHistory(Protocol):
@@ -39,6 +40,13 @@ class ChatHistory(Protocol):
         """The last messages of the session, oldest first."""
         ...
 
+    async def search(
+        self, user_id: str, query: str, *, limit: int, session_id: str | None = None
+    ) -> Sequence[ScoredMessage]:
+        """The user's live messages best matching ``query`` (all sessions unless one is
+        named), best first."""
+        ...
+
 
 class MessageJournal(Protocol):
     """The system of record: messages and the jobs they cause commit together.
@@ -56,4 +64,18 @@ class MessageJournal(Protocol):
         jobs: Sequence[NewJob],
     ) -> Sequence[Message]:
         """Store the messages and enqueue the jobs in one transaction."""
+        ...
+
+
+class MessageMirror(Protocol):
+    """A provider that keeps a copy of the chat history (Zep threads).
+
+    Contract: ``append`` is idempotent by message id (a retried delivery is applied once)
+    and creates whatever the provider needs (user, thread) on first use.
+    """
+
+    async def append(
+        self, user_id: str, session_id: str, messages: Sequence[NewMessage]
+    ) -> Sequence[Message]:
+        """Copy messages to the provider."""
         ...

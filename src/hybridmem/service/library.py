@@ -17,7 +17,7 @@ from hybridmem.application.worker import JobWorker
 from hybridmem.domain.accounts import validate_id
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.pagination import Page
-from hybridmem.domain.retrieval import ScoredFact
+from hybridmem.domain.retrieval import MemoryItem, ScoredFact
 from hybridmem.domain.temporal import TemporalPlan
 from hybridmem.ports.accounts import UserRepository
 from hybridmem.service.container import Container, resolve
@@ -90,6 +90,11 @@ class Memory:
         """Facts ranked for the query."""
         _, found = await self._memory.search(user_id, query, limit=limit)
         return found
+
+    async def retrieve(self, user_id: str, query: str, *, limit: int = 10) -> list[MemoryItem]:
+        """One ranked list over facts, graph relations and past messages, each item with
+        the message ids it derives from (what the retrieval benchmark scores)."""
+        return await self._memory.retrieve(user_id, query, limit=limit)
 
     async def recall(self, user_id: str, query: str, *, session_id: str | None = None) -> Recall:
         """What a chatbot should know to answer ``query``: facts, relations, recent

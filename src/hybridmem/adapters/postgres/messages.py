@@ -14,6 +14,7 @@ from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.retrieval import ScoredMessage
 
 _COLUMNS = (
     "message_id, user_id, session_id, role, content, name, occurred_at, created_at, metadata, seq"
@@ -138,3 +139,33 @@ class PostgresMessages:
             )
             rows = await result.fetchall()
         return [_message(row) for row in reversed(rows)]
+
+    async def search(
+        self, user_id: str, query: str, *, limit: int, session_id: str | None = None
+    ) -> Sequence[ScoredMessage]:
+        """Full-text OR-query of the question's words, ranked by cover density."""
+        session_sql = "AND m.session_id = %(session_id)s" if session_id is not None else ""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                WITH q AS (
+                    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | '))
+                           AS query
+                      FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s)))
+                           AS lexeme
+                )
+                SELECT {", ".join("m." + c.strip() for c in _COLUMNS.split(","))},
+                       ts_rank_cd(m.search, q.query, 32) AS score
+                  FROM messages AS m, q
+                 WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
+                   AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
+                 ORDER BY score DESC, m.seq DESC
+                 LIMIT %(limit)s
+                """,
+                {"text": query, "user_id": user_id, "session_id": session_id, "limit": limit},
+            )
+            rows = await cursor.fetchall()
+        return [
+            ScoredMessage(message=_message(row), score=round(float(row["score"]), 6))
+            for row in rows
+        ]
