@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from hybridmem.service.bench.commands import bench_app
+from hybridmem.service.cli_support import settings_or_exit as _settings
+from hybridmem.service.cli_support import with_container
 from hybridmem.service.container import Container, resolve
-from hybridmem.service.settings import Settings
 
 T = TypeVar("T")
 
@@ -25,25 +25,7 @@ admin_app = typer.Typer(help="Grant or withdraw the admin role.", no_args_is_hel
 app.add_typer(admin_app, name="admin")
 jobs_app = typer.Typer(help="Inspect and revive background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
-bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{key: value for key, value in overrides.items() if value is not None})
-    except ValueError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-async def _with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
-    container = Container(settings=settings)
-    await resolve(container.init_resources())
-    try:
-        return await work(container)
-    finally:
-        await resolve(container.shutdown_resources())
 
 
 @app.command()
@@ -92,7 +74,7 @@ def worker() -> None:
         await job_worker.run_forever()
 
     try:
-        asyncio.run(_with_container(settings, work))
+        asyncio.run(with_container(settings, work))
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)
 
@@ -115,7 +97,7 @@ def jobs_dead(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None
             for job in await outbox.dead(limit=limit)
         ]
 
-    for row in asyncio.run(_with_container(_settings(), work)):
+    for row in asyncio.run(with_container(_settings(), work)):
         typer.echo(json.dumps(row))
 
 
@@ -128,62 +110,10 @@ def jobs_revive(job_id: int) -> None:
         revived: bool = await outbox.revive(job_id)
         return revived
 
-    if not asyncio.run(_with_container(_settings(), work)):
+    if not asyncio.run(with_container(_settings(), work)):
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"job {job_id} queued again")
-
-
-@bench_app.command("memory")
-def bench_memory(
-    sizes: Annotated[str, typer.Option(help="Comma-separated fact counts")] = "1000,10000,100000",
-    queries: Annotated[int, typer.Option(min=1)] = 300,
-    pipeline_messages: Annotated[int, typer.Option(min=1)] = 200,
-    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
-) -> None:
-    """Ingest throughput and search latency (p50/p95/p99) at growing fact counts."""
-    from hybridmem.service.bench.memory import render_markdown, run_memory_benchmark
-
-    counts = [int(part) for part in sizes.split(",") if part.strip()]
-
-    async def work(container: Container) -> dict[str, Any]:
-        return await run_memory_benchmark(
-            container, sizes=counts, queries=queries, pipeline_messages=pipeline_messages
-        )
-
-    report = asyncio.run(_with_container(_settings(log_level="WARNING"), work))
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
-    typer.echo(render_markdown(report))
-
-
-@bench_app.command("chat")
-def bench_chat(
-    concurrency: Annotated[str, typer.Option(help="Comma-separated user counts")] = "1,8,32",
-    turns: Annotated[int, typer.Option(min=1, help="Chat turns per user")] = 10,
-    model_delay_ms: Annotated[int, typer.Option(min=0)] = 200,
-    think_ms: Annotated[
-        int, typer.Option(min=0, help="Mean pause between a user's turns (0: lockstep)")
-    ] = 0,
-    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
-) -> None:
-    """Server overhead per chat turn (latency minus model time) at several concurrencies,
-    against a fake OpenAI-compatible model with a fixed delay."""
-    from hybridmem.service.bench.chat import render_markdown, run_chat_benchmark
-
-    settings = _settings()
-    report = asyncio.run(
-        run_chat_benchmark(
-            levels=[int(part) for part in concurrency.split(",") if part.strip()],
-            turns_per_user=turns,
-            model_delay=model_delay_ms / 1000,
-            database_url=settings.database_url,
-            think_seconds=think_ms / 1000,
-        )
-    )
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
-    typer.echo(render_markdown(report))
 
 
 @app.command()
@@ -196,7 +126,7 @@ def migrate() -> None:
     async def work(container: Container) -> list[int]:
         return await apply_migrations(await resolve(container.database()))
 
-    applied = asyncio.run(_with_container(settings, work))
+    applied = asyncio.run(with_container(settings, work))
     typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
 
 
@@ -211,7 +141,7 @@ def purge() -> None:
         )
         return {"sessions": report.sessions, "expired_credentials": report.expired_credentials}
 
-    typer.echo(json.dumps(asyncio.run(_with_container(_settings(), work))))
+    typer.echo(json.dumps(asyncio.run(with_container(_settings(), work))))
 
 
 def _set_admin(user_id: str, is_admin: bool) -> None:
@@ -222,7 +152,7 @@ def _set_admin(user_id: str, is_admin: bool) -> None:
     from hybridmem.domain.errors import NotFound
 
     try:
-        typer.echo(asyncio.run(_with_container(_settings(), work)))
+        typer.echo(asyncio.run(with_container(_settings(), work)))
     except NotFound as exc:
         typer.echo(f"no user with id {user_id!r}", err=True)
         raise typer.Exit(1) from exc
