@@ -171,3 +171,29 @@ async def test_chat_validation_and_user_mismatch(client):
             "/api/chat", headers=headers, json={"session_id": "s", "message": "x", "user_id": "z"}
         )
     ).status_code == 403
+
+
+async def test_chat_is_rate_limited_per_user(client, app, clock):
+    from dependency_injector import providers as di
+
+    app.state.container.chat.reset()
+    app.state.container.settings.override(
+        di.Object(app.state.settings.model_copy(update={"chat_turns_per_minute": 2}))
+    )
+    try:
+        limited = await auth_headers(client, "limited")
+        other = await auth_headers(client, "unlimited")
+        body = {"session_id": "s", "message": "hi"}
+        for _ in range(2):
+            assert (await client.post("/api/chat", headers=limited, json=body)).status_code == 200
+        refused = await client.post("/api/chat", headers=limited, json=body)
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert error_code(refused) == "rate_limited"
+        # another user is not affected; the next window lets the user in again
+        assert (await client.post("/api/chat", headers=other, json=body)).status_code == 200
+        clock.advance(seconds=61)
+        assert (await client.post("/api/chat", headers=limited, json=body)).status_code == 200
+    finally:
+        app.state.container.settings.reset_override()
+        app.state.container.chat.reset()

@@ -6,10 +6,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from hybridmem.application.memory import IncomingMessage, MemoryService, Recall
 from hybridmem.domain.context import approximate_tokens
 from hybridmem.domain.messages import Message, Role
+from hybridmem.ports.limits import RateLimiter
 from hybridmem.ports.llm import ChatMessage, Completion, LanguageModel, TextDelta, Tool
 from hybridmem.ports.system import Clock
 
@@ -54,6 +56,8 @@ class ChatService:
         persona: str = DEFAULT_PERSONA,
         history_messages: int = 6,
         reply_reserve_tokens: int = 512,
+        rate_limiter: RateLimiter | None = None,
+        turns_per_minute: int = 0,
     ) -> None:
         self._memory = memory
         self._model = model
@@ -61,10 +65,16 @@ class ChatService:
         self._persona = persona
         self._history_messages = history_messages
         self._reply_reserve = reply_reserve_tokens
+        self._rate_limiter = rate_limiter
+        self._turns_per_minute = turns_per_minute
 
     async def _prepare(
         self, user_id: str, session_id: str, text: str, message_id: str | None, name: str | None
     ) -> tuple[Message, Recall, str, list[ChatMessage], float]:
+        if self._rate_limiter is not None and self._turns_per_minute > 0:
+            await self._rate_limiter.hit(
+                user_id, "chat", limit=self._turns_per_minute, window=timedelta(minutes=1)
+            )
         # The user's message is committed (with its extraction job) before the model is
         # asked, so a model failure never loses it.
         [stored] = await self._memory.add_messages(

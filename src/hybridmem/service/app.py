@@ -47,10 +47,14 @@ def create_app(
         if background_jobs:
             accounts = await resolve(container.accounts())
             session_service = await resolve(container.session_service())
+            limits = await resolve(container.rate_limiter())
             tasks.append(
                 asyncio.create_task(
                     run_periodically(
-                        accounts, session_service, interval_seconds=settings.purge_interval_seconds
+                        accounts,
+                        session_service,
+                        limits,
+                        interval_seconds=settings.purge_interval_seconds,
                     ),
                     name="hybridmem-purge",
                 )

@@ -137,7 +137,9 @@ def purge() -> None:
 
     async def work(container: Container) -> dict[str, int]:
         report = await purge_once(
-            await resolve(container.accounts()), await resolve(container.session_service())
+            await resolve(container.accounts()),
+            await resolve(container.session_service()),
+            await resolve(container.rate_limiter()),
         )
         return {"sessions": report.sessions, "expired_credentials": report.expired_credentials}
 

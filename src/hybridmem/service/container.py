@@ -25,6 +25,7 @@ from hybridmem.adapters.postgres.database import (
 )
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
 from hybridmem.adapters.postgres.graph import PostgresGraphMemory
+from hybridmem.adapters.postgres.limits import PostgresRateLimiter
 from hybridmem.adapters.postgres.links import PostgresProviderLinks
 from hybridmem.adapters.postgres.messages import PostgresMessages
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
@@ -337,10 +338,13 @@ class Container(containers.DeclarativeContainer):
         on_event=providers.Callable(count_event, metrics),
     )
 
+    rate_limiter = providers.Singleton(PostgresRateLimiter, database, clock)
     chat = providers.Singleton(
         ChatService,
         memory=memory,
         model=language_model,
         clock=clock,
         history_messages=settings.provided.chat_history_messages,
+        rate_limiter=rate_limiter,
+        turns_per_minute=settings.provided.chat_turns_per_minute,
     )

@@ -136,6 +136,7 @@ class Settings(BaseSettings):
     llm_extraction: Literal["auto", "on", "off"] = "auto"
     llm_tools: Literal["auto", "on", "off"] = "auto"
     chat_history_messages: int = Field(default=6, ge=0, le=50)
+    chat_turns_per_minute: int = Field(default=30, ge=0)
 
     # Memory.
     memory_source_timeout_seconds: float = Field(default=2.0, gt=0)
