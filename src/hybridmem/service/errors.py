@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hybridmem.domain.errors import (
     Conflict,
@@ -137,11 +138,26 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    # One path may be served by several routes (GET and PATCH /api/users/me); Starlette
+    # only names the methods of the first, so collect them from every matching route.
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return error_response(exc.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -168,6 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries declaring the error body for each status."""
     descriptions = {
+        400: "Malformed request (e.g. a body that is not valid JSON text)",
         401: "Missing, invalid, expired or revoked token",
         403: "Not allowed for this user",
         404: "Not found (or not yours)",
@@ -180,7 +197,8 @@ def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
         502: "An upstream service failed",
         503: "A dependency is unavailable",
     }
+    # 400 can answer any request whose body or encoding cannot be read at all.
     return {
         status: {"model": ErrorBody, "description": descriptions.get(status, "Error")}
-        for status in statuses
+        for status in sorted({400, *statuses})
     }

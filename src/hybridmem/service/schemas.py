@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -22,6 +24,7 @@ from hybridmem.application.memory import MemoryView
 from hybridmem.domain.accounts import (
     ID_PATTERN,
     MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
     ChatSession,
     User,
 )
@@ -62,6 +65,16 @@ def _no_nul(value: Any) -> Any:
     return value
 
 
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def iso_8601_only(value: Any) -> Any:
+    """Refuse numbers posing as times: pydantic would read "0.5" as a Unix timestamp."""
+    if isinstance(value, str) and not _ISO_8601.match(value):
+        raise ValueError("expected an ISO 8601 date-time such as 2024-05-08T13:56:00Z")
+    return value
+
+
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     _no_nul(value)
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
@@ -99,7 +112,9 @@ class SignupRequest(StrictModel):
     """Create an account."""
 
     email: EmailStr
-    password: Password
+    password: Annotated[
+        str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    ] = Field(description="At least 8 characters, at least 3 different ones")
     user_id: ClientId | None = Field(
         default=None, description="Your own id for the user (e.g. 'user123'); generated if absent"
     )
@@ -239,7 +254,7 @@ class MessageIn(StrictModel):
         default=None, description="Your id for the message; makes retries idempotent"
     )
     name: Name | None = None
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Annotated[AwareDatetime, BeforeValidator(iso_8601_only)] | None = Field(
         default=None, description="When it was said (default: now)"
     )
     metadata: Metadata = Field(default_factory=dict)
@@ -527,7 +542,7 @@ class DataRequest(StrictModel):
     """Business data for the user's memory: text, or a JSON object of labelled values."""
 
     data: Content | Metadata
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Annotated[AwareDatetime, BeforeValidator(iso_8601_only)] | None = None
     user_id: ClientId | None = None
 
 

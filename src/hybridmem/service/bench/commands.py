@@ -66,3 +66,74 @@ def bench_chat(
     if output is not None:
         output.write_text(json.dumps(report, indent=2))
     typer.echo(render_markdown(report))
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="LoCoMo-format JSON file")
+    ],
+    k: Annotated[str, typer.Option("--k", help="Comma-separated k values")] = "1,5,10,25,50",
+    baseline: Annotated[
+        str | None, typer.Option(help="Also score a baseline over the raw turns: bm25")
+    ] = None,
+    mapping: Annotated[
+        str, typer.Option(help="Speakers → users: per-speaker (default) or one-user")
+    ] = "per-speaker",
+    dsn: Annotated[str | None, typer.Option(help="PostgreSQL DSN (default: DATABASE_URL)")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Embedded PostgreSQL data dir (default: HYBRIDMEM_DATA_DIR)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    keep: Annotated[bool, typer.Option(help="Keep the benchmark's users afterwards")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+) -> None:
+    """Evidence recall@k of Memory.retrieve on LoCoMo-format conversations (per category),
+    context tokens and search latency; optionally beside a plain BM25 over the turns."""
+    import hybridmem
+    from hybridmem.service.bench.retrieval import (
+        MAPPINGS,
+        load_file,
+        render_markdown,
+        run_retrieval_benchmark,
+    )
+
+    if baseline not in (None, "bm25"):
+        raise typer.BadParameter("the only baseline is bm25", param_hint="--baseline")
+    if mapping not in MAPPINGS:
+        raise typer.BadParameter(f"one of {', '.join(MAPPINGS)}", param_hint="--mapping")
+    ks = _ints(k)
+    if not ks or min(ks) < 1:
+        raise typer.BadParameter("positive integers, e.g. 1,5,10", param_hint="--k")
+    try:
+        samples = load_file(file)
+    except (ValueError, KeyError, TypeError) as exc:
+        typer.echo(f"cannot read {file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    settings = _settings(log_level="WARNING")
+    database_url = dsn or settings.database_url
+    directory = None if database_url else (data_dir or settings.data_dir)
+
+    async def work() -> dict[str, Any]:
+        async with hybridmem.open_memory(
+            database_url, data_dir=directory, log_level="WARNING"
+        ) as memory:
+            return await run_retrieval_benchmark(
+                memory,
+                samples,
+                ks=ks,
+                baseline=baseline,
+                mapping=mapping,
+                progress=progress,
+                keep=keep,
+                source=file.name,
+            )
+
+    report = asyncio.run(work())
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))

@@ -36,7 +36,19 @@ def _sse(event: str, data: object) -> bytes:
     response_model=ChatOut,
     responses={
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    # each server-sent event: its name and its JSON data
+                    "schema": {
+                        "type": "object",
+                        "required": ["event", "data"],
+                        "properties": {
+                            "event": {"type": "string", "enum": ["delta", "done", "error"]},
+                            "data": {"type": "string", "contentMediaType": "application/json"},
+                        },
+                    }
+                }
+            },
             "description": "The reply (JSON), or with stream=true server-sent events: "
             "`delta` events {text}, then one `done` event with the JSON body, or an `error` "
             "event with the error body.",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import AwareDatetime, BeforeValidator
 
 from hybridmem.application.memory import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
@@ -29,6 +29,7 @@ from hybridmem.service.schemas import (
     ScoredFactOut,
     SearchOut,
     SearchRequest,
+    iso_8601_only,
 )
 
 router = APIRouter(prefix="/api", tags=["memory"])
@@ -201,7 +202,9 @@ async def graph(
     principal: CurrentUser,
     memory: Memory,
     as_of: Annotated[
-        datetime | None, Query(description="Relations valid at this time (ISO 8601)")
+        AwareDatetime | None,
+        BeforeValidator(iso_8601_only),
+        Query(description="Relations valid at this time (ISO 8601 with a UTC offset)"),
     ] = None,
     include_invalidated: bool = True,
 ) -> GraphOut:
