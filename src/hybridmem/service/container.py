@@ -8,8 +8,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from dependency_injector import containers, providers
 
+from hybridmem.adapters.mem0.client import Mem0Client, mem0_http_client
+from hybridmem.adapters.mem0.facts import Mem0FactMemory
+from hybridmem.adapters.mem0.users import Mem0UserDirectory
 from hybridmem.adapters.postgres.accounts import (
     PostgresLoginThrottle,
     PostgresSessions,
@@ -32,6 +36,10 @@ from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.adapters.security.passwords import BcryptPasswordHasher
 from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.adapters.system import SystemClock, UuidIds
+from hybridmem.adapters.zep.client import ZepClient, zep_http_client
+from hybridmem.adapters.zep.graph import ZepGraphMemory
+from hybridmem.adapters.zep.history import ZepChatHistory
+from hybridmem.adapters.zep.users import ZepUserDirectory
 from hybridmem.application.accounts import AccountService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
@@ -50,6 +58,7 @@ from hybridmem.application.worker import JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.facts import FactSource
 from hybridmem.ports.llm import LanguageModel, ModelInfo
+from hybridmem.ports.providers import UserDirectory
 from hybridmem.service.observability import Metrics
 from hybridmem.service.settings import Settings, resolve_secret_key
 
@@ -178,6 +187,55 @@ def extraction_jobs(settings: Settings) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+async def zep_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
+    """The one pooled HTTP client for Zep, when Zep plays a role."""
+    if "zep" not in cloud_providers(settings) or settings.zep_api_key is None:
+        yield None
+        return
+    client = zep_http_client(
+        settings.zep_base_url,
+        settings.zep_api_key.get_secret_value(),
+        settings.provider_timeout_seconds,
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
+    """The one pooled HTTP client for Mem0, when Mem0 plays a role."""
+    if "mem0" not in cloud_providers(settings) or settings.mem0_api_key is None:
+        yield None
+        return
+    client = mem0_http_client(
+        settings.mem0_api_url,
+        settings.mem0_api_key.get_secret_value(),
+        settings.provider_timeout_seconds,
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def user_directories(
+    zep: httpx.AsyncClient | None, mem0: httpx.AsyncClient | None, links: PostgresProviderLinks
+) -> dict[str, UserDirectory]:
+    """The providers that keep a record of our users."""
+    directories: dict[str, UserDirectory] = {}
+    if zep is not None:
+        directories["zep"] = ZepUserDirectory(ZepClient(zep), links)
+    if mem0 is not None:
+        directories["mem0"] = Mem0UserDirectory(Mem0Client(mem0), links=links)
+    return directories
+
+
+def graph_source(settings: Settings) -> FactSource:
+    """How facts read from the graph are labelled in consolidation."""
+    return FactSource.ZEP if settings.graph_backend == "zep" else FactSource.RULES
+
+
 def cloud_providers(settings: Settings) -> tuple[str, ...]:
     """The memory providers that hold users' data besides PostgreSQL."""
     chosen = []
@@ -289,8 +347,31 @@ class Container(containers.DeclarativeContainer):
     )
 
     messages = providers.Singleton(PostgresMessages, database)
-    fact_memory = providers.Singleton(PostgresFactMemory, database)
-    graph_memory = providers.Singleton(PostgresGraphMemory, database)
+    zep_http = providers.Resource(zep_http_resource, settings)
+    mem0_http = providers.Resource(mem0_http_resource, settings)
+    zep_client = providers.Singleton(ZepClient, zep_http)
+    mem0_client = providers.Singleton(Mem0Client, mem0_http)
+
+    fact_memory = providers.Selector(
+        providers.Callable(lambda s: s.facts_backend, settings),
+        postgres=providers.Singleton(PostgresFactMemory, database),
+        mem0=providers.Singleton(Mem0FactMemory, mem0_client, links=provider_links),
+    )
+    graph_memory = providers.Selector(
+        providers.Callable(lambda s: s.graph_backend, settings),
+        postgres=providers.Singleton(PostgresGraphMemory, database),
+        zep=providers.Singleton(ZepGraphMemory, zep_client, provider_links),
+    )
+    history_mirror = providers.Selector(
+        providers.Callable(lambda s: s.history_backend, settings),
+        postgres=providers.Object(None),
+        zep=providers.Singleton(
+            ZepChatHistory,
+            zep_client,
+            provider_links,
+            ignore_roles=settings.provided.zep_ignore_roles,
+        ),
+    )
 
     memory = providers.Singleton(
         MemoryService,
@@ -312,7 +393,7 @@ class Container(containers.DeclarativeContainer):
         ConsolidationService,
         facts=fact_memory,
         graph=graph_memory,
-        graph_source=providers.Object(FactSource.RULES),
+        graph_source=providers.Callable(graph_source, settings),
     )
     language_model = providers.Resource(language_model_resource, settings)
     llm_extractor = providers.Singleton(
@@ -325,8 +406,8 @@ class Container(containers.DeclarativeContainer):
         ProviderDelivery,
         users=users,
         graph=graph_memory,
-        directories=providers.Dict(),
-        history_mirror=providers.Object(None),
+        directories=providers.Callable(user_directories, zep_http, mem0_http, provider_links),
+        history_mirror=history_mirror,
     )
     worker = providers.Singleton(
         JobWorker,
