@@ -14,7 +14,7 @@ from hybridmem.domain.consolidation import (
     fact_memory,
 )
 from hybridmem.domain.facts import Fact, FactSource
-from hybridmem.domain.graph import relation_to_fact, user_entity
+from hybridmem.domain.graph import EntityType, relation_to_fact, user_entity
 from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.ports.memory import FactMemory, GraphMemory
 
@@ -58,10 +58,13 @@ class ConsolidationService:
                 break
         graph = await self._graph.view(user_id, as_of=None, include_invalidated=True)
         entities = {entity.key: entity for entity in graph.entities}
-        me = user_entity(user_id).key
+        # The user's own node: our key locally, a provider's node of type user in Zep.
+        me = {user_entity(user_id).key} | {
+            entity.key for entity in graph.entities if entity.entity_type is EntityType.USER
+        }
         for relation in graph.relations:
             target = entities.get(relation.target_key)
-            if relation.source_key == me and target is not None:
+            if relation.source_key in me and target is not None:
                 fact = relation_to_fact(relation, target, source=self._graph_source)
                 items.append(StoredFact(fact, MemoryStore.GRAPH))
         return items

@@ -220,14 +220,15 @@ async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncCli
 
 
 def user_directories(
-    zep: httpx.AsyncClient | None, mem0: httpx.AsyncClient | None, links: PostgresProviderLinks
+    settings: Settings, zep: ZepClient, mem0: Mem0Client, links: PostgresProviderLinks
 ) -> dict[str, UserDirectory]:
-    """The providers that keep a record of our users."""
+    """The providers that keep a record of our users (over the roles' clients)."""
     directories: dict[str, UserDirectory] = {}
-    if zep is not None:
-        directories["zep"] = ZepUserDirectory(ZepClient(zep), links)
-    if mem0 is not None:
-        directories["mem0"] = Mem0UserDirectory(Mem0Client(mem0), links=links)
+    chosen = cloud_providers(settings)
+    if "zep" in chosen:
+        directories["zep"] = ZepUserDirectory(zep, links)
+    if "mem0" in chosen:
+        directories["mem0"] = Mem0UserDirectory(mem0, links=links)
     return directories
 
 
@@ -406,7 +407,9 @@ class Container(containers.DeclarativeContainer):
         ProviderDelivery,
         users=users,
         graph=graph_memory,
-        directories=providers.Callable(user_directories, zep_http, mem0_http, provider_links),
+        directories=providers.Callable(
+            user_directories, settings, zep_client, mem0_client, provider_links
+        ),
         history_mirror=history_mirror,
     )
     worker = providers.Singleton(
