@@ -397,3 +397,27 @@ class ScriptedLanguageModel:
         if self.fail_with is not None:
             raise self.fail_with
         return self.extraction
+
+
+class TrigramEmbedder:
+    """A deterministic Embedder: character trigrams hashed into 384 dimensions, then
+    normalized. It captures spelling similarity, not meaning — enough to exercise the
+    vector path (a misspelled name still lands near the right fact)."""
+
+    dimensions = 384
+    name = "trigram-hash"
+
+    def embed(self, texts):
+        import hashlib
+        import math
+
+        vectors = []
+        for text in texts:
+            vector = [0.0] * self.dimensions
+            padded = f"  {text.casefold()}  "
+            for index in range(len(padded) - 2):
+                digest = hashlib.blake2b(padded[index : index + 3].encode(), digest_size=4)
+                vector[int.from_bytes(digest.digest(), "little") % self.dimensions] += 1.0
+            norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+            vectors.append([x / norm for x in vector])
+        return vectors

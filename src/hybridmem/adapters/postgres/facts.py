@@ -3,6 +3,8 @@ validity and recency; every change recorded in ``fact_events``."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -10,11 +12,14 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
-from hybridmem.domain.errors import InvalidInput, NotFound
+from hybridmem.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from hybridmem.domain.facts import Attribute, Fact, FactSource, describe, normalize_value
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
+from hybridmem.ports.embeddings import Embedder
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = (
     "fact_id, user_id, attribute, value, qualifier, fact_text, valid_from, valid_to, "
@@ -38,6 +43,15 @@ OR_QUERY = """
 _SCORE = """
       0.55 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
     + 0.30 * (f.attribute = ANY(%(attributes)s))::int
+    + 0.10 * (f.valid_to IS NULL)::int
+    + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
+"""
+# With vectors, semantic similarity (cosine, in [0, 1] for related texts) takes part of
+# the text rank's weight: it finds "my puppy" for "Has a dog named Bruno".
+_SCORE_WITH_VECTORS = """
+      0.30 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
+    + 0.30 * greatest(0, 1 - coalesce(f.embedding <=> %(vector)s::vector, 1))
+    + 0.25 * (f.attribute = ANY(%(attributes)s))::int
     + 0.10 * (f.valid_to IS NULL)::int
     + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
 """
@@ -108,21 +122,79 @@ async def _record_event(
     )
 
 
+async def _store_vector(conn: Connection, fact: Fact, vector: str) -> None:
+    await conn.execute(
+        "UPDATE facts SET embedding = %s::vector WHERE user_id = %s AND fact_id = %s",
+        (vector, fact.user_id, fact.fact_id),
+    )
+
+
 async def _lock_user(conn: Connection, user_id: str) -> None:
     # Serializes fact writes of one user across workers and API processes.
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('facts:' || %s))", (user_id,))
 
 
 class PostgresFactMemory:
-    """``FactMemory`` on PostgreSQL."""
+    """``FactMemory`` on PostgreSQL; with an embedder and pgvector, search also ranks by
+    semantic similarity (facts store a vector of their text)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, embedder: Embedder | None = None, *, require_vectors: bool = False
+    ) -> None:
         self._db = database
+        self._embedder = embedder
+        self._require_vectors = require_vectors
+        self._vectors_ready: bool | None = None if embedder is not None else False
+        self._prepare_lock = asyncio.Lock()
+
+    async def _vectors(self) -> bool:
+        """Whether vectors are in use; on first call, make sure the schema holds them."""
+        if self._vectors_ready is not None:
+            return self._vectors_ready
+        async with self._prepare_lock:
+            if self._vectors_ready is None:
+                self._vectors_ready = await self._prepare_vectors()
+        return self._vectors_ready
+
+    async def _prepare_vectors(self) -> bool:
+        assert self._embedder is not None
+        dimensions = int(self._embedder.dimensions)
+        async with self._db.transaction() as conn:
+            available = await (
+                await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+            ).fetchone()
+            if available is None:
+                message = "the database has no pgvector extension; search uses text only"
+                if self._require_vectors:
+                    raise UpstreamUnavailable(message, upstream="database")
+                log.warning(message)
+                return False
+            # Idempotent DDL, run once per process when embeddings are switched on; the
+            # dimension comes from the configured model.
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            await conn.execute(
+                f"ALTER TABLE facts ADD COLUMN IF NOT EXISTS embedding vector({dimensions})"
+            )
+            await conn.execute(
+                "CREATE INDEX IF NOT EXISTS facts_embedding_idx ON facts "
+                "USING hnsw (embedding vector_cosine_ops)"
+            )
+        return True
+
+    async def _embed(self, texts: list[str]) -> list[str]:
+        assert self._embedder is not None
+        vectors = await asyncio.to_thread(self._embedder.embed, texts)
+        return ["[" + ",".join(f"{x:.7f}" for x in vector) + "]" for vector in vectors]
 
     async def apply(self, user_id: str, plan: TemporalPlan) -> None:
         """Store a temporal plan in one transaction, with history events."""
         if not plan.decisions:
             return
+        vectors: dict[str, str] = {}
+        if await self._vectors():
+            texts = {d.fact.fact_id: d.fact.text for d in plan.decisions}
+            embedded = await self._embed(list(texts.values()))
+            vectors = dict(zip(texts, embedded, strict=True))
         async with self._db.transaction() as conn:
             await _lock_user(conn, user_id)
             for decision in plan.decisions:
@@ -130,7 +202,7 @@ class PostgresFactMemory:
                 if fact.user_id != user_id:
                     raise InvalidInput("a fact of another user", details={"field": "user_id"})
                 if decision.action is TemporalAction.ADD:
-                    if await self._insert(conn, fact):
+                    if await self._insert(conn, fact, vectors.get(fact.fact_id)):
                         await _record_event(
                             conn,
                             user_id,
@@ -158,7 +230,7 @@ class PostgresFactMemory:
                         )
 
     @staticmethod
-    async def _insert(conn: Connection, fact: Fact) -> bool:
+    async def _insert(conn: Connection, fact: Fact, vector: str | None = None) -> bool:
         cursor = await conn.execute(
             """
             INSERT INTO facts (user_id, fact_id, attribute, value, value_normalized, qualifier,
@@ -183,10 +255,12 @@ class PostgresFactMemory:
                 fact.superseded_by,
             ),
         )
+        if vector is not None and cursor.rowcount == 1:
+            await _store_vector(conn, fact, vector)
         return cursor.rowcount == 1
 
     @staticmethod
-    async def _overwrite(conn: Connection, fact: Fact) -> bool:
+    async def _overwrite(conn: Connection, fact: Fact, vector: str | None = None) -> bool:
         cursor = await conn.execute(
             """
             UPDATE facts
@@ -212,6 +286,8 @@ class PostgresFactMemory:
                 fact.fact_id,
             ),
         )
+        if vector is not None and cursor.rowcount == 1:
+            await _store_vector(conn, fact, vector)
         return cursor.rowcount == 1
 
     async def current(
@@ -231,7 +307,28 @@ class PostgresFactMemory:
             return [_fact(row) for row in await cursor.fetchall()]
 
     async def search(self, user_id: str, query: FactQuery) -> Sequence[ScoredFact]:
-        """Full-text matches and router-inferred attributes, fused into one score."""
+        """Full-text matches, router-inferred attributes and (with an embedder) the
+        semantically nearest facts, fused into one score."""
+        if await self._vectors():
+            [vector] = await self._embed([query.text])
+            return await self._search(user_id, query, vector)
+        return await self._search(user_id, query, None)
+
+    async def _search(
+        self, user_id: str, query: FactQuery, vector: str | None
+    ) -> Sequence[ScoredFact]:
+        vector_candidates = (
+            """
+                    UNION
+                    (SELECT f.fact_id FROM facts AS f
+                      WHERE f.user_id = %(user_id)s AND f.embedding IS NOT NULL
+                        AND (%(include_invalidated)s OR f.valid_to IS NULL)
+                      ORDER BY f.embedding <=> %(vector)s::vector
+                      LIMIT %(pool)s)"""
+            if vector is not None
+            else ""
+        )
+        score = _SCORE if vector is None else _SCORE_WITH_VECTORS
         async with self._db.connection() as conn:
             cursor = await conn.execute(
                 f"""
@@ -248,10 +345,10 @@ class PostgresFactMemory:
                       WHERE f.user_id = %(user_id)s AND f.attribute = ANY(%(attributes)s)
                         AND (%(include_invalidated)s OR f.valid_to IS NULL)
                       ORDER BY f.valid_from DESC
-                      LIMIT %(pool)s)
+                      LIMIT %(pool)s){vector_candidates}
                 )
                 SELECT {", ".join("f." + c.strip() for c in _COLUMNS.split(","))},
-                       {_SCORE} AS score
+                       {score} AS score
                   FROM candidates JOIN facts AS f USING (fact_id)
                  CROSS JOIN q
                  WHERE f.user_id = %(user_id)s
@@ -266,6 +363,7 @@ class PostgresFactMemory:
                     "attributes": [attribute.value for attribute in query.attributes],
                     "limit": query.limit,
                     "pool": max(_CANDIDATE_POOL, query.limit),
+                    "vector": vector,
                 },
             )
             rows = await cursor.fetchall()
@@ -316,10 +414,11 @@ class PostgresFactMemory:
 
     async def update(self, user_id: str, fact: Fact, *, reason: str) -> Fact:
         """Overwrite a fact (same id) and record an UPDATE event."""
+        vector = (await self._embed([fact.text]))[0] if await self._vectors() else None
         async with self._db.transaction() as conn:
             await _lock_user(conn, user_id)
             previous = await self._get_on(conn, user_id, fact.fact_id)
-            await self._overwrite(conn, fact)
+            await self._overwrite(conn, fact, vector)
             await _record_event(
                 conn,
                 user_id,
