@@ -70,3 +70,29 @@ async def test_without_pgvector_search_falls_back_or_refuses(database):
     strict = PostgresFactMemory(database, TrigramEmbedder(), require_vectors=True)
     with pytest.raises(UpstreamUnavailable, match="pgvector"):
         await strict.search("u", FactQuery(text="chess"))
+
+
+async def test_minilm_finds_meaning_not_only_words(database):
+    """The real embedder (the `embeddings` extra and the bundled model) on pgvector."""
+    if not await _has_pgvector(database):
+        pytest.skip("this PostgreSQL has no pgvector")
+    from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
+    from hybridmem.domain.errors import UpstreamUnavailable as Missing
+
+    try:
+        embedder = MiniLmEmbedder()
+    except Missing as exc:
+        pytest.skip(f"MiniLM is not installed: {exc.message}")
+    await PostgresUsers(database).ensure("u")
+    facts = PostgresFactMemory(database, embedder, require_vectors=True)
+    await _remember(
+        facts,
+        (Attribute.PET, "Bruno", "dog"),
+        (Attribute.EMPLOYER, "Globex", None),
+        (Attribute.LIKES, "opera", None),
+    )
+    # no word in common with "Has a dog named Bruno"
+    [top, *_] = await facts.search("u", FactQuery(text="tell me about my puppy"))
+    assert top.fact.value == "Bruno"
+    [music, *_] = await facts.search("u", FactQuery(text="which singing do I enjoy?"))
+    assert music.fact.value == "opera"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -57,6 +58,7 @@ from hybridmem.application.sessions import SessionService
 from hybridmem.application.worker import JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.facts import FactSource
+from hybridmem.ports.embeddings import Embedder
 from hybridmem.ports.llm import LanguageModel, ModelInfo
 from hybridmem.ports.providers import UserDirectory
 from hybridmem.service.observability import Metrics
@@ -219,6 +221,26 @@ async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncCli
         await client.aclose()
 
 
+async def embedder_resource(settings: Settings) -> AsyncIterator[Embedder | None]:
+    """The sentence embedder when embeddings are on (auto: when the model is installed);
+    loading it reads ~90 MB of weights, so it happens off the event loop."""
+    if settings.embeddings == "off":
+        yield None
+        return
+    from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
+
+    try:
+        embedder: Embedder | None = await asyncio.to_thread(
+            MiniLmEmbedder, settings.embedding_model_path
+        )
+    except UpstreamUnavailable as exc:
+        if settings.embeddings == "on":
+            raise
+        log.info("semantic search is off: %s", exc.message)
+        embedder = None
+    yield embedder
+
+
 def user_directories(
     settings: Settings, zep: ZepClient, mem0: Mem0Client, links: PostgresProviderLinks
 ) -> dict[str, UserDirectory]:
@@ -348,6 +370,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     messages = providers.Singleton(PostgresMessages, database)
+    embedder = providers.Resource(embedder_resource, settings)
     zep_http = providers.Resource(zep_http_resource, settings)
     mem0_http = providers.Resource(mem0_http_resource, settings)
     zep_client = providers.Singleton(ZepClient, zep_http)
@@ -355,7 +378,12 @@ class Container(containers.DeclarativeContainer):
 
     fact_memory = providers.Selector(
         providers.Callable(lambda s: s.facts_backend, settings),
-        postgres=providers.Singleton(PostgresFactMemory, database),
+        postgres=providers.Singleton(
+            PostgresFactMemory,
+            database,
+            embedder,
+            require_vectors=providers.Callable(lambda s: s.embeddings == "on", settings),
+        ),
         mem0=providers.Singleton(Mem0FactMemory, mem0_client, links=provider_links),
     )
     graph_memory = providers.Selector(

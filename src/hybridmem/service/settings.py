@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     chat_history_messages: int = Field(default=6, ge=0, le=50)
     chat_turns_per_minute: int = Field(default=30, ge=0)
 
+    # Embeddings (semantic search; needs the `embeddings` extra and pgvector).
+    embeddings: Literal["auto", "on", "off"] = "auto"
+    embedding_model_path: Path | None = None
+
     # Memory.
     memory_source_timeout_seconds: float = Field(default=2.0, gt=0)
     context_budget_tokens: int = Field(default=1200, ge=50)

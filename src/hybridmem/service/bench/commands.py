@@ -82,7 +82,7 @@ def bench_retrieval(
         str | None, typer.Option(help="Also score a baseline over the raw turns: bm25")
     ] = None,
     mapping: Annotated[
-        str, typer.Option(help="Speakers → users: per-speaker (default) or one-user")
+        str, typer.Option(help="Speakers → users: per-speaker (default), mirrored or one-user")
     ] = "per-speaker",
     dsn: Annotated[str | None, typer.Option(help="PostgreSQL DSN (default: DATABASE_URL)")] = None,
     data_dir: Annotated[
@@ -137,3 +137,68 @@ def bench_retrieval(
     if output is not None:
         output.write_text(json.dumps(report, indent=2))
     typer.echo(render_markdown(report))
+
+
+@bench_app.command("load")
+def bench_load(
+    users: Annotated[int, typer.Option(min=1, max=256, help="Concurrent simulated users")] = 32,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="How long they keep going")] = 30,
+    model_delay_ms: Annotated[int, typer.Option(min=0, max=60_000)] = 200,
+    think_ms: Annotated[
+        int, typer.Option(min=0, max=60_000, help="Mean pause between a user's requests")
+    ] = 0,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """N users (signup, login, chat, memory view, search) for T seconds against a server
+    started on loopback with a fake model; per-endpoint throughput, errors, p50/p95/p99,
+    and acknowledged versus stored messages. Exits 1 when a message was lost or a 5xx
+    was returned."""
+    from hybridmem.service.bench.load import render_markdown, run_load_benchmark
+
+    settings = _settings()
+    report = asyncio.run(
+        run_load_benchmark(
+            users=users,
+            seconds=seconds,
+            model_delay=model_delay_ms / 1000,
+            database_url=settings.database_url,
+            think_seconds=think_ms / 1000,
+        )
+    )
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))
+    if report["messages"]["lost"] or report["server_errors_5xx"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("plot")
+def bench_plot(
+    memory: Annotated[
+        Path | None, typer.Option(exists=True, help="A `bench memory --output` report")
+    ] = None,
+    retrieval: Annotated[
+        list[str] | None,
+        typer.Option(help="TITLE=FILE of a `bench retrieval --output` report; repeatable"),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where the PNGs go")] = Path("docs/img"),
+) -> None:
+    """PNG plots for docs/benchmarks.md: search latency against facts per user, and
+    recall@k of hybridmem against BM25 (needs matplotlib)."""
+    from hybridmem.service.bench.plots import plot_recall, plot_search_latency
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if memory is not None:
+            report = json.loads(memory.read_text())
+            typer.echo(plot_search_latency(report, out_dir / "search-latency.png"))
+        if retrieval:
+            panels = []
+            for entry in retrieval:
+                title, _, name = entry.rpartition("=")
+                path = Path(name)
+                panels.append((title or path.stem, json.loads(path.read_text())))
+            typer.echo(plot_recall(panels, out_dir / "recall-at-k.png"))
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc

@@ -7,15 +7,21 @@ evidence recall@k = |evidence ∩ provenance of the top k items| / |evidence|, t
 of the LoCoMo paper's retrieval experiments. A plain BM25 over the raw turns can be scored
 the same way, side by side (``--baseline bm25``).
 
-Speakers → users (``mapping``):
+Speakers → users (``mapping``). LoCoMo conversations are between two people, and its
+questions are asked by an observer of the whole conversation, about a named person ("When
+did Caroline go to the support group?"), with answers often in what the *other* person
+said. hybridmem remembers per user, so:
 
-- ``per-speaker`` (default): one hybridmem user per speaker of a conversation; a speaker's
-  turns are that user's own (role ``user``) messages. LoCoMo questions are asked about a
-  person ("When did Caroline go to the support group?"), and hybridmem remembers per user:
-  first-person statements ("I moved to Boston") become facts of the person who said them,
-  and single-valued facts of one speaker never close the other's. A question is searched in
-  both speakers' memories (their answers often lie in what the other one said), the
-  speaker the question names first being preferred on ties.
+- ``per-speaker`` (default): one user per speaker; each turn is recorded once, as its
+  speaker's own (role ``user``) message, so first-person statements ("I moved to Boston")
+  become facts of the person who said them and one speaker's single-valued facts never
+  close the other's. A question searches both speakers' memories — together they are the
+  whole conversation, what LoCoMo retrieves from — and the two ranked lists are merged by
+  their fused scores, the speaker the question names first winning ties.
+- ``mirrored``: one user per speaker holding the whole conversation from their side (the
+  other speaker's turns as role ``assistant``, history only), as Mem0's LoCoMo evaluation
+  stores it; a question searches only the memory of the speaker it names first (else
+  speaker_a). Every turn is stored twice, and the other person is cast as an assistant.
 - ``one-user``: both speakers' turns go to one user (role ``user``, named by speaker). One
   search per question, but "I live in Boston" from one speaker and "I live in Denver" from
   the other become one person's facts, the second closing the first.
@@ -24,6 +30,7 @@ Speakers → users (``mapping``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import re
@@ -38,12 +45,13 @@ from typing import Any
 
 from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.domain.context import approximate_tokens
+from hybridmem.domain.errors import NotFound
 from hybridmem.domain.retrieval import MemoryItem
 from hybridmem.service.bench.progress import Progress
 from hybridmem.service.bench.stats import machine, summary_ms
 from hybridmem.service.library import Memory
 
-MAPPINGS: tuple[str, ...] = ("per-speaker", "own-turns", "one-user")
+MAPPINGS: tuple[str, ...] = ("per-speaker", "mirrored", "one-user")
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 25, 50)
 
 # LoCoMo's categories as the dataset numbers them (the paper's names; the counts in
@@ -427,7 +435,7 @@ class _Layout:
 
     def stores(self, speaker: str) -> list[tuple[str, str]]:
         """(user id, role) under which a turn of ``speaker`` is recorded."""
-        if self.mapping == "per-speaker":
+        if self.mapping == "mirrored":
             # every speaker's memory holds the whole conversation from their side
             return [
                 (user_id, "user" if other == speaker else "assistant")
@@ -437,7 +445,7 @@ class _Layout:
 
     def search_users(self, question: str) -> list[str]:
         """The user ids to search for ``question``: the speaker it names first (else
-        speaker_a) leads; ``own-turns`` searches every speaker, the others one memory."""
+        speaker_a) leads; ``per-speaker`` searches every speaker, the others one memory."""
         lowered = question.lower()
 
         def position(speaker: str) -> int:
@@ -448,7 +456,7 @@ class _Layout:
             self.users, key=lambda speaker: (position(speaker), speaker != self.speaker_a)
         )
         user_ids = list(dict.fromkeys(self.users[speaker] for speaker in ordered))
-        return user_ids if self.mapping == "own-turns" else user_ids[:1]
+        return user_ids if self.mapping == "per-speaker" else user_ids[:1]
 
     def all_users(self) -> set[str]:
         """Every user id the sample was stored under."""
@@ -575,6 +583,7 @@ async def run_retrieval_benchmark(
             if bm25 is not None
             else {}
         )
+        turn_texts = {s.sample_id: {t.dia_id: t.text for t in s.turns} for s in samples}
         records: list[dict[str, Any]] = []
         bar = Progress(len(scored), "questions", enabled=progress)
         for sample, question in scored:
@@ -596,7 +605,7 @@ async def run_retrieval_benchmark(
                 "first_hit": ours.first_hits[-1],
             }
             if bm25 is not None:
-                texts = {t.dia_id: t.text for t in sample.turns}
+                texts = turn_texts[sample.sample_id]
                 began = time.perf_counter()
                 hits = indexes[sample.sample_id].search(question.question, limit)
                 elapsed = time.perf_counter() - began
@@ -609,13 +618,16 @@ async def run_retrieval_benchmark(
         bar.close()
     finally:
         if not keep:
-            for user_id in {u for layout in layouts.values() for u in layout.all_users()}:
-                await memory.forget_user(user_id)
+            for user_id in sorted({u for layout in layouts.values() for u in layout.all_users()}):
+                # a run that failed early never created some of its users
+                with contextlib.suppress(NotFound):
+                    await memory.forget_user(user_id)
 
     all_questions = [q for sample in samples for q in sample.questions]
     unresolvable = [u for q in all_questions for u in q.unresolvable]
     report: dict[str, Any] = {
         "benchmark": "retrieval",
+        "run": run,  # user ids were lc<run>-<sample>-<speaker>
         "machine": machine(),
         "file": source,
         "k": list(ks),

