@@ -1,0 +1,114 @@
+"""``hybridmem bench soak``: many users for minutes against one server process; errors,
+lost messages, and the server's resident memory over time (it must not keep growing)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+from typing import Any
+
+import httpx
+import psutil
+
+from hybridmem.service.bench.fake_llm import fake_chat_process
+from hybridmem.service.bench.load import drive
+from hybridmem.service.bench.server import running_server
+from hybridmem.service.bench.stats import machine
+
+#: Growth of resident memory, from the end of the warm-up to the end of the run, that
+#: still counts as stable: allocator arenas and caches settle; a leak keeps climbing.
+STABLE_GROWTH_FRACTION = 0.15
+
+
+def _server_process(base_url: str) -> psutil.Process:
+    port = str(httpx.URL(base_url).port)
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info.get("cmdline") or []
+        if "serve" in cmdline and "--port" in cmdline and port in cmdline:
+            return process
+    raise RuntimeError(f"no server process on port {port}")
+
+
+async def _sample_rss(
+    process: psutil.Process, every: float, samples: list[tuple[float, float]]
+) -> None:
+    started = time.monotonic()
+    while True:
+        with contextlib.suppress(psutil.Error):
+            rss = process.memory_info().rss / 1024 / 1024
+            samples.append((round(time.monotonic() - started, 1), round(rss, 1)))
+        await asyncio.sleep(every)
+
+
+async def run_soak(
+    *,
+    users: int,
+    seconds: float,
+    model_delay: float,
+    think_seconds: float,
+    database_url: str | None,
+    sample_every: float = 5.0,
+) -> dict[str, Any]:
+    """Drive the server for ``seconds`` and sample its memory every ``sample_every``."""
+    with fake_chat_process(model_delay) as model_url:
+        env = {
+            "HYBRIDMEM_LLM": "openai",
+            "HYBRIDMEM_LLM_BASE_URL": model_url,
+            "HYBRIDMEM_LLM_MODEL": "fake",
+            "HYBRIDMEM_HISTORY": "postgres",
+            "HYBRIDMEM_GRAPH": "postgres",
+            "HYBRIDMEM_FACTS": "postgres",
+            "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
+            "HYBRIDMEM_BCRYPT_ROUNDS": "4",
+            "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
+            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-soak-data-"),
+        }
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        with running_server(env) as base_url:
+            process = _server_process(base_url)
+            samples: list[tuple[float, float]] = []
+            sampler = asyncio.create_task(_sample_rss(process, sample_every, samples))
+            try:
+                result = await drive(
+                    base_url, users=users, seconds=seconds, think_seconds=think_seconds
+                )
+            finally:
+                sampler.cancel()
+                await asyncio.gather(sampler, return_exceptions=True)
+    warm = [rss for at, rss in samples if at >= seconds * 0.2] or [rss for _, rss in samples]
+    growth = (warm[-1] - warm[0]) / warm[0] if warm and warm[0] else 0.0
+    return {
+        "benchmark": "soak",
+        "machine": machine(),
+        "model_delay_ms": round(model_delay * 1000),
+        "database": "DATABASE_URL" if database_url else "embedded",
+        **result,
+        "rss_mib": samples,
+        "rss_growth_after_warmup": round(growth, 3),
+        "rss_stable": growth <= STABLE_GROWTH_FRACTION,
+    }
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """Markdown of a soak report."""
+    m = report["machine"]
+    messages = report["messages"]
+    timeline = ", ".join(f"{at:g}s {rss:g}" for at, rss in report["rss_mib"])
+    return "\n".join(
+        [
+            f"Run {m['date']} on {m['cpus']} CPUs; {report['users']} users for "
+            f"{report['seconds']} s; think time {report['think_ms']} ms; model "
+            f"{report['model_delay_ms']} ms; database: {report['database']}.",
+            "",
+            f"- requests: {report['requests']} ({report['throughput_per_s']}/s), "
+            f"errors: {report['errors']}, 5xx: {report['server_errors_5xx']}",
+            f"- messages acknowledged: {messages['acknowledged']}, found in history: "
+            f"{messages['found_in_history']}, lost: {messages['lost']}",
+            f"- server resident memory (MiB): {timeline}",
+            f"- growth after warm-up: {report['rss_growth_after_warmup']:.1%} "
+            f"({'stable' if report['rss_stable'] else 'GROWING'})",
+        ]
+    )

@@ -1,0 +1,22 @@
+"""The 30-second soak: 50 users against one real server process (the 5-minute run is
+`hybridmem bench soak`). No errors, no lost message, memory that does not keep growing."""
+
+from __future__ import annotations
+
+from hybridmem.service.bench.soak import run_soak
+
+
+async def test_thirty_second_soak():
+    report = await run_soak(
+        users=50, seconds=30, model_delay=0.1, think_seconds=1.0, database_url=None
+    )
+    assert report["requests"] > 500, report
+    assert report["errors"] == 0, report["endpoints"]
+    assert report["server_errors_5xx"] == 0
+    assert report["transport_errors"] == 0
+    messages = report["messages"]
+    assert messages["acknowledged"] > 0
+    assert messages["lost"] == 0
+    assert messages["found_in_history"] == messages["acknowledged"]
+    assert len(report["rss_mib"]) >= 5
+    assert report["rss_stable"], report["rss_mib"]
