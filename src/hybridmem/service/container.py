@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from dependency_injector import containers, providers
+from pydantic import SecretStr
 
 from hybridmem.adapters.mem0.client import Mem0Client, mem0_http_client
 from hybridmem.adapters.mem0.facts import Mem0FactMemory
@@ -189,36 +190,33 @@ def extraction_jobs(settings: Settings) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-async def zep_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
-    """The one pooled HTTP client for Zep, when Zep plays a role."""
-    if "zep" not in cloud_providers(settings) or settings.zep_api_key is None:
+async def _provider_http(
+    settings: Settings, provider: str, factory: Any, url: str, key: SecretStr | None
+) -> AsyncIterator[httpx.AsyncClient | None]:
+    if provider not in cloud_providers(settings) or key is None:
         yield None
         return
-    client = zep_http_client(
-        settings.zep_base_url,
-        settings.zep_api_key.get_secret_value(),
-        settings.provider_timeout_seconds,
-    )
+    client = factory(url, key.get_secret_value(), settings.provider_timeout_seconds)
     try:
         yield client
     finally:
         await client.aclose()
+
+
+async def zep_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
+    """The one pooled HTTP client for Zep, when Zep plays a role."""
+    async for client in _provider_http(
+        settings, "zep", zep_http_client, settings.zep_base_url, settings.zep_api_key
+    ):
+        yield client
 
 
 async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
     """The one pooled HTTP client for Mem0, when Mem0 plays a role."""
-    if "mem0" not in cloud_providers(settings) or settings.mem0_api_key is None:
-        yield None
-        return
-    client = mem0_http_client(
-        settings.mem0_api_url,
-        settings.mem0_api_key.get_secret_value(),
-        settings.provider_timeout_seconds,
-    )
-    try:
+    async for client in _provider_http(
+        settings, "mem0", mem0_http_client, settings.mem0_api_url, settings.mem0_api_key
+    ):
         yield client
-    finally:
-        await client.aclose()
 
 
 async def embedder_resource(settings: Settings) -> AsyncIterator[Embedder | None]:

@@ -57,44 +57,36 @@ def _remember(error: BaseException) -> None:
         sink.append(error)
 
 
+class _CapturesErrors:
+    """Records the provider exception of the current request before Agno swallows it.
+
+    Mixed in before an Agno model class, so ``super()`` reaches the real calls.
+    """
+
+    async def ainvoke(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().ainvoke(*args, **kwargs)  # type: ignore[misc]
+        except Exception as exc:
+            _remember(exc)
+            raise
+
+    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        try:
+            async for item in super().ainvoke_stream(*args, **kwargs):  # type: ignore[misc]
+                yield item
+        except Exception as exc:
+            _remember(exc)
+            raise
+
+
 @dataclass
-class CapturingOpenAILike(OpenAILike):
+class CapturingOpenAILike(_CapturesErrors, OpenAILike):
     """OpenAILike that records the provider exception of the current request."""
 
-    async def ainvoke(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().ainvoke(*args, **kwargs)
-        except Exception as exc:
-            _remember(exc)
-            raise
-
-    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        try:
-            async for item in super().ainvoke_stream(*args, **kwargs):
-                yield item
-        except Exception as exc:
-            _remember(exc)
-            raise
-
 
 @dataclass
-class CapturingGemini(Gemini):
+class CapturingGemini(_CapturesErrors, Gemini):
     """Gemini that records the provider exception of the current request."""
-
-    async def ainvoke(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().ainvoke(*args, **kwargs)
-        except Exception as exc:
-            _remember(exc)
-            raise
-
-    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        try:
-            async for item in super().ainvoke_stream(*args, **kwargs):
-                yield item
-        except Exception as exc:
-            _remember(exc)
-            raise
 
 
 def domain_error(error: BaseException | None, message: str, *, upstream: str) -> UpstreamError:
