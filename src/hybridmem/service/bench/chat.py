@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import tempfile
 import time
 import uuid
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
-from hybridmem.service.bench.server import running_server
+from hybridmem.service.bench.server import benchmark_env, running_server
 from hybridmem.service.bench.stats import machine, summary_ms
 
 PASSWORD = "benchmark password 1"  # noqa: S105 - throwaway benchmark accounts
@@ -105,16 +104,7 @@ async def run_chat_benchmark(
 ) -> dict[str, Any]:
     """Start the fake model and the service, then measure each concurrency level."""
     with fake_chat_process(model_delay) as model_url:
-        env = {
-            "HYBRIDMEM_LLM": "openai",
-            "HYBRIDMEM_LLM_BASE_URL": model_url,
-            "HYBRIDMEM_LLM_MODEL": "fake",
-            "HYBRIDMEM_BCRYPT_ROUNDS": "4",
-            "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
-            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-bench-data-"),
-        }
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = benchmark_env(model_url, database_url, purpose="chat")
         with running_server(env) as base_url:
             results = [
                 await _run_level(base_url, level, turns_per_user, think_seconds) for level in levels

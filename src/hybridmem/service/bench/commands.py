@@ -91,6 +91,10 @@ def bench_retrieval(
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     keep: Annotated[bool, typer.Option(help="Keep the benchmark's users afterwards")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+    embeddings: Annotated[
+        str | None,
+        typer.Option(help="Semantic fact search: auto, on or off (default: the environment's)"),
+    ] = None,
 ) -> None:
     """Evidence recall@k of Memory.retrieve on LoCoMo-format conversations (per category),
     context tokens and search latency; optionally beside a plain BM25 over the turns."""
@@ -114,15 +118,17 @@ def bench_retrieval(
     except (ValueError, KeyError, TypeError) as exc:
         typer.echo(f"cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from exc
-    settings = _settings(log_level="WARNING")
+    if embeddings not in (None, "auto", "on", "off"):
+        raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
+    settings = _settings(log_level="WARNING", embeddings=embeddings)
     database_url = dsn or settings.database_url
     directory = None if database_url else (data_dir or settings.data_dir)
 
     async def work() -> dict[str, Any]:
         async with hybridmem.open_memory(
-            database_url, data_dir=directory, log_level="WARNING"
+            database_url, data_dir=directory, log_level="WARNING", embeddings=settings.embeddings
         ) as memory:
-            return await run_retrieval_benchmark(
+            report = await run_retrieval_benchmark(
                 memory,
                 samples,
                 ks=ks,
@@ -132,6 +138,9 @@ def bench_retrieval(
                 keep=keep,
                 source=file.name,
             )
+        report["embeddings"] = settings.embeddings
+        report["database"] = "DATABASE_URL" if database_url else "embedded"
+        return report
 
     report = asyncio.run(work())
     if output is not None:
@@ -202,3 +211,33 @@ def bench_plot(
     except RuntimeError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
+
+
+@bench_app.command("soak")
+def bench_soak(
+    users: Annotated[int, typer.Option(min=1, max=256)] = 50,
+    seconds: Annotated[int, typer.Option(min=5, max=3600)] = 300,
+    think_ms: Annotated[int, typer.Option(min=0)] = 1000,
+    model_delay_ms: Annotated[int, typer.Option(min=0)] = 100,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """Many users for minutes against one server (loopback, self-stopping): errors, lost
+    messages, and the server's resident memory over time."""
+    from hybridmem.service.bench.soak import render_markdown, run_soak
+
+    settings = _settings()
+    report = asyncio.run(
+        run_soak(
+            users=users,
+            seconds=seconds,
+            model_delay=model_delay_ms / 1000,
+            think_seconds=think_ms / 1000,
+            database_url=settings.database_url,
+            sample_every=max(2.0, seconds / 30),
+        )
+    )
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))
+    failed = report["errors"] or report["messages"]["lost"] or not report["rss_stable"]
+    raise typer.Exit(1 if failed else 0)

@@ -4,7 +4,7 @@ Each user signs up, logs in, then until the time is up repeats: chat, view memor
 search memory. The model is an OpenAI-compatible fake answering after a fixed delay, so
 the load is on the service, its database and its memory. Afterwards every user's history
 is read back: each acknowledged chat turn (HTTP 200) stored two messages, and all of them
-must be there.
+must be there. Then the accounts are deleted, so runs on one database start alike.
 
 Bounded by construction: at most ``MAX_USERS`` users for at most ``MAX_SECONDS`` seconds,
 against a server this command starts on the loopback interface.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -24,7 +23,7 @@ from typing import Any
 import httpx
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
-from hybridmem.service.bench.server import running_server
+from hybridmem.service.bench.server import benchmark_env, running_server
 from hybridmem.service.bench.stats import machine, summary_ms
 
 MAX_USERS = 256
@@ -198,6 +197,13 @@ async def drive(
         wall = time.perf_counter() - started
         verification = _Tally()
         found = sum([await _stored(client, verification, user) for user in people])
+        # Leave nothing behind: the accounts' messages, facts and any extraction jobs
+        # still pending would otherwise load the next run on the same database.
+        for user in people:
+            if user.headers:
+                await verification.call(
+                    "delete", client, "DELETE", "/api/users/me", headers=user.headers
+                )
 
     endpoints: dict[str, Any] = {}
     for name in ENDPOINTS[:-1]:
@@ -234,6 +240,7 @@ async def drive(
             "unacknowledged_but_stored": max(0, found - acknowledged),
             "history_requests": sum(verification.statuses["history"].values()),
         },
+        "accounts_deleted": verification.statuses["delete"].get("204", 0),
     }
 
 
@@ -247,26 +254,7 @@ async def run_load_benchmark(
 ) -> dict[str, Any]:
     """Start the fake model and a real server on loopback, then :func:`drive` it."""
     with fake_chat_process(model_delay) as model_url:
-        env = {
-            "HYBRIDMEM_HOST": "127.0.0.1",
-            "HYBRIDMEM_LLM": "openai",
-            "HYBRIDMEM_LLM_BASE_URL": model_url,
-            "HYBRIDMEM_LLM_MODEL": "fake",
-            "HYBRIDMEM_LLM_EXTRACTION": "off",
-            # local memory only, whatever keys the caller's environment holds: the load
-            # stays on this machine
-            "HYBRIDMEM_HISTORY": "postgres",
-            "HYBRIDMEM_GRAPH": "postgres",
-            "HYBRIDMEM_FACTS": "postgres",
-            # measure capacity, not the per-user chat throttle (30 turns/min by default)
-            "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
-            # signup/login cost with production bcrypt would dominate a short run
-            "HYBRIDMEM_BCRYPT_ROUNDS": "4",
-            "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
-            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-load-data-"),
-        }
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = benchmark_env(model_url, database_url, purpose="load")
         with running_server(env) as base_url:
             result = await drive(
                 base_url, users=users, seconds=seconds, think_seconds=think_seconds

@@ -683,7 +683,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{data['questions_scored']} questions scored (of {data['questions']}); "
         f"{data['evidence_entries_normalized']} evidence entries normalized, "
         f"{data['evidence_unresolvable']} unresolvable skipped; "
-        f"speakers mapped {report['mapping']}.",
+        f"speakers mapped {report['mapping']}"
+        + (f"; embeddings {report['embeddings']}" if report.get("embeddings") else "")
+        + (f"; database {report['database']}" if report.get("database") else "")
+        + ".",
         "",
         "Evidence recall@k" + (" — hybridmem / BM25:" if bm25 else ":"),
         "",

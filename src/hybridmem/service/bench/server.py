@@ -15,6 +15,30 @@ from pathlib import Path
 import httpx
 
 
+def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> dict[str, str]:
+    """Environment of a server under benchmark: the fake model, local memory only (the
+    load stays on this machine whatever keys the caller's environment holds), no per-user
+    chat throttle (capacity is measured, not the limit), and cheap bcrypt (signups would
+    otherwise dominate a short run)."""
+    env = {
+        "HYBRIDMEM_HOST": "127.0.0.1",
+        "HYBRIDMEM_LLM": "openai",
+        "HYBRIDMEM_LLM_BASE_URL": model_url,
+        "HYBRIDMEM_LLM_MODEL": "fake",
+        "HYBRIDMEM_LLM_EXTRACTION": "off",
+        "HYBRIDMEM_HISTORY": "postgres",
+        "HYBRIDMEM_GRAPH": "postgres",
+        "HYBRIDMEM_FACTS": "postgres",
+        "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
+        "HYBRIDMEM_BCRYPT_ROUNDS": "4",
+        "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
+        "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix=f"hybridmem-{purpose}-data-"),
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as sock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ import psutil
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
 from hybridmem.service.bench.load import drive
-from hybridmem.service.bench.server import running_server
+from hybridmem.service.bench.server import benchmark_env, running_server
 from hybridmem.service.bench.stats import machine
 
 #: Growth of resident memory, from the end of the warm-up to the end of the run, that
@@ -53,20 +52,7 @@ async def run_soak(
 ) -> dict[str, Any]:
     """Drive the server for ``seconds`` and sample its memory every ``sample_every``."""
     with fake_chat_process(model_delay) as model_url:
-        env = {
-            "HYBRIDMEM_LLM": "openai",
-            "HYBRIDMEM_LLM_BASE_URL": model_url,
-            "HYBRIDMEM_LLM_MODEL": "fake",
-            "HYBRIDMEM_HISTORY": "postgres",
-            "HYBRIDMEM_GRAPH": "postgres",
-            "HYBRIDMEM_FACTS": "postgres",
-            "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
-            "HYBRIDMEM_BCRYPT_ROUNDS": "4",
-            "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
-            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-soak-data-"),
-        }
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        env = benchmark_env(model_url, database_url, purpose="soak")
         with running_server(env) as base_url:
             process = _server_process(base_url)
             samples: list[tuple[float, float]] = []

@@ -1,0 +1,44 @@
+"""The benchmark progress bar: redrawn in place on a terminal, a line per tenth in logs."""
+
+from __future__ import annotations
+
+import io
+
+from hybridmem.service.bench.progress import Progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_log_mode_prints_a_line_per_tenth():
+    stream = io.StringIO()
+    bar = Progress(100, "questions", stream=stream)
+    for _ in range(100):
+        bar.advance()
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 11  # 0/10 … 10/10
+    assert lines[-1].startswith("[" + "#" * 30 + "] 100/100 questions")
+
+
+def test_terminal_mode_redraws_in_place_and_ends_the_line():
+    stream = Terminal()
+    bar = Progress(3, "turns", stream=stream)
+    for _ in range(3):
+        bar.advance()
+    bar.close()
+    text = stream.getvalue()
+    assert text.startswith("\r[")
+    assert text.endswith("3/3 turns (0 s)\n")
+    assert text.count("\n") == 1
+
+
+def test_disabled_is_silent():
+    stream = Terminal()
+    bar = Progress(5, "x", enabled=False, stream=stream)
+    bar.advance(5)
+    bar.close()
+    assert stream.getvalue() == ""
+    assert bar.done == 5
