@@ -163,3 +163,23 @@ async def test_list_pages_newest_first(stores):
         if cursor is None:
             break
     assert seen == [f"hobby {day}" for day in reversed(range(5))]
+
+
+async def test_ancient_and_future_dates_rank_without_overflow(stores):
+    facts, graph = stores
+    ancient = datetime(1, 1, 1, tzinfo=UTC)
+    future = datetime(9999, 12, 31, tzinfo=UTC)
+    new_id = ids()
+    await remember(
+        facts,
+        graph,
+        "u",
+        new_id,
+        (Attribute.HOBBIES, "archery", ancient, None),
+        (Attribute.LIKES, "archery", future, None),
+    )
+    found = await facts.search("u", FactQuery(text="archery", include_invalidated=True))
+    assert {hit.fact.value for hit in found} == {"archery"}
+    assert len(found) == 2
+    related = await graph.search("u", RelationQuery(text="archery", include_invalidated=True))
+    assert len(related) == 2

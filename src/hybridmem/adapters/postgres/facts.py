@@ -36,25 +36,35 @@ OR_QUERY = """
      WHERE lexeme <> ALL (tsvector_to_array(to_tsvector('english', %(cues)s)))
 """
 
+# Recency decays over a year; computed in float8 and capped at 50 years, because in
+# NUMERIC exp(-age) of an ancient date underflows double precision in the sum.
+RECENCY = (
+    "exp(-least(greatest(extract(epoch FROM (now() - {column})), 0)::float8 / 31536000.0, 50.0))"
+)
+
 # Candidates come from two bounded, index-driven sets (text matches by rank, and the
 # router's attributes by recency), so cost does not grow with the user's fact count.
 # The fused score then orders them: text rank in [0, 1) (normalization 32), attribute
 # match, current over closed, recent over old.
-_SCORE = """
+_SCORE_TEMPLATE = """
       0.55 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
     + 0.30 * (f.attribute = ANY(%(attributes)s))::int
     + 0.10 * (f.valid_to IS NULL)::int
-    + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
+    + 0.05 * {recency}
 """
 # With vectors, semantic similarity (cosine, in [0, 1] for related texts) takes part of
 # the text rank's weight: it finds "my puppy" for "Has a dog named Bruno".
-_SCORE_WITH_VECTORS = """
+_SCORE_WITH_VECTORS_TEMPLATE = """
       0.30 * coalesce(ts_rank_cd(f.search, q.query, 32), 0)
     + 0.30 * greatest(0, 1 - coalesce(f.embedding <=> %(vector)s::vector, 1))
     + 0.25 * (f.attribute = ANY(%(attributes)s))::int
     + 0.10 * (f.valid_to IS NULL)::int
-    + 0.05 * exp(-greatest(extract(epoch FROM (now() - f.valid_from)), 0) / 31536000.0)
+    + 0.05 * {recency}
 """
+_SCORE = _SCORE_TEMPLATE.format(recency=RECENCY.format(column="f.valid_from"))
+_SCORE_WITH_VECTORS = _SCORE_WITH_VECTORS_TEMPLATE.format(
+    recency=RECENCY.format(column="f.valid_from")
+)
 _CANDIDATE_POOL = 200
 #: Nearest neighbours below this cosine similarity are not candidates. With
 #: all-MiniLM-L6-v2, related question/fact pairs measured 0.28–0.47 ("tell me about my

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from hybridmem.adapters.postgres.database import Database
+from hybridmem.adapters.postgres.facts import RECENCY
 from hybridmem.domain.episodes import Episode
 from hybridmem.domain.graph import Entity, EntityType, GraphUpdate, Relation, RelationType
 from hybridmem.domain.retrieval import GraphView, RelationQuery, ScoredRelation
@@ -132,8 +133,7 @@ class PostgresGraphMemory:
                        0.55 * coalesce(ts_rank_cd(r.search, q.query, 32), 0)
                      + 0.30 * (r.relation_type = ANY(%(types)s))::int
                      + 0.10 * (r.invalid_at IS NULL)::int
-                     + 0.05 * exp(-greatest(extract(epoch FROM (now() - r.valid_at)), 0)
-                                  / 31536000.0) AS score
+                     + 0.05 * {RECENCY.format(column="r.valid_at")} AS score
                   FROM candidates
                   JOIN relations AS r USING (relation_id)
                   JOIN entities AS e ON e.user_id = r.user_id AND e.entity_key = r.target_key
