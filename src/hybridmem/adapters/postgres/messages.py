@@ -21,6 +21,10 @@ _COLUMNS = (
 )
 
 
+# Messages ranked by idf; the pool is the best matches by cover density.
+_SEARCH_POOL = 500
+
+
 def _message(row: dict[str, Any]) -> Message:
     return Message(
         message_id=row["message_id"],
@@ -143,26 +147,63 @@ class PostgresMessages:
     async def search(
         self, user_id: str, query: str, *, limit: int, session_id: str | None = None
     ) -> Sequence[ScoredMessage]:
-        """Full-text OR-query of the question's words, ranked by cover density."""
+        """Messages containing the question's words, ranked by how rare those words are in
+        the user's history (BM25's idf), then by cover density.
+
+        ``ts_rank_cd`` alone weighs every word alike, so a name that appears in half the
+        conversation counts as much as "support group". Document frequencies are counted
+        per query word through the GIN index; ranking runs over a bounded pool.
+        """
         session_sql = "AND m.session_id = %(session_id)s" if session_id is not None else ""
         async with self._db.connection() as conn:
             cursor = await conn.execute(
                 f"""
-                WITH q AS (
-                    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | '))
-                           AS query
+                WITH terms AS (
+                    SELECT DISTINCT lexeme, to_tsquery('english', quote_literal(lexeme)) AS q
                       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s)))
                            AS lexeme
+                ),
+                q AS (
+                    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | '))
+                           AS query
+                      FROM terms
+                ),
+                pool AS (
+                    SELECT m.*, ts_rank_cd(m.search, q.query, 32) AS density
+                      FROM messages AS m, q
+                     WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
+                       AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
+                     ORDER BY density DESC, m.seq DESC
+                     LIMIT %(pool)s
+                ),
+                total AS (
+                    SELECT count(*)::float8 AS n FROM messages
+                     WHERE user_id = %(user_id)s AND deleted_at IS NULL
+                ),
+                weights AS (
+                    SELECT t.q, ln(1 + (total.n - df.n + 0.5) / (df.n + 0.5)) AS idf
+                      FROM terms AS t
+                     CROSS JOIN total
+                     CROSS JOIN LATERAL (
+                         SELECT count(*)::float8 AS n FROM messages AS d
+                          WHERE d.user_id = %(user_id)s AND d.deleted_at IS NULL
+                            AND d.search @@ t.q
+                     ) AS df
                 )
                 SELECT {", ".join("m." + c.strip() for c in _COLUMNS.split(","))},
-                       ts_rank_cd(m.search, q.query, 32) AS score
-                  FROM messages AS m, q
-                 WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
-                   AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
+                       coalesce((SELECT sum(w.idf) FROM weights AS w WHERE m.search @@ w.q), 0)
+                       + m.density AS score
+                  FROM pool AS m
                  ORDER BY score DESC, m.seq DESC
                  LIMIT %(limit)s
                 """,
-                {"text": query, "user_id": user_id, "session_id": session_id, "limit": limit},
+                {
+                    "text": query,
+                    "user_id": user_id,
+                    "session_id": session_id,
+                    "limit": limit,
+                    "pool": max(limit, _SEARCH_POOL),
+                },
             )
             rows = await cursor.fetchall()
         return [
