@@ -137,6 +137,23 @@ async def _record_event(
     )
 
 
+def _fact_values(fact: Fact) -> tuple[Any, ...]:
+    """The stored columns of a fact, in the order INSERT and UPDATE list them."""
+    return (
+        fact.attribute.value,
+        fact.value,
+        normalize_value(fact.value),
+        fact.qualifier,
+        fact.text,
+        fact.valid_from,
+        fact.valid_to,
+        list(fact.provenance),
+        fact.source.value,
+        fact.confidence,
+        fact.superseded_by,
+    )
+
+
 async def _store_vector(conn: Connection, fact: Fact, vector: str) -> None:
     await conn.execute(
         "UPDATE facts SET embedding = %s::vector WHERE user_id = %s AND fact_id = %s",
@@ -254,21 +271,7 @@ class PostgresFactMemory:
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (user_id, fact_id) DO NOTHING
             """,
-            (
-                fact.user_id,
-                fact.fact_id,
-                fact.attribute.value,
-                fact.value,
-                normalize_value(fact.value),
-                fact.qualifier,
-                fact.text,
-                fact.valid_from,
-                fact.valid_to,
-                list(fact.provenance),
-                fact.source.value,
-                fact.confidence,
-                fact.superseded_by,
-            ),
+            (fact.user_id, fact.fact_id, *_fact_values(fact)),
         )
         if vector is not None and cursor.rowcount == 1:
             await _store_vector(conn, fact, vector)
@@ -285,21 +288,7 @@ class PostgresFactMemory:
                    updated_at = clock_timestamp()
              WHERE user_id = %s AND fact_id = %s
             """,
-            (
-                fact.attribute.value,
-                fact.value,
-                normalize_value(fact.value),
-                fact.qualifier,
-                fact.text,
-                fact.valid_from,
-                fact.valid_to,
-                list(fact.provenance),
-                fact.source.value,
-                fact.confidence,
-                fact.superseded_by,
-                fact.user_id,
-                fact.fact_id,
-            ),
+            (*_fact_values(fact), fact.user_id, fact.fact_id),
         )
         if vector is not None and cursor.rowcount == 1:
             await _store_vector(conn, fact, vector)
