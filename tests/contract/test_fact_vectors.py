@@ -96,3 +96,34 @@ async def test_minilm_finds_meaning_not_only_words(database):
     assert top.fact.value == "Bruno"
     [music, *_] = await facts.search("u", FactQuery(text="which singing do I enjoy?"))
     assert music.fact.value == "opera"
+
+
+async def test_minilm_finds_past_messages_by_meaning(database):
+    """Message search with the real embedder: a message that shares no word with the
+    question is found once it has been indexed."""
+    if not await _has_pgvector(database):
+        pytest.skip("this PostgreSQL has no pgvector")
+    from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
+    from hybridmem.adapters.postgres.messages import PostgresMessages
+    from hybridmem.domain.errors import UpstreamUnavailable as Missing
+    from hybridmem.domain.messages import NewMessage, Role
+
+    try:
+        embedder = MiniLmEmbedder()
+    except Missing as exc:
+        pytest.skip(f"MiniLM is not installed: {exc.message}")
+    await PostgresUsers(database).ensure("u")
+    messages = PostgresMessages(database, embedder)
+    said = {
+        "m1": "We adopted a beagle puppy last spring.",
+        "m2": "The quarterly budget review ran late.",
+        "m3": "I finally fixed the leaking kitchen tap.",
+    }
+    await messages.append(
+        "u", "s", [NewMessage(message_id=k, role=Role.USER, content=v) for k, v in said.items()]
+    )
+    question = "Do I have any pets?"
+    assert await PostgresMessages(database).search("u", question, limit=3) == []
+    await messages.index("u", list(said.items()))
+    [top, *_] = await messages.search("u", question, limit=3)
+    assert top.message.message_id == "m1"

@@ -53,13 +53,14 @@ from hybridmem.domain.router import Intent, MemorySource, ReadPlan, plan_read, p
 from hybridmem.domain.temporal import TemporalPlan, plan_temporal_update
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
-from hybridmem.ports.messages import ChatHistory, MessageJournal
+from hybridmem.ports.messages import ChatHistory, MessageIndex, MessageJournal
 from hybridmem.ports.outbox import Outbox
 from hybridmem.ports.system import Clock, Ids
 
 log = logging.getLogger(__name__)
 
 EXTRACT_JOB = "memory.extract"
+INDEX_JOB = "memory.index"
 # The usual reciprocal-rank-fusion constant: damps the head of each ranking so that one
 # source's first hit does not drown the others.
 _RRF_K = 60
@@ -133,6 +134,7 @@ class MemoryService:
         extraction_jobs: Sequence[str] = (EXTRACT_JOB,),
         delivery_jobs: Sequence[str] = (),
         episode_jobs: Sequence[str] = (),
+        message_index: MessageIndex | None = None,
         on_jobs_enqueued: Callable[[], None] | None = None,
     ) -> None:
         self._journal = journal
@@ -148,6 +150,7 @@ class MemoryService:
         self._extraction_jobs = tuple(extraction_jobs)
         self._delivery_jobs = tuple(delivery_jobs)
         self._episode_jobs = tuple(episode_jobs)
+        self._message_index = message_index
         self._on_jobs_enqueued = on_jobs_enqueued or (lambda: None)
 
     def notify_jobs(self, callback: Callable[[], None]) -> None:
@@ -235,6 +238,16 @@ class MemoryService:
         except (KeyError, ValueError) as exc:
             raise InvalidInput(f"malformed extraction job: {exc}") from exc
         await self.remember(job.user_id, candidates)
+
+    async def handle_indexing(self, job: Job) -> None:
+        """Job handler: embed one message for semantic search (off the request path)."""
+        if self._message_index is None:
+            return
+        try:
+            pair = (str(job.payload["message_id"]), str(job.payload["content"]))
+        except KeyError as exc:
+            raise InvalidInput(f"malformed indexing job: {exc}") from exc
+        await self._message_index.index(job.user_id, [pair])
 
     async def remember(self, user_id: str, candidates: Sequence[FactCandidate]) -> TemporalPlan:
         """Apply candidate facts to both memories (idempotent: safe to retry)."""

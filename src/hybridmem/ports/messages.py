@@ -79,3 +79,14 @@ class MessageMirror(Protocol):
     ) -> Sequence[Message]:
         """Copy messages to the provider."""
         ...
+
+
+class MessageIndex(Protocol):
+    """Makes messages findable by meaning (an embedding per message), when configured.
+
+    Contract: ``index`` is idempotent and does nothing when semantic search is off.
+    """
+
+    async def index(self, user_id: str, messages: Sequence[tuple[str, str]]) -> None:
+        """Index ``(message_id, text)`` pairs."""
+        ...

@@ -46,7 +46,7 @@ from hybridmem.application.accounts import AccountService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.llm_extraction import LLM_EXTRACT_JOB, LlmFactExtractor
-from hybridmem.application.memory import EXTRACT_JOB, MemoryService
+from hybridmem.application.memory import EXTRACT_JOB, INDEX_JOB, MemoryService
 from hybridmem.application.providers import (
     DELETE_USER_JOB,
     DELIVER_EPISODE_JOB,
@@ -269,8 +269,13 @@ def cloud_providers(settings: Settings) -> tuple[str, ...]:
 
 def delivery_jobs(settings: Settings) -> tuple[str, ...]:
     """Jobs for every recorded message: mirroring into Zep threads when Zep keeps history
-    (Zep also builds its graph from them)."""
-    return (DELIVER_MESSAGE_JOB,) if settings.history_backend == "zep" else ()
+    (Zep also builds its graph from them), and embedding for semantic search."""
+    kinds = []
+    if settings.history_backend == "zep":
+        kinds.append(DELIVER_MESSAGE_JOB)
+    if settings.embeddings != "off":
+        kinds.append(INDEX_JOB)
+    return tuple(kinds)
 
 
 def episode_jobs(settings: Settings) -> tuple[str, ...]:
@@ -284,6 +289,7 @@ def job_handlers(
     """Which use case handles each kind of outbox job."""
     return {
         EXTRACT_JOB: memory.handle_extraction,
+        INDEX_JOB: memory.handle_indexing,
         LLM_EXTRACT_JOB: llm_extractor.handle,
         DELIVER_MESSAGE_JOB: delivery.deliver_message,
         DELIVER_EPISODE_JOB: delivery.deliver_episode,
@@ -367,8 +373,8 @@ class Container(containers.DeclarativeContainer):
         retention=settings.provided.session_retention,
     )
 
-    messages = providers.Singleton(PostgresMessages, database)
     embedder = providers.Resource(embedder_resource, settings)
+    messages = providers.Singleton(PostgresMessages, database, embedder)
     zep_http = providers.Resource(zep_http_resource, settings)
     mem0_http = providers.Resource(mem0_http_resource, settings)
     zep_client = providers.Singleton(ZepClient, zep_http)
@@ -415,6 +421,7 @@ class Container(containers.DeclarativeContainer):
         extraction_jobs=providers.Callable(extraction_jobs, settings),
         delivery_jobs=providers.Callable(delivery_jobs, settings),
         episode_jobs=providers.Callable(episode_jobs, settings),
+        message_index=messages,
     )
     consolidation = providers.Singleton(
         ConsolidationService,

@@ -3,7 +3,6 @@ validity and recency; every change recorded in ``fact_events``."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -12,7 +11,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
-from hybridmem.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
+from hybridmem.adapters.postgres.vectors import MIN_SIMILARITY, VectorColumn
+from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.facts import Attribute, Fact, FactSource, describe, normalize_value
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
@@ -66,11 +66,6 @@ _SCORE_WITH_VECTORS = _SCORE_WITH_VECTORS_TEMPLATE.format(
     recency=RECENCY.format(column="f.valid_from")
 )
 _CANDIDATE_POOL = 200
-#: Nearest neighbours below this cosine similarity are not candidates. With
-#: all-MiniLM-L6-v2, related question/fact pairs measured 0.28–0.47 ("tell me about my
-#: puppy" / "Has a dog named Bruno" 0.47) and unrelated ones at most 0.21; without a
-#: floor every query drags in its nearest (unrelated) facts.
-MIN_SIMILARITY = 0.25
 
 
 def attribute_cues(attributes: Collection[Attribute]) -> str:
@@ -174,49 +169,13 @@ class PostgresFactMemory:
         self, database: Database, embedder: Embedder | None = None, *, require_vectors: bool = False
     ) -> None:
         self._db = database
-        self._embedder = embedder
-        self._require_vectors = require_vectors
-        self._vectors_ready: bool | None = None if embedder is not None else False
-        self._prepare_lock = asyncio.Lock()
+        self._vectors_column = VectorColumn(database, embedder, "facts", required=require_vectors)
 
     async def _vectors(self) -> bool:
-        """Whether vectors are in use; on first call, make sure the schema holds them."""
-        if self._vectors_ready is not None:
-            return self._vectors_ready
-        async with self._prepare_lock:
-            if self._vectors_ready is None:
-                self._vectors_ready = await self._prepare_vectors()
-        return self._vectors_ready
-
-    async def _prepare_vectors(self) -> bool:
-        assert self._embedder is not None
-        dimensions = int(self._embedder.dimensions)
-        async with self._db.transaction() as conn:
-            available = await (
-                await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
-            ).fetchone()
-            if available is None:
-                message = "the database has no pgvector extension; search uses text only"
-                if self._require_vectors:
-                    raise UpstreamUnavailable(message, upstream="database")
-                log.warning(message)
-                return False
-            # Idempotent DDL, run once per process when embeddings are switched on; the
-            # dimension comes from the configured model.
-            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            await conn.execute(
-                f"ALTER TABLE facts ADD COLUMN IF NOT EXISTS embedding vector({dimensions})"
-            )
-            await conn.execute(
-                "CREATE INDEX IF NOT EXISTS facts_embedding_idx ON facts "
-                "USING hnsw (embedding vector_cosine_ops)"
-            )
-        return True
+        return await self._vectors_column.ready()
 
     async def _embed(self, texts: list[str]) -> list[str]:
-        assert self._embedder is not None
-        vectors = await asyncio.to_thread(self._embedder.embed, texts)
-        return ["[" + ",".join(f"{x:.7f}" for x in vector) + "]" for vector in vectors]
+        return await self._vectors_column.embed(texts)
 
     async def apply(self, user_id: str, plan: TemporalPlan) -> None:
         """Store a temporal plan in one transaction, with history events."""

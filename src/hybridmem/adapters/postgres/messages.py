@@ -10,11 +10,13 @@ from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
 from hybridmem.adapters.postgres.outbox import enqueue_jobs
+from hybridmem.adapters.postgres.vectors import MIN_SIMILARITY, VectorColumn
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import ScoredMessage
+from hybridmem.ports.embeddings import Embedder
 
 _COLUMNS = (
     "message_id, user_id, session_id, role, content, name, occurred_at, created_at, metadata, seq"
@@ -23,6 +25,9 @@ _COLUMNS = (
 
 # Messages ranked by idf; the pool is the best matches by cover density.
 _SEARCH_POOL = 500
+# A matched rare word adds its idf (about 2–6 in a conversation); a meaning match adds
+# this times the cosine similarity (0.25–0.6 for related texts), so either can lead.
+_SEMANTIC_WEIGHT = 8.0
 
 
 def _message(row: dict[str, Any]) -> Message:
@@ -56,10 +61,26 @@ async def _ensure_live_session(conn: Connection, user_id: str, session_id: str) 
 
 
 class PostgresMessages:
-    """``ChatHistory`` and ``MessageJournal`` over the messages table."""
+    """``ChatHistory`` and ``MessageJournal`` over the messages table; with an embedder
+    and pgvector, messages are also found by meaning."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, embedder: Embedder | None = None) -> None:
         self._db = database
+        self._vectors = VectorColumn(database, embedder, "messages", required=False)
+
+    async def index(self, user_id: str, messages: Sequence[tuple[str, str]]) -> None:
+        """Store the embeddings of ``(message_id, text)`` pairs (a background job's work:
+        embedding costs milliseconds of CPU per message)."""
+        if not messages or not await self._vectors.ready():
+            return
+        vectors = await self._vectors.embed([text for _, text in messages])
+        async with self._db.transaction() as conn:
+            for (message_id, _), vector in zip(messages, vectors, strict=True):
+                await conn.execute(
+                    "UPDATE messages SET embedding = %s::vector "
+                    "WHERE user_id = %s AND message_id = %s",
+                    (vector, user_id, message_id),
+                )
 
     async def record(
         self,
@@ -155,6 +176,28 @@ class PostgresMessages:
         per query word through the GIN index; ranking runs over a bounded pool.
         """
         session_sql = "AND m.session_id = %(session_id)s" if session_id is not None else ""
+        vector: str | None = None
+        if await self._vectors.ready():
+            [vector] = await self._vectors.embed([query])
+        semantic_pool = (
+            f"""
+                    UNION ALL
+                    (SELECT m.message_id, 0.0::real AS density
+                       FROM messages AS m
+                      WHERE m.user_id = %(user_id)s AND m.deleted_at IS NULL
+                        AND m.embedding IS NOT NULL {session_sql}
+                        AND m.embedding <=> %(vector)s::vector <= %(max_distance)s
+                      ORDER BY m.embedding <=> %(vector)s::vector
+                      LIMIT %(pool)s)"""
+            if vector is not None
+            else ""
+        )
+        similarity = (
+            f"+ {_SEMANTIC_WEIGHT} * "
+            "greatest(0, 1 - coalesce(m.embedding <=> %(vector)s::vector, 1))"
+            if vector is not None
+            else ""
+        )
         async with self._db.connection() as conn:
             cursor = await conn.execute(
                 f"""
@@ -168,13 +211,20 @@ class PostgresMessages:
                            AS query
                       FROM terms
                 ),
+                candidates AS (
+                    (SELECT m.message_id, ts_rank_cd(m.search, q.query, 32) AS density
+                       FROM messages AS m, q
+                      WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
+                        AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
+                      ORDER BY density DESC, m.seq DESC
+                      LIMIT %(pool)s){semantic_pool}
+                ),
                 pool AS (
-                    SELECT m.*, ts_rank_cd(m.search, q.query, 32) AS density
-                      FROM messages AS m, q
-                     WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
-                       AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
-                     ORDER BY density DESC, m.seq DESC
-                     LIMIT %(pool)s
+                    SELECT m.*, max(c.density) AS density
+                      FROM candidates AS c
+                      JOIN messages AS m
+                        ON m.user_id = %(user_id)s AND m.message_id = c.message_id
+                     GROUP BY m.user_id, m.message_id
                 ),
                 total AS (
                     SELECT count(*)::float8 AS n FROM messages
@@ -192,7 +242,7 @@ class PostgresMessages:
                 )
                 SELECT {", ".join("m." + c.strip() for c in _COLUMNS.split(","))},
                        coalesce((SELECT sum(w.idf) FROM weights AS w WHERE m.search @@ w.q), 0)
-                       + m.density AS score
+                       + m.density {similarity} AS score
                   FROM pool AS m
                  ORDER BY score DESC, m.seq DESC
                  LIMIT %(limit)s
@@ -203,6 +253,8 @@ class PostgresMessages:
                     "session_id": session_id,
                     "limit": limit,
                     "pool": max(limit, _SEARCH_POOL),
+                    "vector": vector,
+                    "max_distance": 1 - MIN_SIMILARITY,
                 },
             )
             rows = await cursor.fetchall()

@@ -1,0 +1,72 @@
+"""pgvector columns, created on demand when an embedder is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from hybridmem.adapters.postgres.database import Database
+from hybridmem.domain.errors import UpstreamUnavailable
+from hybridmem.ports.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+
+#: Nearest neighbours below this cosine similarity are not candidates. With
+#: all-MiniLM-L6-v2, related question/fact pairs measured 0.28–0.47 ("tell me about my
+#: puppy" / "Has a dog named Bruno" 0.47) and unrelated ones at most 0.21; without a
+#: floor every query drags in its nearest (unrelated) rows.
+MIN_SIMILARITY = 0.25
+
+
+class VectorColumn:
+    """One table's ``embedding`` column: prepared once per process, lazily."""
+
+    def __init__(
+        self, database: Database, embedder: Embedder | None, table: str, *, required: bool
+    ) -> None:
+        self._db = database
+        self._embedder = embedder
+        self._table = table
+        self._required = required
+        self._ready: bool | None = None if embedder is not None else False
+        self._lock = asyncio.Lock()
+
+    async def ready(self) -> bool:
+        """Whether vectors are in use; on first call, make sure the column exists."""
+        if self._ready is None:
+            async with self._lock:
+                if self._ready is None:
+                    self._ready = await self._prepare()
+        return self._ready
+
+    async def _prepare(self) -> bool:
+        assert self._embedder is not None
+        dimensions = int(self._embedder.dimensions)
+        async with self._db.transaction() as conn:
+            available = await (
+                await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+            ).fetchone()
+            if available is None:
+                message = "the database has no pgvector extension; search uses text only"
+                if self._required:
+                    raise UpstreamUnavailable(message, upstream="database")
+                log.warning(message)
+                return False
+            # Idempotent DDL, run once per process when embeddings are switched on; the
+            # dimension comes from the configured model. Table names are our constants.
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            await conn.execute(
+                f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS embedding vector({dimensions})"
+            )
+            await conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {self._table}_embedding_idx ON {self._table} "
+                "USING hnsw (embedding vector_cosine_ops)"
+            )
+        return True
+
+    async def embed(self, texts: Sequence[str]) -> list[str]:
+        """pgvector literals of the texts' embeddings (computed off the event loop)."""
+        assert self._embedder is not None
+        vectors = await asyncio.to_thread(self._embedder.embed, list(texts))
+        return ["[" + ",".join(f"{x:.7f}" for x in vector) + "]" for vector in vectors]
