@@ -164,3 +164,13 @@ async def test_search_finds_messages_across_sessions_best_first(database, user):
     only_b = await messages.search(user, "puppy", limit=5, session_id="b")
     assert [hit.message.message_id for hit in only_b] == ["x3"]
     assert await messages.search("someone-else", "puppy", limit=5) == []
+
+
+async def test_counts_of_pending_and_dead_jobs(database, user):
+    outbox = PostgresOutbox(database)
+    await outbox.enqueue(
+        [NewJob(kind="k", user_id=f"c{i}", idempotency_key=f"c{i}") for i in range(3)]
+    )
+    [job, *_] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
+    await outbox.bury(job.job_id, error="x")
+    assert (await outbox.pending_count(), await outbox.dead_count()) == (2, 1)

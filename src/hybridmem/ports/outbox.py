@@ -51,3 +51,7 @@ class Outbox(Protocol):
     async def pending_count(self) -> int:
         """Jobs not yet done (pending or running)."""
         ...
+
+    async def dead_count(self) -> int:
+        """Jobs in the dead letter state."""
+        ...

@@ -140,9 +140,14 @@ class PostgresOutbox:
 
     async def pending_count(self) -> int:
         """Unfinished jobs."""
+        return await self._count("status IN ('pending', 'running')")
+
+    async def dead_count(self) -> int:
+        """Jobs in the dead letter state (counted on the partial index)."""
+        return await self._count("status = 'dead'")
+
+    async def _count(self, condition: str) -> int:
         async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT count(*) AS n FROM jobs WHERE status IN ('pending', 'running')"
-            )
+            cursor = await conn.execute(f"SELECT count(*) AS n FROM jobs WHERE {condition}")
             row = await cursor.fetchone()
         return int(row["n"]) if row else 0

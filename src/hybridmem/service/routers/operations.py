@@ -65,7 +65,7 @@ async def readyz(request: Request) -> JSONResponse:
         checks["outbox"] = {
             "ok": True,
             "pending_jobs": await outbox.pending_count(),
-            "dead_jobs": len(await outbox.dead(limit=1000)),
+            "dead_jobs": await outbox.dead_count(),
         }
     status = "ready" if all(check["ok"] for check in checks.values()) else "degraded"
     body = ReadinessOut(status=status if database_ok else "unavailable", checks=checks)
