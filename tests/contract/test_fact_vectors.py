@@ -9,8 +9,9 @@ import pytest
 
 from hybridmem.adapters.postgres.accounts import PostgresUsers
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import UpstreamUnavailable
-from hybridmem.domain.facts import Attribute, make_candidate
+from hybridmem.domain.facts import make_candidate
 from hybridmem.domain.retrieval import FactQuery
 from hybridmem.domain.temporal import plan_temporal_update
 from tests.support.fakes import TrigramEmbedder

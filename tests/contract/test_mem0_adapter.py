@@ -18,13 +18,14 @@ from hybridmem.adapters.mem0.facts import Mem0FactMemory
 from hybridmem.adapters.mem0.mapping import memory_to_fact
 from hybridmem.adapters.mem0.users import Mem0UserDirectory
 from hybridmem.domain.accounts import User
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import (
     InvalidInput,
     NotFound,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from hybridmem.domain.facts import Attribute, Fact, FactSource, make_candidate
+from hybridmem.domain.facts import Fact, FactSource, make_candidate
 from hybridmem.domain.retrieval import FactEventKind, FactQuery
 from hybridmem.domain.temporal import (
     TemporalAction,

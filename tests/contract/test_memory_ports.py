@@ -10,8 +10,9 @@ import pytest
 from hybridmem.adapters.postgres.accounts import PostgresUsers
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
 from hybridmem.adapters.postgres.graph import PostgresGraphMemory
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import NotFound
-from hybridmem.domain.facts import Attribute, make_candidate
+from hybridmem.domain.facts import make_candidate
 from hybridmem.domain.graph import RelationType, graph_update
 from hybridmem.domain.retrieval import FactEventKind, FactQuery, RelationQuery
 from hybridmem.domain.temporal import plan_temporal_update

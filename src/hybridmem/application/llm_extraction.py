@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from hybridmem.application.memory import MemoryService
+from hybridmem.domain.attributes import ATTRIBUTES
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import ATTRIBUTES, FactCandidate, FactSource, normalize_labelled
+from hybridmem.domain.facts import FactCandidate, FactSource, normalize_labelled
 from hybridmem.domain.jobs import Job
 from hybridmem.ports.llm import LanguageModel
 

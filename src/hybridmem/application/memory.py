@@ -19,13 +19,13 @@ from hybridmem.domain.context import (
     item_from_message,
     item_from_relation,
 )
+from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import (
     Fact,
     FactCandidate,
     FactSource,
-    describe,
     make_candidate,
     normalize_labelled,
 )

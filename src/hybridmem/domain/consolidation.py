@@ -31,14 +31,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import (
-    OPPOSITE_ATTRIBUTES,
-    Fact,
-    is_near_identical,
-    is_single_valued,
-    merge_provenance,
-)
+from hybridmem.domain.facts import Fact, merge_provenance
+from hybridmem.domain.text import is_near_identical
 
 
 class MemoryStore(StrEnum):

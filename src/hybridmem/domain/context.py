@@ -16,14 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import (
-    NEAR_IDENTICAL_THRESHOLD,
-    Fact,
-    normalize_text,
-    text_similarity,
-)
+from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Relation
 from hybridmem.domain.messages import Message
+from hybridmem.domain.text import NEAR_IDENTICAL_THRESHOLD, normalize_text, text_similarity
 
 TokenCounter = Callable[[str], int]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_interests import (
     have_rule,
     health_rule,
@@ -29,7 +30,7 @@ from hybridmem.domain.extraction_rules import (
     x_is_my_rule,
 )
 from hybridmem.domain.extraction_support import FIRST_PERSON_START, Clause, Found, Rule, compile_ci
-from hybridmem.domain.facts import Attribute, FactCandidate, make_candidate, require_aware
+from hybridmem.domain.facts import FactCandidate, make_candidate, require_aware
 from hybridmem.domain.sentences import (
     FUTURE_MARKER,
     event_time,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from hybridmem.domain import lexicon
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_support import (
     ANIMALS,
     DIET,
@@ -20,7 +21,6 @@ from hybridmem.domain.extraction_support import (
     compile_ci,
     i_pattern,
 )
-from hybridmem.domain.facts import Attribute
 from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
 
 _ACTIVITIES = (

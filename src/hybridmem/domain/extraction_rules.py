@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from hybridmem.domain import lexicon
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_support import (
     ADVERBS,
     ANIMALS,
@@ -27,7 +28,7 @@ from hybridmem.domain.extraction_support import (
     compile_ci,
     i_pattern,
 )
-from hybridmem.domain.facts import Attribute, normalize_text
+from hybridmem.domain.text import normalize_text
 from hybridmem.domain.values import ValueKind, name_value
 
 _HEDGE_WORD = compile_ci(r"\b(?:would|might|could|maybe|probably|if|will)\b")

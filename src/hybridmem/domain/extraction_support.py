@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hybridmem.domain import lexicon
-from hybridmem.domain.facts import Attribute, normalize_text
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.text import normalize_text
 from hybridmem.domain.values import (
     ValueKind,
     clip_value,

@@ -1,59 +1,27 @@
-"""Facts about a user: the model, the attribute registry and the normalizer.
+"""Facts about a user: the model, its dedupe key and the normalizer every extractor uses.
 
 A fact is ``(user_id, attribute, value)`` plus a qualifier where the attribute needs one
 (a pet's species, a family member's relation), display text, provenance and a validity
 interval. Values keep the form the user wrote for display; comparisons use
-:func:`normalize_value`, and duplicates are found by :class:`FactKey`.
+:func:`~hybridmem.domain.text.normalize_value`, and duplicates are found by :class:`FactKey`.
+The attribute registry lives in :mod:`hybridmem.domain.attributes`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from difflib import SequenceMatcher
 from enum import StrEnum
-from functools import cache
 from types import MappingProxyType
 
 from hybridmem.domain import lexicon
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
-
-#: Two texts whose :func:`text_similarity` reaches this are "near-identical".
-NEAR_IDENTICAL_THRESHOLD = 0.9
-
-
-class Attribute(StrEnum):
-    """Canonical attributes. ``OTHER`` holds free-text facts no rule maps (e.g. from Mem0)."""
-
-    NAME = "name"
-    AGE = "age"
-    BIRTHDAY = "birthday"
-    LOCATION = "location"
-    HOMETOWN = "hometown"
-    EMPLOYER = "employer"
-    OCCUPATION = "occupation"
-    EDUCATION = "education"
-    PARTNER = "partner"
-    RELATIONSHIP_STATUS = "relationship_status"
-    FAMILY_MEMBER = "family_member"
-    PET = "pet"
-    LIKES = "likes"
-    DISLIKES = "dislikes"
-    HOBBIES = "hobbies"
-    ALLERGIES = "allergies"
-    DIET = "diet"
-    LANGUAGES = "languages"
-    OTHER = "other"
-
-
-class Cardinality(StrEnum):
-    """Single-valued attributes hold one current value; a new one closes the old."""
-
-    SINGLE = "single"
-    MULTI = "multi"
+from hybridmem.domain.phrases import attribute_for_phrase
+from hybridmem.domain.text import clean_display, normalize_text, normalize_value
 
 
 class FactSource(StrEnum):
@@ -64,204 +32,6 @@ class FactSource(StrEnum):
     MEM0 = "mem0"
     ZEP = "zep"
     USER = "user"
-
-
-@dataclass(frozen=True, slots=True)
-class AttributeSpec:
-    """What the registry knows about one attribute."""
-
-    attribute: Attribute
-    cardinality: Cardinality
-    description: str
-    qualifier: str | None = None  # what the qualifier means, when the attribute has one
-
-    @property
-    def single_valued(self) -> bool:
-        """True when a new value replaces (closes) the current one."""
-        return self.cardinality is Cardinality.SINGLE
-
-
-def _spec(
-    attribute: Attribute, cardinality: Cardinality, description: str, qualifier: str | None = None
-) -> tuple[Attribute, AttributeSpec]:
-    return attribute, AttributeSpec(attribute, cardinality, description, qualifier)
-
-
-_S, _M = Cardinality.SINGLE, Cardinality.MULTI
-
-#: The attribute registry. Education is single-valued: the most recent school or field is
-#: what matters in conversation, and older ones stay in history as closed facts.
-ATTRIBUTES: Mapping[Attribute, AttributeSpec] = MappingProxyType(
-    dict(
-        [
-            _spec(Attribute.NAME, _S, "the name the user goes by"),
-            _spec(Attribute.AGE, _S, "age in years"),
-            _spec(Attribute.BIRTHDAY, _S, "date of birth or birthday"),
-            _spec(Attribute.LOCATION, _S, "where the user lives now"),
-            _spec(Attribute.HOMETOWN, _S, "where the user is from or grew up"),
-            _spec(Attribute.EMPLOYER, _S, "the organisation the user works for"),
-            _spec(Attribute.OCCUPATION, _S, "the user's job or role"),
-            _spec(Attribute.EDUCATION, _S, "school, university or field of study"),
-            _spec(Attribute.PARTNER, _S, "spouse or partner", qualifier="relation"),
-            _spec(Attribute.RELATIONSHIP_STATUS, _S, "married, single, engaged…"),
-            _spec(Attribute.FAMILY_MEMBER, _M, "a relative", qualifier="relation"),
-            _spec(Attribute.PET, _M, "a pet (value: name)", qualifier="species"),
-            _spec(Attribute.LIKES, _M, "something the user likes", qualifier="category"),
-            _spec(Attribute.DISLIKES, _M, "something the user dislikes", qualifier="category"),
-            _spec(Attribute.HOBBIES, _M, "a hobby or pastime"),
-            _spec(Attribute.ALLERGIES, _M, "an allergy"),
-            _spec(Attribute.DIET, _S, "dietary choice (vegetarian, vegan…)"),
-            _spec(Attribute.LANGUAGES, _M, "a language the user speaks"),
-            _spec(Attribute.OTHER, _M, "a free-text fact"),
-        ]
-    )
-)
-
-
-def attribute_spec(attribute: Attribute) -> AttributeSpec:
-    """The registry entry of ``attribute``."""
-    return ATTRIBUTES[attribute]
-
-
-def is_single_valued(attribute: Attribute) -> bool:
-    """True when the attribute holds one current value at a time."""
-    return ATTRIBUTES[attribute].single_valued
-
-
-#: Likes and dislikes of the same thing exclude each other (see the temporal rules).
-OPPOSITE_ATTRIBUTES: Mapping[Attribute, Attribute] = MappingProxyType(
-    {Attribute.LIKES: Attribute.DISLIKES, Attribute.DISLIKES: Attribute.LIKES}
-)
-
-# Phrasings (as the normalizer sees them) → attribute. Used for labels coming from an LLM
-# or a provider ("lives in", "job", "spouse"), and documented in docs/memory-model.md.
-_PHRASES: dict[Attribute, tuple[str, ...]] = {
-    Attribute.NAME: ("name", "first name", "full name", "called", "call me", "go by", "named"),
-    Attribute.AGE: ("age", "years old", "how old"),
-    Attribute.BIRTHDAY: ("birthday", "birth date", "date of birth", "dob", "born on", "bday"),
-    Attribute.LOCATION: (
-        "location", "city", "residence", "current city", "address", "home", "lives in",
-        "live in", "living in", "based in", "moved to", "resides in", "reside in",
-        "relocated to", "stay in", "stays in", "current location",
-    ),
-    Attribute.HOMETOWN: (
-        "hometown", "home town", "from", "is from", "comes from", "come from", "grew up in",
-        "born in", "place of birth", "birthplace", "origin", "native place",
-    ),
-    Attribute.EMPLOYER: (
-        "employer", "company", "works at", "work at", "works for", "work for", "employed by",
-        "employed at", "workplace", "organisation", "organization",
-    ),
-    Attribute.OCCUPATION: (
-        "occupation", "job", "job title", "profession", "role", "career", "work as",
-        "works as", "im a", "i am a", "i am an", "im an", "is a", "position",
-    ),
-    Attribute.EDUCATION: (
-        "education", "school", "university", "college", "degree", "studied at",
-        "studies at", "graduated from", "alma mater", "field of study", "major",
-    ),
-    Attribute.PARTNER: (
-        "partner", "spouse", "wife", "husband", "girlfriend", "boyfriend", "fiance",
-        "fiancé", "fiancee", "married to", "significant other",
-    ),
-    Attribute.RELATIONSHIP_STATUS: ("relationship status", "marital status", "relationship"),
-    Attribute.FAMILY_MEMBER: (
-        "family", "family member", "relative", "sibling", "siblings", "parent", "parents",
-        "child", "children", "kids", "sister", "brother", "mother", "father",
-    ),
-    Attribute.PET: ("pet", "pets", "animal", "dog", "cat", "has pet"),
-    Attribute.LIKES: (
-        "likes", "like", "love", "loves", "enjoy", "enjoys", "am into", "is into", "into",
-        "favorite", "favourite", "preference", "preferences", "interest", "interests",
-        "fan of", "adores",
-    ),
-    Attribute.DISLIKES: (
-        "dislikes", "dislike", "hate", "hates", "cant stand", "cannot stand", "dont like",
-        "do not like", "doesnt like", "does not like", "not a fan of", "detests",
-    ),
-    Attribute.HOBBIES: ("hobby", "hobbies", "pastime", "pastimes", "free time", "spare time"),
-    Attribute.ALLERGIES: ("allergy", "allergies", "allergic to", "is allergic to"),
-    Attribute.DIET: ("diet", "dietary preference", "dietary restriction", "eats"),
-    Attribute.LANGUAGES: ("language", "languages", "speaks", "speak", "fluent in"),
-    Attribute.OTHER: ("other", "note", "misc", "fact"),
-}  # fmt: skip
-
-_SUBJECT_PREFIX = re.compile(r"^(?:the user|user|i am|im|i|my|users|he|she|they)\s+")
-
-
-@cache
-def _phrase_table() -> Mapping[str, Attribute]:
-    table: dict[str, Attribute] = {}
-    for attribute, phrases in _PHRASES.items():
-        table[attribute.value.replace("_", " ")] = attribute
-        for phrase in phrases:
-            table[normalize_text(phrase)] = attribute
-    return MappingProxyType(table)
-
-
-def attribute_for_phrase(phrase: str) -> Attribute | None:
-    """Map an attribute name, alias or phrasing ("based in", "job", "spouse") to an attribute."""
-    table = _phrase_table()
-    normalized = normalize_text(phrase.replace("_", " "))
-    if normalized in table:
-        return table[normalized]
-    return table.get(_SUBJECT_PREFIX.sub("", normalized))
-
-
-# --- normalization -------------------------------------------------------------------
-
-_QUOTES = str.maketrans(
-    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'}
-)
-# "+" and "#" survive so "C++" and "C#" stay apart from "C".
-_NON_WORD = re.compile(r"[^\w+#]+|_")
-_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+(?=\S)")
-_WHITESPACE = re.compile(r"\s+")
-_EDGE_PUNCTUATION = "\"'.,;:!?()[]{}<>«»-–—…*~ \t\r\n"
-
-
-def normalize_text(text: str) -> str:
-    """Comparison form of any text: NFKC, casefolded, punctuation → space, spaces collapsed.
-
-    Apostrophes are dropped rather than spaced so "don't" and "dont" compare equal.
-    """
-    folded = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    folded = folded.replace("'", "")
-    return " ".join(_NON_WORD.sub(" ", folded).split())
-
-
-def normalize_value(value: str) -> str:
-    """Comparison form of a fact value: :func:`normalize_text` minus a leading article."""
-    return _LEADING_ARTICLE.sub("", normalize_text(value))
-
-
-def clean_display(value: str) -> str:
-    """Display form of a value: NFKC, single spaces, no surrounding quotes or punctuation."""
-    text = unicodedata.normalize("NFKC", value).translate(_QUOTES)
-    return _WHITESPACE.sub(" ", text).strip(_EDGE_PUNCTUATION)
-
-
-def text_similarity(left: str, right: str) -> float:
-    """Deterministic similarity in [0, 1] of two texts, compared in normalized form.
-
-    The larger of the token-set Jaccard index and difflib's ratio. The pair is sorted
-    before difflib sees it because its ratio is not symmetric in general, and consolidation
-    needs a symmetric relation to be independent of input order.
-    """
-    a, b = sorted((normalize_text(left), normalize_text(right)))
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    tokens_a, tokens_b = set(a.split()), set(b.split())
-    jaccard = len(tokens_a & tokens_b) / len(tokens_a | tokens_b)
-    ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
-    return max(jaccard, ratio)
-
-
-def is_near_identical(left: str, right: str, threshold: float = NEAR_IDENTICAL_THRESHOLD) -> bool:
-    """True when the two texts are the same up to small edits or word order."""
-    return text_similarity(left, right) >= threshold
 
 
 _QUALIFIER_VOCABULARIES: Mapping[Attribute, Mapping[str, str]] = MappingProxyType(
@@ -301,43 +71,6 @@ class FactKey:
 def fact_key(attribute: Attribute, value: str, qualifier: str | None = None) -> FactKey:
     """The dedupe key of a value of ``attribute``."""
     return FactKey(attribute, normalize_value(value), normalize_text(qualifier or ""))
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].casefold() in "aeiou" else "a"
-
-
-def describe(attribute: Attribute, value: str, qualifier: str | None = None) -> str:
-    """Short third-person display text of a fact ("Lives in Delhi", "Has a dog named Bruno")."""
-    if attribute is Attribute.PET or attribute is Attribute.FAMILY_MEMBER:
-        kind = qualifier or ("pet" if attribute is Attribute.PET else "relative")
-        if normalize_value(value) == normalize_value(kind):
-            return f"Has {_article(kind)} {kind}"
-        return f"Has {_article(kind)} {kind} named {value}"
-    if attribute is Attribute.PARTNER:
-        return f"{(qualifier or 'partner').capitalize()} is {value}"
-    if attribute is Attribute.LIKES and qualifier:
-        return f"Favorite {qualifier} is {value}"
-    if attribute is Attribute.OCCUPATION:
-        return f"Works as {_article(value)} {value}"
-    templates = {
-        Attribute.NAME: "Name is {}",
-        Attribute.AGE: "Is {} years old",
-        Attribute.BIRTHDAY: "Birthday is {}",
-        Attribute.LOCATION: "Lives in {}",
-        Attribute.HOMETOWN: "Is from {}",
-        Attribute.EMPLOYER: "Works at {}",
-        Attribute.EDUCATION: "Education: {}",
-        Attribute.RELATIONSHIP_STATUS: "Is {}",
-        Attribute.LIKES: "Likes {}",
-        Attribute.DISLIKES: "Dislikes {}",
-        Attribute.HOBBIES: "Hobby: {}",
-        Attribute.ALLERGIES: "Is allergic to {}",
-        Attribute.DIET: "Diet: {}",
-        Attribute.LANGUAGES: "Speaks {}",
-        Attribute.OTHER: "{}",
-    }
-    return templates[attribute].format(value)
 
 
 # --- the fact model ------------------------------------------------------------------

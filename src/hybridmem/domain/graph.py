@@ -14,16 +14,11 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import (
-    Attribute,
-    Fact,
-    FactSource,
-    normalize_text,
-    normalize_value,
-    require_aware,
-)
+from hybridmem.domain.facts import Fact, FactSource, require_aware
 from hybridmem.domain.temporal import TemporalAction, TemporalDecision
+from hybridmem.domain.text import normalize_text, normalize_value
 
 
 class EntityType(StrEnum):

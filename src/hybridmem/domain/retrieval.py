@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hybridmem.domain.facts import Attribute, Fact
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Entity, Relation, RelationType
 from hybridmem.domain.messages import Message
 

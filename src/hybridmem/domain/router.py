@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from hybridmem.domain.facts import Attribute
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.messages import Role
 from hybridmem.domain.sentences import expand_clitics, split_sentences
 

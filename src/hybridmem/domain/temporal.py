@@ -19,15 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import (
-    OPPOSITE_ATTRIBUTES,
-    Fact,
-    FactCandidate,
-    fact_key,
-    is_single_valued,
-    merge_provenance,
-)
+from hybridmem.domain.facts import Fact, FactCandidate, fact_key, merge_provenance
 
 IdFactory = Callable[[], str]
 

@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 
 from hybridmem.domain import lexicon
-from hybridmem.domain.facts import clean_display, normalize_text
+from hybridmem.domain.text import clean_display, normalize_text
 
 
 class ValueKind(StrEnum):

@@ -6,8 +6,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.episodes import Episode
-from hybridmem.domain.facts import Attribute, Fact
+from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import GraphUpdate
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.retrieval import (

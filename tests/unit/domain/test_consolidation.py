@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hybridmem.domain.attributes import Attribute, is_single_valued
 from hybridmem.domain.consolidation import (
     Decision,
     DecisionKind,
@@ -22,7 +23,8 @@ from hybridmem.domain.consolidation import (
     supersession_order,
 )
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Attribute, Fact, is_near_identical, is_single_valued
+from hybridmem.domain.facts import Fact
+from hybridmem.domain.text import is_near_identical
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 FACTS, GRAPH = MemoryStore.FACTS, MemoryStore.GRAPH

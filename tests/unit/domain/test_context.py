@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.context import (
     ContextItem,
     ContextSource,
@@ -18,7 +19,7 @@ from hybridmem.domain.context import (
     item_from_relation,
 )
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Attribute, Fact
+from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import relation_for_fact
 from hybridmem.domain.messages import Message, Role
 

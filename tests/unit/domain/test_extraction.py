@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.extraction import extract_facts
-from hybridmem.domain.facts import Attribute, FactCandidate, FactSource
+from hybridmem.domain.facts import FactCandidate, FactSource
 from hybridmem.domain.sentences import event_time, split_clauses, split_sentences
 from hybridmem.domain.values import is_casual, to_gerund
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hybridmem.domain.extraction import extract_facts
-from hybridmem.domain.facts import FactCandidate, normalize_text, normalize_value
+from hybridmem.domain.facts import FactCandidate
+from hybridmem.domain.text import normalize_text, normalize_value
 
 CORPUS = Path(__file__).with_name("extraction_corpus.jsonl")
 OBSERVED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

@@ -8,24 +8,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hybridmem.domain.attributes import ATTRIBUTES, Attribute, Cardinality, is_single_valued
+from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import (
-    ATTRIBUTES,
-    Attribute,
-    Cardinality,
     Fact,
     FactCandidate,
     FactSource,
-    attribute_for_phrase,
     canonical_qualifier,
-    clean_display,
-    describe,
     fact_key,
-    is_near_identical,
-    is_single_valued,
     make_candidate,
     merge_provenance,
     normalize_labelled,
+)
+from hybridmem.domain.phrases import attribute_for_phrase
+from hybridmem.domain.text import (
+    clean_display,
+    is_near_identical,
     normalize_text,
     normalize_value,
     text_similarity,

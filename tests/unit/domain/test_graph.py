@@ -8,8 +8,9 @@ from itertools import count
 
 import pytest
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Attribute, Fact, FactCandidate, FactSource
+from hybridmem.domain.facts import Fact, FactCandidate, FactSource
 from hybridmem.domain.graph import (
     EntityType,
     Relation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridmem.domain.facts import Attribute
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.messages import Role
 from hybridmem.domain.router import (
     DEFAULT_READS,

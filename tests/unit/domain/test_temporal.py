@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridmem.domain.attributes import Attribute, is_single_valued
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.extraction import extract_facts
-from hybridmem.domain.facts import Attribute, Fact, FactCandidate, is_single_valued
+from hybridmem.domain.facts import Fact, FactCandidate
 from hybridmem.domain.temporal import TemporalAction, plan_temporal_update
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -42,8 +42,9 @@ from hybridmem.adapters.mem0.mapping import (
     owned_by,
     scope,
 )
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
-from hybridmem.domain.facts import Attribute, Fact
+from hybridmem.domain.facts import Fact
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan

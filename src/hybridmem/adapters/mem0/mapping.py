@@ -15,8 +15,9 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Attribute, Fact, FactSource
+from hybridmem.domain.facts import Fact, FactSource
 from hybridmem.domain.retrieval import FactEvent, FactEventKind
 
 log = logging.getLogger(__name__)

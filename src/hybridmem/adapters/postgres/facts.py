@@ -12,11 +12,14 @@ from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
 from hybridmem.adapters.postgres.vectors import MIN_SIMILARITY, VectorColumn
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput, NotFound
-from hybridmem.domain.facts import Attribute, Fact, FactSource, describe, normalize_value
+from hybridmem.domain.facts import Fact, FactSource
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
+from hybridmem.domain.text import normalize_value
 from hybridmem.ports.embeddings import Embedder
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hybridmem.application.memory import IncomingMessage
-from hybridmem.domain.facts import Attribute, FactCandidate, make_candidate
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.facts import FactCandidate, make_candidate
 from hybridmem.domain.messages import Role
 from hybridmem.domain.retrieval import FactQuery
 from hybridmem.domain.router import plan_read
