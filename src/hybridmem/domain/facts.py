@@ -83,23 +83,10 @@ def require_aware(moment: datetime, *, field_name: str) -> datetime:
     return moment
 
 
-def _check_fact_fields(
-    value: str, valid_from: datetime, valid_to: datetime | None, confidence: float
-) -> None:
-    if not value.strip():
-        raise InvalidInput("a fact value must not be blank", details={"field": "value"})
-    require_aware(valid_from, field_name="valid_from")
-    if valid_to is not None:
-        require_aware(valid_to, field_name="valid_to")
-        if valid_to < valid_from:
-            raise InvalidInput("valid_to precedes valid_from", details={"field": "valid_to"})
-    if not 0.0 <= confidence <= 1.0:
-        raise InvalidInput("confidence must be within [0, 1]", details={"field": "confidence"})
-
-
 @dataclass(frozen=True, slots=True)
 class FactCandidate:
-    """A fact proposed by an extractor: no id and no user yet."""
+    """What a fact says (attribute, value, validity, provenance), as an extractor proposes
+    it: no id and no owner yet. A stored :class:`Fact` is a candidate given both."""
 
     attribute: Attribute
     value: str
@@ -112,59 +99,15 @@ class FactCandidate:
     confidence: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_fact_fields(self.value, self.valid_from, self.valid_to, self.confidence)
-        if not self.text:
-            object.__setattr__(self, "text", describe(self.attribute, self.value, self.qualifier))
-
-    @property
-    def key(self) -> FactKey:
-        """The dedupe key."""
-        return fact_key(self.attribute, self.value, self.qualifier)
-
-    @property
-    def is_current(self) -> bool:
-        """True while the fact has not been closed."""
-        return self.valid_to is None
-
-    def to_fact(self, *, fact_id: str, user_id: str) -> Fact:
-        """The stored form of this candidate."""
-        return Fact(
-            fact_id=fact_id,
-            user_id=user_id,
-            attribute=self.attribute,
-            value=self.value,
-            valid_from=self.valid_from,
-            text=self.text,
-            qualifier=self.qualifier,
-            valid_to=self.valid_to,
-            provenance=self.provenance,
-            source=self.source,
-            confidence=self.confidence,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """A stored fact about one user, valid over ``[valid_from, valid_to)``.
-
-    ``superseded_by`` points at the fact that replaced this one, when one did.
-    """
-
-    fact_id: str
-    user_id: str
-    attribute: Attribute
-    value: str
-    valid_from: datetime
-    text: str = ""
-    qualifier: str | None = None
-    valid_to: datetime | None = None
-    provenance: tuple[str, ...] = ()
-    source: FactSource = FactSource.RULES
-    confidence: float = 1.0
-    superseded_by: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_fact_fields(self.value, self.valid_from, self.valid_to, self.confidence)
+        if not self.value.strip():
+            raise InvalidInput("a fact value must not be blank", details={"field": "value"})
+        require_aware(self.valid_from, field_name="valid_from")
+        if self.valid_to is not None:
+            require_aware(self.valid_to, field_name="valid_to")
+            if self.valid_to < self.valid_from:
+                raise InvalidInput("valid_to precedes valid_from", details={"field": "valid_to"})
+        if not 0.0 <= self.confidence <= 1.0:
+            raise InvalidInput("confidence must be within [0, 1]", details={"field": "confidence"})
         if not self.text:
             object.__setattr__(self, "text", describe(self.attribute, self.value, self.qualifier))
 
@@ -181,6 +124,34 @@ class Fact:
     def is_valid_at(self, moment: datetime) -> bool:
         """True when the fact held at ``moment`` (``valid_from <= moment < valid_to``)."""
         return self.valid_from <= moment and (self.valid_to is None or moment < self.valid_to)
+
+    def to_fact(self, *, fact_id: str, user_id: str) -> Fact:
+        """The stored form of this candidate."""
+        return Fact(
+            self.attribute,
+            self.value,
+            self.valid_from,
+            text=self.text,
+            qualifier=self.qualifier,
+            valid_to=self.valid_to,
+            provenance=self.provenance,
+            source=self.source,
+            confidence=self.confidence,
+            fact_id=fact_id,
+            user_id=user_id,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact(FactCandidate):
+    """A stored fact about one user, valid over ``[valid_from, valid_to)``.
+
+    ``superseded_by`` points at the fact that replaced this one, when one did.
+    """
+
+    fact_id: str
+    user_id: str
+    superseded_by: str | None = None
 
     def closed(self, valid_to: datetime, *, superseded_by: str | None = None) -> Fact:
         """A copy closed at ``valid_to`` (never before it started)."""

@@ -102,7 +102,14 @@ def test_messages_are_rendered_in_time_order_and_closed_facts_labelled() -> None
     late = Message(
         "m2", "u1", "s1", Role.ASSISTANT, "Noted!", None, T0 + timedelta(minutes=1), T0, {}
     )
-    closed = Fact("f1", "u1", Attribute.LOCATION, "Pune", T0, valid_to=T0 + timedelta(days=30))
+    closed = Fact(
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.LOCATION,
+        value="Pune",
+        valid_from=T0,
+        valid_to=T0 + timedelta(days=30),
+    )
     result = assemble_context(
         [
             item_from_message(late, score=0.9),

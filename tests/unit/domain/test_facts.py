@@ -202,21 +202,37 @@ def test_describe(attribute: Attribute, value: str, qualifier: str | None, text:
 
 
 def test_a_fact_gets_display_text_and_a_key() -> None:
-    fact = Fact("f1", "u1", Attribute.LOCATION, "Delhi", NOW, provenance=("m1",))
+    fact = Fact(
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.LOCATION,
+        value="Delhi",
+        valid_from=NOW,
+        provenance=("m1",),
+    )
     assert fact.text == "Lives in Delhi"
     assert fact.is_current
     assert fact.key == fact_key(Attribute.LOCATION, "delhi")
 
 
 def test_validity_is_half_open() -> None:
-    fact = Fact("f1", "u1", Attribute.LOCATION, "Delhi", NOW, valid_to=NOW + timedelta(days=1))
+    fact = Fact(
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.LOCATION,
+        value="Delhi",
+        valid_from=NOW,
+        valid_to=NOW + timedelta(days=1),
+    )
     assert fact.is_valid_at(NOW)
     assert not fact.is_valid_at(NOW + timedelta(days=1))
     assert not fact.is_valid_at(NOW - timedelta(seconds=1))
 
 
 def test_closing_never_ends_before_the_start() -> None:
-    fact = Fact("f1", "u1", Attribute.LOCATION, "Delhi", NOW)
+    fact = Fact(
+        fact_id="f1", user_id="u1", attribute=Attribute.LOCATION, value="Delhi", valid_from=NOW
+    )
     closed = fact.closed(NOW - timedelta(days=3), superseded_by="f2")
     assert closed.valid_to == NOW
     assert closed.superseded_by == "f2"

@@ -41,7 +41,15 @@ def ids() -> Callable[[], str]:
 
 
 def test_a_pet_fact_becomes_user_has_pet_bruno() -> None:
-    fact = Fact("f1", "u1", Attribute.PET, "Bruno", day(1), qualifier="dog", provenance=("m1",))
+    fact = Fact(
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.PET,
+        value="Bruno",
+        valid_from=day(1),
+        qualifier="dog",
+        provenance=("m1",),
+    )
     relation = relation_for_fact(fact)
     bruno = target_entity(fact)
     assert (bruno.name, bruno.entity_type, bruno.summary) == ("Bruno", EntityType.PET, "dog")
@@ -61,7 +69,14 @@ def test_entity_keys_are_stable_across_spellings() -> None:
 
 
 def test_a_move_invalidates_the_old_relation_and_adds_the_new_one() -> None:
-    delhi = Fact("f1", "u1", Attribute.LOCATION, "Delhi", day(1), provenance=("m1",))
+    delhi = Fact(
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.LOCATION,
+        value="Delhi",
+        valid_from=day(1),
+        provenance=("m1",),
+    )
     entities, relations = apply_graph_update([], [], facts_to_graph([delhi]))
     plan = plan_temporal_update(
         [delhi],
@@ -88,7 +103,9 @@ def test_a_move_invalidates_the_old_relation_and_adds_the_new_one() -> None:
 
 
 def test_confirmations_do_not_touch_the_graph() -> None:
-    delhi = Fact("f1", "u1", Attribute.LOCATION, "Delhi", day(1))
+    delhi = Fact(
+        fact_id="f1", user_id="u1", attribute=Attribute.LOCATION, value="Delhi", valid_from=day(1)
+    )
     plan = plan_temporal_update(
         [delhi], [FactCandidate(Attribute.LOCATION, "Delhi", day(3))], user_id="u1", new_id=ids()
     )
@@ -129,11 +146,11 @@ def test_relations_need_aware_times_in_order() -> None:
 
 def test_relations_read_back_as_facts() -> None:
     fact = Fact(
-        "f1",
-        "u1",
-        Attribute.FAMILY_MEMBER,
-        "Ana",
-        day(1),
+        fact_id="f1",
+        user_id="u1",
+        attribute=Attribute.FAMILY_MEMBER,
+        value="Ana",
+        valid_from=day(1),
         qualifier="sister",
         valid_to=day(4),
         provenance=("m1",),
@@ -144,7 +161,9 @@ def test_relations_read_back_as_facts() -> None:
 
 
 def test_updates_are_idempotent() -> None:
-    fact = Fact("f1", "u1", Attribute.LIKES, "tea", day(1))
+    fact = Fact(
+        fact_id="f1", user_id="u1", attribute=Attribute.LIKES, value="tea", valid_from=day(1)
+    )
     update = facts_to_graph([fact])
     once = apply_graph_update([], [], update)
     assert apply_graph_update(*once, update) == once

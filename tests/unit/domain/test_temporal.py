@@ -48,7 +48,15 @@ def candidate(
 
 
 def stored(fact_id: str, attribute: Attribute, value: str, start: int, **kwargs: object) -> Fact:
-    return Fact(fact_id, "u1", attribute, value, day(start), provenance=(f"m-{fact_id}",), **kwargs)  # type: ignore[arg-type]
+    return Fact(
+        fact_id=fact_id,
+        user_id="u1",
+        attribute=attribute,
+        value=value,
+        valid_from=day(start),
+        provenance=(f"m-{fact_id}",),
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 def test_a_new_value_of_a_single_valued_attribute_closes_the_old_one() -> None:
@@ -165,7 +173,9 @@ def test_the_same_history_twice_is_confirmed() -> None:
 
 
 def test_another_users_facts_are_refused() -> None:
-    other = Fact("f1", "u2", Attribute.LOCATION, "Delhi", day(1))
+    other = Fact(
+        fact_id="f1", user_id="u2", attribute=Attribute.LOCATION, value="Delhi", valid_from=day(1)
+    )
     with pytest.raises(InvalidInput):
         plan_temporal_update([other], [], user_id="u1", new_id=ids())
 
