@@ -237,7 +237,7 @@ class MemoryService:
             )
         except (KeyError, ValueError) as exc:
             raise InvalidInput(f"malformed extraction job: {exc}") from exc
-        await self.remember(job.user_id, candidates)
+        await self.remember(job.user_id, candidates, stated_at=occurred_at)
 
     async def handle_indexing(self, job: Job) -> None:
         """Job handler: embed one message for semantic search (off the request path)."""
@@ -249,13 +249,24 @@ class MemoryService:
             raise InvalidInput(f"malformed indexing job: {exc}") from exc
         await self._message_index.index(job.user_id, [pair])
 
-    async def remember(self, user_id: str, candidates: Sequence[FactCandidate]) -> TemporalPlan:
-        """Apply candidate facts to both memories (idempotent: safe to retry)."""
+    async def remember(
+        self,
+        user_id: str,
+        candidates: Sequence[FactCandidate],
+        *,
+        stated_at: datetime | None = None,
+    ) -> TemporalPlan:
+        """Apply candidate facts (said at ``stated_at``) to both memories (idempotent: safe
+        to retry)."""
         if not candidates:
             return TemporalPlan(())
         existing = await self._facts.current(user_id, {c.attribute for c in candidates})
         plan = plan_temporal_update(
-            existing, candidates, user_id=user_id, new_id=lambda: self._ids.new_id("fct_")
+            existing,
+            candidates,
+            user_id=user_id,
+            new_id=lambda: self._ids.new_id("fct_"),
+            stated_at=stated_at,
         )
         await self._facts.apply(user_id, plan)
         await self._graph.apply(user_id, _graph_update_for(plan))

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
+from hybridmem.domain import slots
+from hybridmem.domain.attributes import is_single_valued
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact, merge_provenance
 from hybridmem.domain.text import is_near_identical
@@ -135,23 +136,9 @@ class _Cluster:
         return start <= other.valid_to and other.fact.valid_from <= self.end
 
 
-def _slot(fact: Fact) -> tuple[tuple[str, ...], str] | None:
-    """Current facts in one slot exclude each other when their claims differ."""
-    if is_single_valued(fact.attribute):
-        return (fact.user_id, fact.attribute.value), str(fact.key)
-    if fact.attribute in OPPOSITE_ATTRIBUTES:
-        slot = (fact.user_id, "preference", fact.key.value, fact.key.qualifier)
-        return slot, fact.attribute.value
-    return None
-
-
-def supersession_order(item: StoredFact) -> tuple[datetime, str, int, str]:
-    """Which current fact is later: start time, then the claim (normalized value, or like vs
-    dislike), then store and id. Ties are broken by the claim so that a fact and its copy in
-    the other store always rank the same way against a third fact."""
-    slot = _slot(item.fact)
-    claim = slot[1] if slot is not None else ""
-    return (item.fact.valid_from, claim, _STORE_RANK[item.store], item.fact.fact_id)
+def supersession_order(item: StoredFact) -> tuple[datetime, str, str]:
+    """Which current fact is later (the slot rule's order; ties by store, then id)."""
+    return slots.supersession_order(item.fact, f"{_STORE_RANK[item.store]}:{item.fact.fact_id}")
 
 
 def _supersede(items: Sequence[StoredFact]) -> dict[tuple[MemoryStore, str], _Effective]:
@@ -159,11 +146,11 @@ def _supersede(items: Sequence[StoredFact]) -> dict[tuple[MemoryStore, str], _Ef
     effective = {
         (item.store, item.fact.fact_id): _Effective(item, item.fact.valid_to) for item in items
     }
-    slots: dict[tuple[str, ...], list[tuple[StoredFact, str]]] = defaultdict(list)
+    groups: dict[tuple[str, slots.Slot], list[tuple[StoredFact, str]]] = defaultdict(list)
     for item in items:
-        if item.fact.is_current and (slot := _slot(item.fact)) is not None:
-            slots[slot[0]].append((item, slot[1]))
-    for members in slots.values():
+        if item.fact.is_current and (found := slots.placement(item.fact)) is not None:
+            groups[(item.fact.user_id, found.slot)].append((item, found.claim))
+    for members in groups.values():
         members.sort(key=lambda pair: supersession_order(pair[0]))
         for index, (item, claim) in enumerate(members):
             successor = next((later for later, c in members[index + 1 :] if c != claim), None)

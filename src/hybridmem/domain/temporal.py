@@ -5,7 +5,8 @@
 - The same value again adds nothing: the stored fact absorbs the provenance (and an
   earlier start, when the restatement dates it: "I've lived here since 2015").
 - Multi-valued attributes accumulate.
-- A dislike of X closes a like of X, and vice versa.
+- A dislike of X closes a like of X, and vice versa (what competes is the slot rule of
+  :mod:`hybridmem.domain.slots`).
 - A closed candidate ("I used to live in Delhi", "I no longer work at Google") closes the
   matching current fact, or is recorded as history when there is none. It never closes
   anything else.
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
-from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Fact, FactCandidate, fact_key, merge_provenance
+from hybridmem.domain.facts import Fact, FactCandidate, merge_provenance
+from hybridmem.domain.slots import closing_time, competes
 
 IdFactory = Callable[[], str]
 
@@ -130,28 +132,23 @@ def _absorb(stored: Fact, candidate: FactCandidate) -> Fact:
     )
 
 
-def _conflicts(state: _State, candidate: FactCandidate) -> list[Fact]:
-    """Current facts a new current value of ``candidate`` replaces."""
-    key = candidate.key
-    if is_single_valued(candidate.attribute):
-        return [f for f in state.current() if f.attribute is candidate.attribute and f.key != key]
-    opposite = OPPOSITE_ATTRIBUTES.get(candidate.attribute)
-    if opposite is None:
-        return []
-    opposite_key = fact_key(opposite, candidate.value, candidate.qualifier)
-    return [f for f in state.current() if f.key == opposite_key]
-
-
 def _add_current(
-    state: _State, candidate: FactCandidate, *, user_id: str, new_id: IdFactory
+    state: _State,
+    candidate: FactCandidate,
+    *,
+    user_id: str,
+    new_id: IdFactory,
+    stated_at: datetime | None,
 ) -> None:
     same = [f for f in state.current() if f.key == candidate.key]
     if same:
         state.put(_absorb(same[0], candidate), "restated")
         return
     fact = candidate.to_fact(fact_id=new_id(), user_id=user_id)
-    for old in _conflicts(state, candidate):
-        state.put(old.closed(fact.valid_from, superseded_by=fact.fact_id), "superseded")
+    # A new statement is later knowledge than anything stored, so it wins its slot.
+    for old in (f for f in state.current() if competes(f, candidate)):
+        ends = closing_time(fact.valid_from, stated_at or fact.valid_from, old.valid_from)
+        state.put(old.closed(ends, superseded_by=fact.fact_id), "superseded")
     state.put(fact, "new")
 
 
@@ -183,12 +180,14 @@ def plan_temporal_update(
     *,
     user_id: str,
     new_id: IdFactory,
+    stated_at: datetime | None = None,
 ) -> TemporalPlan:
     """Decide how ``candidates`` change one user's ``existing`` facts.
 
     Current candidates are applied first, in time order, then closed ones, so "I moved from
     Delhi to Mumbai" first lets Mumbai supersede Delhi (with a pointer) and then merely
-    confirms the closed Delhi.
+    confirms the closed Delhi. ``stated_at`` is when the candidates were said (the
+    message's time); see :func:`~hybridmem.domain.slots.closing_time`.
     """
     strangers = sorted({fact.user_id for fact in existing} - {user_id})
     if strangers:
@@ -200,7 +199,7 @@ def plan_temporal_update(
     )
     for _, candidate in ordered:
         if candidate.is_current:
-            _add_current(state, candidate, user_id=user_id, new_id=new_id)
+            _add_current(state, candidate, user_id=user_id, new_id=new_id, stated_at=stated_at)
         else:
             _add_closed(state, candidate, user_id=user_id, new_id=new_id)
     return TemporalPlan(state.decisions())

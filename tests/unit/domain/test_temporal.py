@@ -141,6 +141,21 @@ def test_a_move_story_supersedes_with_a_pointer_and_confirms_the_old_place() -> 
     assert "m9" in after["Delhi"].provenance
 
 
+def test_a_change_dated_before_the_old_start_closes_it_when_it_was_said() -> None:
+    # "I live in Delhi" this morning, then "I moved to Mumbai last month" at noon: Delhi
+    # held, as far as anyone knew, until noon; it must not end at its own start.
+    morning, noon = day(30), day(30) + timedelta(hours=3)
+    delhi = Fact(
+        fact_id="f1", user_id="u1", attribute=Attribute.LOCATION, value="Delhi", valid_from=morning
+    )
+    [mumbai] = extract_facts("I moved to Mumbai last month", message_id="m2", observed_at=noon)
+    plan = plan_temporal_update([delhi], [mumbai], user_id="u1", new_id=ids(), stated_at=noon)
+    [closed] = plan.closed
+    [added] = plan.added
+    assert added.valid_from < morning and added.is_current
+    assert closed.valid_to == noon and closed.superseded_by == added.fact_id
+
+
 def test_a_closed_candidate_ends_the_current_fact() -> None:
     google = stored("f1", Attribute.EMPLOYER, "Google", 1)
     plan = plan_temporal_update(
