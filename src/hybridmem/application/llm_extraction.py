@@ -82,7 +82,7 @@ class LlmFactExtractor:
             log.warning("model extraction gave unusable output for a message: %s", exc.message)
             return
         self._on_event("llm_extraction_ok")
-        await self._memory.remember(job.user_id, candidates)
+        await self._memory.remember(job.user_id, candidates, stated_at=observed_at)
 
     @staticmethod
     def _candidates(
