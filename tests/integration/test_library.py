@@ -31,7 +31,7 @@ async def test_library_walkthrough(database, test_databases: DatabaseRegistry):
                 }
             ],
         )
-        recall = await memory.recall("user123", "Where did I live before?", session_id="chat-1")
+        recall = await memory.recall("user123", "Where did I live before?")
         assert "Delhi" in recall.context.text
         assert recall.sources_skipped == ()
 
@@ -68,7 +68,7 @@ async def test_retrieve_ranks_every_memory_with_provenance(database):
         )
         hiking = await memory.retrieve("ret", "Where did I go hiking?", limit=3)
         assert hiking[0].provenance == ("D1:2",)
-        assert hiking[0].kind.value == "message"
+        assert hiking[0].store.value == "history"
         home = await memory.retrieve("ret", "Where do I live?", limit=3)
         assert "D1:1" in {p for item in home for p in item.provenance}
         assert [item.score for item in home] == sorted((i.score for i in home), reverse=True)

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from hybridmem.application.memory import IncomingMessage, MemoryService, Recall
-from hybridmem.domain.context import approximate_tokens
+from hybridmem.application.memory import IncomingMessage, MemoryService
+from hybridmem.application.recall import Recall, RecallService
 from hybridmem.domain.messages import Message, Role
+from hybridmem.domain.recall import approximate_tokens
 from hybridmem.ports.limits import RateLimiter
 from hybridmem.ports.llm import ChatMessage, Completion, LanguageModel, TextDelta, Tool
 from hybridmem.ports.system import Clock
@@ -51,6 +52,7 @@ class ChatService:
         self,
         *,
         memory: MemoryService,
+        recall: RecallService,
         model: LanguageModel,
         clock: Clock,
         persona: str = DEFAULT_PERSONA,
@@ -60,6 +62,7 @@ class ChatService:
         turns_per_minute: int = 0,
     ) -> None:
         self._memory = memory
+        self._recall = recall
         self._model = model
         self._clock = clock
         self._persona = persona
@@ -84,7 +87,7 @@ class ChatService:
         )
         started = time.perf_counter()
         recall, recent = await asyncio.gather(
-            self._memory.recall(user_id, text, session_id=None),
+            self._recall.recall(user_id, text),
             self._memory.recent(user_id, session_id, self._history_messages + 1),
         )
         memory_ms = (time.perf_counter() - started) * 1000
@@ -100,7 +103,7 @@ class ChatService:
     def _system_prompt(self, recall: Recall) -> str:
         if not recall.context.text:
             return f"{self._persona}\n\nMemory: nothing relevant is known yet."
-        return f"{self._persona}\n\nMemory:\n{recall.context.text}"
+        return f"{self._persona}\n\nMemory (most relevant first):\n{recall.context.text}"
 
     def _fit(
         self, system: str, history: Sequence[ChatMessage], message: ChatMessage
@@ -120,25 +123,20 @@ class ChatService:
     def _tools(self, user_id: str, session_id: str) -> list[Tool]:
         if not self._model.info.supports_tools:
             return []
-        memory = self._memory
+        memory, recall = self._memory, self._recall
 
-        async def search_facts(query: str) -> str:
-            """Search what is known about the user (facts). Returns one fact per line."""
-            _, found = await memory.search(user_id, query, limit=8)
-            return "\n".join(f"- {hit.fact.text}" for hit in found) or "nothing found"
-
-        async def search_memory_graph(query: str) -> str:
-            """Search the user's memory graph, including past (no longer valid) facts."""
-            recall = await memory.recall(user_id, f"{query} before", session_id=None)
-            lines = [f"- {r.relation.fact}" for r in recall.relations]
-            return "\n".join(lines) or "nothing found"
+        async def search_memory(query: str) -> str:
+            """Search everything remembered about the user (facts, the memory graph with
+            what no longer holds, and past messages). Returns one item per line."""
+            found = await recall.recall(user_id, query)
+            return found.context.text or "nothing found"
 
         async def read_earlier_messages(count: int = 10) -> str:
             """Read the last `count` messages of this conversation (at most 50)."""
             messages = await memory.recent(user_id, session_id, max(1, min(count, 50)))
             return "\n".join(f"{m.role.value}: {m.content}" for m in messages)
 
-        return [search_facts, search_memory_graph, read_earlier_messages]
+        return [search_memory, read_earlier_messages]
 
     async def turn(
         self,

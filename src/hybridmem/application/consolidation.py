@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from hybridmem.domain.consolidation import (
     Decision,
     DecisionKind,
-    MemoryStore,
     StoredFact,
     apply_decisions,
     consolidate,
@@ -15,6 +14,7 @@ from hybridmem.domain.consolidation import (
 )
 from hybridmem.domain.facts import Fact, FactSource
 from hybridmem.domain.graph import EntityType, relation_to_fact, user_entity
+from hybridmem.domain.stores import Store
 from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.ports.memory import FactMemory, GraphMemory
 
@@ -52,7 +52,7 @@ class ConsolidationService:
             page = await self._facts.list(
                 user_id, limit=_PAGE, cursor=cursor, include_invalidated=True
             )
-            items += [StoredFact(fact, MemoryStore.FACTS) for fact in page.items]
+            items += [StoredFact(fact, Store.FACTS) for fact in page.items]
             cursor = page.next_cursor
             if cursor is None:
                 break
@@ -66,7 +66,7 @@ class ConsolidationService:
             target = entities.get(relation.target_key)
             if relation.source_key in me and target is not None:
                 fact = relation_to_fact(relation, target, source=self._graph_source)
-                items.append(StoredFact(fact, MemoryStore.GRAPH))
+                items.append(StoredFact(fact, Store.GRAPH))
         return items
 
     async def run(self, user_id: str, *, dry_run: bool) -> ConsolidationReport:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from hybridmem.domain.accounts import validate_id
-from hybridmem.domain.context import (
-    AssembledContext,
-    ContextItem,
-    assemble_context,
-    item_from_fact,
-    item_from_message,
-    item_from_relation,
-)
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.extraction import extract_facts
@@ -30,7 +21,6 @@ from hybridmem.domain.facts import (
     normalize_labelled,
 )
 from hybridmem.domain.graph import (
-    RELATION_FOR_ATTRIBUTE,
     GraphUpdate,
     facts_to_graph,
     graph_update,
@@ -38,18 +28,12 @@ from hybridmem.domain.graph import (
 from hybridmem.domain.jobs import Job, NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
 from hybridmem.domain.pagination import Page
+from hybridmem.domain.recall import assemble, item_from_fact, item_from_message
 from hybridmem.domain.retrieval import (
     FactEvent,
-    FactQuery,
     GraphView,
-    MemoryItem,
-    MemoryKind,
-    RelationQuery,
-    ScoredFact,
-    ScoredMessage,
-    ScoredRelation,
 )
-from hybridmem.domain.router import Intent, MemorySource, ReadPlan, plan_read, plan_write
+from hybridmem.domain.router import plan_write
 from hybridmem.domain.temporal import TemporalPlan, plan_temporal_update
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
@@ -61,11 +45,6 @@ log = logging.getLogger(__name__)
 
 EXTRACT_JOB = "memory.extract"
 INDEX_JOB = "memory.index"
-# The usual reciprocal-rank-fusion constant: damps the head of each ranking so that one
-# source's first hit does not drown the others.
-_RRF_K = 60
-_EPISODE_LIMIT = 5
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,31 +57,6 @@ class IncomingMessage:
     name: str | None = None
     occurred_at: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Recall:
-    """What memory gave for one query: the items, the context, and what was skipped."""
-
-    plan: ReadPlan
-    facts: tuple[ScoredFact, ...]
-    relations: tuple[ScoredRelation, ...]
-    messages: tuple[Message, ...]
-    context: AssembledContext
-    sources_skipped: tuple[str, ...]
-    timings_ms: Mapping[str, float]
-
-    @property
-    def facts_used(self) -> tuple[ScoredFact, ...]:
-        """The facts that made it into the context."""
-        used = {item.item_id for item in self.context.used}
-        return tuple(f for f in self.facts if f"fact:{f.fact.fact_id}" in used)
-
-    @property
-    def relations_used(self) -> tuple[ScoredRelation, ...]:
-        """The relations that made it into the context."""
-        used = {item.item_id for item in self.context.used}
-        return tuple(r for r in self.relations if f"relation:{r.relation.relation_id}" in used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +83,6 @@ class MemoryService:
         graph: GraphMemory,
         ids: Ids,
         clock: Clock,
-        source_timeout: float = 2.0,
         context_budget_tokens: int = 1200,
         extraction_jobs: Sequence[str] = (EXTRACT_JOB,),
         delivery_jobs: Sequence[str] = (),
@@ -145,7 +98,6 @@ class MemoryService:
         self._graph = graph
         self._ids = ids
         self._clock = clock
-        self._source_timeout = source_timeout
         self._context_budget = context_budget_tokens
         self._extraction_jobs = tuple(extraction_jobs)
         self._delivery_jobs = tuple(delivery_jobs)
@@ -333,190 +285,6 @@ class MemoryService:
         """The last ``limit`` messages of the session, oldest first."""
         return await self._history.recent(user_id, session_id, limit)
 
-    async def search(
-        self, user_id: str, query: str, *, limit: int
-    ) -> tuple[ReadPlan, list[ScoredFact]]:
-        """Facts ranked for a question; temporal questions include past facts."""
-        plan = plan_read(query)
-        found = await self._facts.search(
-            user_id,
-            FactQuery(
-                text=query,
-                limit=limit,
-                attributes=plan.attributes,
-                include_invalidated=plan.include_invalidated,
-            ),
-        )
-        return plan, list(found)
-
-    async def retrieve(self, user_id: str, query: str, *, limit: int) -> list[MemoryItem]:
-        """One ranked list over every memory — facts, graph relations, past messages —
-        each item with the message ids it derives from.
-
-        The three rankings are fused by reciprocal rank (their scores are not on one
-        scale); a relation that only mirrors a retrieved fact adds nothing and is dropped.
-        """
-        plan = plan_read(query)
-        relation_types = tuple(RELATION_FOR_ATTRIBUTE[a][0] for a in plan.attributes)
-        pool = max(limit, 10)
-        facts, relations, messages = await asyncio.gather(
-            self._facts.search(
-                user_id,
-                FactQuery(
-                    text=query, limit=pool, attributes=plan.attributes, include_invalidated=True
-                ),
-            ),
-            self._graph.search(
-                user_id,
-                RelationQuery(
-                    text=query,
-                    limit=pool,
-                    relation_types=relation_types,
-                    include_invalidated=True,
-                ),
-            ),
-            self._history.search(user_id, query, limit=pool),
-        )
-        fused: dict[str, tuple[float, MemoryItem]] = {}
-
-        def add(rank: int, item: MemoryItem) -> None:
-            bonus = 1.0 / (_RRF_K + rank)
-            previous = fused.get(item.item_id)
-            fused[item.item_id] = ((previous[0] if previous else 0.0) + bonus, item)
-
-        fact_texts = set()
-        for rank, hit in enumerate(facts):
-            fact_texts.add(hit.fact.text)
-            add(
-                rank,
-                MemoryItem(
-                    kind=MemoryKind.FACT,
-                    item_id=f"fact:{hit.fact.fact_id}",
-                    text=hit.fact.text,
-                    score=hit.score,
-                    provenance=hit.fact.provenance,
-                    occurred_at=hit.fact.valid_from,
-                ),
-            )
-        for rank, found in enumerate(relations):
-            if found.relation.fact in fact_texts:
-                continue
-            add(
-                rank,
-                MemoryItem(
-                    kind=MemoryKind.RELATION,
-                    item_id=f"relation:{found.relation.relation_id}",
-                    text=found.relation.fact,
-                    score=found.score,
-                    provenance=(found.relation.episode_id,) if found.relation.episode_id else (),
-                    occurred_at=found.relation.valid_at,
-                ),
-            )
-        for rank, said in enumerate(messages):
-            add(
-                rank,
-                MemoryItem(
-                    kind=MemoryKind.MESSAGE,
-                    item_id=f"message:{said.message.message_id}",
-                    text=said.message.content,
-                    score=said.score,
-                    provenance=(said.message.message_id,),
-                    occurred_at=said.message.occurred_at,
-                ),
-            )
-        ranked = sorted(fused.values(), key=lambda pair: (-pair[0], pair[1].item_id))
-        return [replace(item, score=round(score, 6)) for score, item in ranked[:limit]]
-
-    async def recall(
-        self,
-        user_id: str,
-        query: str,
-        *,
-        session_id: str | None = None,
-        budget_tokens: int | None = None,
-    ) -> Recall:
-        """Read what the router plans, concurrently, each source under its own timeout.
-
-        A source that fails or times out is skipped (and named), never fatal.
-        """
-        plan = plan_read(query)
-        timings: dict[str, float] = {}
-        skipped: list[str] = []
-        relation_types = tuple(RELATION_FOR_ATTRIBUTE[a][0] for a in plan.attributes)
-
-        async def facts() -> Sequence[ScoredFact]:
-            return await self._facts.search(
-                user_id,
-                FactQuery(
-                    text=query,
-                    limit=plan.limit_for(MemorySource.FACTS),
-                    attributes=plan.attributes,
-                    include_invalidated=plan.include_invalidated,
-                ),
-            )
-
-        async def relations() -> Sequence[ScoredRelation]:
-            return await self._graph.search(
-                user_id,
-                RelationQuery(
-                    text=query,
-                    limit=plan.limit_for(MemorySource.GRAPH),
-                    relation_types=relation_types,
-                    include_invalidated=plan.include_invalidated,
-                ),
-            )
-
-        async def recent() -> Sequence[Message]:
-            if session_id is None:
-                return []
-            return await self._history.recent(
-                user_id, session_id, plan.limit_for(MemorySource.RECENT_MESSAGES)
-            )
-
-        async def episodes() -> Sequence[ScoredMessage]:
-            # What was said before, in any session: events and details that no fact
-            # captures ("what did I do last weekend?").
-            return await self._history.search(user_id, query, limit=_EPISODE_LIMIT)
-
-        async def timed(name: str, read: Callable[[], Awaitable[Sequence[T]]]) -> Sequence[T]:
-            started = asyncio.get_running_loop().time()
-            try:
-                return await asyncio.wait_for(read(), timeout=self._source_timeout)
-            except Exception as exc:
-                log.warning("memory source %s skipped: %s", name, type(exc).__name__)
-                skipped.append(name)
-                return []
-            finally:
-                timings[name] = round((asyncio.get_running_loop().time() - started) * 1000, 2)
-
-        sources = plan.sources
-        wants_episodes = plan.intent is not Intent.CHIT_CHAT
-        fact_rows, relation_rows, messages, earlier = await asyncio.gather(
-            timed("facts", facts) if MemorySource.FACTS in sources else _nothing(),
-            timed("graph", relations) if MemorySource.GRAPH in sources else _nothing(),
-            timed("history", recent) if MemorySource.RECENT_MESSAGES in sources else _nothing(),
-            timed("episodes", episodes) if wants_episodes else _nothing(),
-        )
-        items: list[ContextItem] = [item_from_fact(f.fact, score=f.score) for f in fact_rows]
-        items += [item_from_relation(r.relation, score=r.score) for r in relation_rows]
-        items += [item_from_message(m, score=0.0) for m in messages]
-        recent_ids = {m.message_id for m in messages}
-        items += [
-            item_from_message(e.message, score=e.score * 0.5)
-            for e in earlier
-            if e.message.message_id not in recent_ids
-        ]
-        context = assemble_context(items, budget_tokens=budget_tokens or self._context_budget)
-        return Recall(
-            plan=plan,
-            facts=tuple(fact_rows),
-            relations=tuple(relation_rows),
-            messages=tuple(messages),
-            context=context,
-            sources_skipped=tuple(sorted(skipped)),
-            timings_ms=timings,
-        )
-
     async def view(self, user_id: str, *, session_id: str | None, recent: int = 6) -> MemoryView:
         """Facts (current and past), the graph, recent messages and a context string."""
         if session_id is not None:
@@ -524,9 +292,11 @@ class MemoryService:
         page = await self._facts.list(user_id, limit=500, cursor=None, include_invalidated=True)
         graph = await self._graph.view(user_id, as_of=None, include_invalidated=True)
         messages = await self._history.recent(user_id, session_id, recent) if session_id else []
-        items = [item_from_fact(f, score=1.0 if f.is_current else 0.5) for f in page.items]
-        items += [item_from_message(m, score=0.0) for m in messages]
-        context = assemble_context(items, budget_tokens=self._context_budget)
+        # Current facts first, newest first within each group, then the session's messages.
+        ordered = sorted(page.items, key=lambda f: (not f.is_current, -f.valid_from.timestamp()))
+        items = [item_from_fact(fact) for fact in ordered]
+        items += [item_from_message(message) for message in messages]
+        context = assemble(items, budget_tokens=self._context_budget)
         return MemoryView(
             facts=tuple(page.items),
             graph=graph,
@@ -587,10 +357,6 @@ class MemoryService:
     async def fact_history(self, user_id: str, fact_id: str) -> Sequence[FactEvent]:
         """What happened to a fact."""
         return await self._facts.history(user_id, fact_id)
-
-
-async def _nothing() -> list[Any]:
-    return []
 
 
 def _graph_update_for(plan: TemporalPlan) -> GraphUpdate:

@@ -35,17 +35,12 @@ from hybridmem.domain import slots
 from hybridmem.domain.attributes import is_single_valued
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact, merge_provenance
+from hybridmem.domain.stores import Store
 from hybridmem.domain.text import is_near_identical
 
-
-class MemoryStore(StrEnum):
-    """The memory a fact was read from. The fact memory is the one consolidation writes."""
-
-    FACTS = "facts"  # the Mem0 role
-    GRAPH = "graph"  # the Zep role
-
-
-_STORE_RANK = {MemoryStore.FACTS: 0, MemoryStore.GRAPH: 1}
+# The memory a fact was read from: consolidation writes the fact memory (the Mem0 role) and
+# reads the graph (the Zep role) beside it.
+_STORE_RANK = {Store.FACTS: 0, Store.GRAPH: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +48,7 @@ class StoredFact:
     """A fact tagged with the memory it came from."""
 
     fact: Fact
-    store: MemoryStore
+    store: Store
 
     @property
     def order(self) -> tuple[datetime, int, str]:
@@ -81,7 +76,7 @@ class Decision:
     """
 
     kind: DecisionKind
-    store: MemoryStore
+    store: Store
     fact: Fact
     result: Fact | None = None
     duplicates: tuple[Fact, ...] = ()
@@ -90,7 +85,7 @@ class Decision:
 
 def added_fact_id(graph_fact: Fact) -> str:
     """The fact-memory id under which a graph fact is added (stable, so reruns agree)."""
-    return f"{MemoryStore.GRAPH.value}:{graph_fact.fact_id}"
+    return f"{Store.GRAPH.value}:{graph_fact.fact_id}"
 
 
 def _equivalent(left: Fact, right: Fact) -> bool:
@@ -141,7 +136,7 @@ def supersession_order(item: StoredFact) -> tuple[datetime, str, str]:
     return slots.supersession_order(item.fact, f"{_STORE_RANK[item.store]}:{item.fact.fact_id}")
 
 
-def _supersede(items: Sequence[StoredFact]) -> dict[tuple[MemoryStore, str], _Effective]:
+def _supersede(items: Sequence[StoredFact]) -> dict[tuple[Store, str], _Effective]:
     """Close every current fact that a later current fact with another claim replaces."""
     effective = {
         (item.store, item.fact.fact_id): _Effective(item, item.fact.valid_to) for item in items
@@ -179,7 +174,7 @@ def _cluster(
 
 
 def _check_unique(items: Sequence[StoredFact]) -> None:
-    seen: set[tuple[MemoryStore, str]] = set()
+    seen: set[tuple[Store, str]] = set()
     for item in items:
         ref = (item.store, item.fact.fact_id)
         if ref in seen:
@@ -203,34 +198,34 @@ def consolidate(
     groups: dict[tuple[str, str], list[_Cluster]] = defaultdict(list)
     memory_clusters: list[_Cluster] = []
     for state in ordered:
-        if state.item.store is MemoryStore.FACTS:
+        if state.item.store is Store.FACTS:
             key = (state.fact.user_id, state.fact.attribute.value)
             memory_clusters += _cluster([state], groups[key], grow=True)
-    held_by: dict[tuple[MemoryStore, str], str] = {}
+    held_by: dict[tuple[Store, str], str] = {}
     for cluster in memory_clusters:
         for member in cluster.members:
-            held_by[(MemoryStore.FACTS, member.fact.fact_id)] = cluster.leader.fact.fact_id
+            held_by[(Store.FACTS, member.fact.fact_id)] = cluster.leader.fact.fact_id
     added: list[_Cluster] = []
     for state in ordered:
-        if state.item.store is MemoryStore.GRAPH:
+        if state.item.store is Store.GRAPH:
             key = (state.fact.user_id, state.fact.attribute.value)
             added += _cluster([state], groups[key], grow=False)
     for cluster in added:
         new_id = id_for_added(cluster.leader.fact)
         for member in cluster.members:
-            held_by[(MemoryStore.GRAPH, member.fact.fact_id)] = new_id
+            held_by[(Store.GRAPH, member.fact.fact_id)] = new_id
     for cluster in memory_clusters:
         for member in cluster.members[1:]:
-            if member.item.store is MemoryStore.GRAPH:
-                held_by[(MemoryStore.GRAPH, member.fact.fact_id)] = cluster.leader.fact.fact_id
+            if member.item.store is Store.GRAPH:
+                held_by[(Store.GRAPH, member.fact.fact_id)] = cluster.leader.fact.fact_id
 
     def pointer(state: _Effective) -> str | None:
         if state.successor is not None:
             successor = state.successor
             return held_by[(successor.store, successor.fact.fact_id)]
         original = state.fact.superseded_by
-        if state.item.store is MemoryStore.GRAPH and original is not None:
-            return held_by.get((MemoryStore.GRAPH, original), original)
+        if state.item.store is Store.GRAPH and original is not None:
+            return held_by.get((Store.GRAPH, original), original)
         return original
 
     decisions: list[Decision] = []
@@ -244,14 +239,14 @@ def consolidate(
             valid_to=leader.valid_to,
             superseded_by=pointer(leader) if leader.valid_to is not None else None,
         )
-        decisions.append(Decision(DecisionKind.ADD, MemoryStore.GRAPH, leader.fact, result))
+        decisions.append(Decision(DecisionKind.ADD, Store.GRAPH, leader.fact, result))
     for clusters in groups.values():
         for cluster in clusters:
             for member in cluster.members[1:]:
-                if member.item.store is MemoryStore.GRAPH:
-                    same_as = held_by[(MemoryStore.GRAPH, member.fact.fact_id)]
+                if member.item.store is Store.GRAPH:
+                    same_as = held_by[(Store.GRAPH, member.fact.fact_id)]
                     decisions.append(
-                        Decision(DecisionKind.KEEP, MemoryStore.GRAPH, member.fact, same_as=same_as)
+                        Decision(DecisionKind.KEEP, Store.GRAPH, member.fact, same_as=same_as)
                     )
     return sorted(decisions, key=_decision_order)
 
@@ -264,7 +259,7 @@ def _end(state: _Effective) -> datetime:
 
 def _memory_decision(cluster: _Cluster, pointer: Callable[[_Effective], str | None]) -> Decision:
     leader = cluster.leader
-    memory_members = [m for m in cluster.members if m.item.store is MemoryStore.FACTS]
+    memory_members = [m for m in cluster.members if m.item.store is Store.FACTS]
     duplicates = tuple(member.fact for member in memory_members[1:])
     if cluster.end is None:
         superseded_by = leader.fact.superseded_by
@@ -281,10 +276,10 @@ def _memory_decision(cluster: _Cluster, pointer: Callable[[_Effective], str | No
         confidence=max(member.fact.confidence for member in memory_members),
     )
     if duplicates:
-        return Decision(DecisionKind.MERGE, MemoryStore.FACTS, leader.fact, result, duplicates)
+        return Decision(DecisionKind.MERGE, Store.FACTS, leader.fact, result, duplicates)
     if result != leader.fact:
-        return Decision(DecisionKind.INVALIDATE, MemoryStore.FACTS, leader.fact, result)
-    return Decision(DecisionKind.KEEP, MemoryStore.FACTS, leader.fact)
+        return Decision(DecisionKind.INVALIDATE, Store.FACTS, leader.fact, result)
+    return Decision(DecisionKind.KEEP, Store.FACTS, leader.fact)
 
 
 def _decision_order(decision: Decision) -> tuple[str, str, datetime, int, str]:
@@ -307,17 +302,17 @@ def apply_decisions(items: Sequence[StoredFact], decisions: Iterable[Decision]) 
     for decision in decisions:
         if decision.kind is DecisionKind.KEEP or decision.result is None:
             continue
-        ref = (MemoryStore.FACTS, decision.result.fact_id)
+        ref = (Store.FACTS, decision.result.fact_id)
         if decision.kind is DecisionKind.ADD and ref in state:
             raise InvalidInput("the added fact's id is taken", details={"fact_id": ref[1]})
-        state[ref] = StoredFact(decision.result, MemoryStore.FACTS)
+        state[ref] = StoredFact(decision.result, Store.FACTS)
         for duplicate in decision.duplicates:
-            state.pop((MemoryStore.FACTS, duplicate.fact_id), None)
+            state.pop((Store.FACTS, duplicate.fact_id), None)
             moved[duplicate.fact_id] = decision.result.fact_id
     result: list[StoredFact] = []
     for item in state.values():
         target = item.fact.superseded_by
-        if item.store is MemoryStore.FACTS and target in moved:
+        if item.store is Store.FACTS and target in moved:
             item = StoredFact(replace(item.fact, superseded_by=moved[target]), item.store)
         result.append(item)
     return sorted(result, key=lambda item: (item.fact.user_id, item.order))
@@ -325,4 +320,4 @@ def apply_decisions(items: Sequence[StoredFact], decisions: Iterable[Decision]) 
 
 def fact_memory(items: Iterable[StoredFact]) -> list[Fact]:
     """The facts of the fact memory among ``items``."""
-    return [item.fact for item in items if item.store is MemoryStore.FACTS]
+    return [item.fact for item in items if item.store is Store.FACTS]

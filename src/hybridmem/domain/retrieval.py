@@ -59,26 +59,6 @@ class ScoredMessage:
     score: float
 
 
-class MemoryKind(StrEnum):
-    """Which memory an item of a unified retrieval came from."""
-
-    FACT = "fact"
-    RELATION = "relation"
-    MESSAGE = "message"
-
-
-@dataclass(frozen=True, slots=True)
-class MemoryItem:
-    """One ranked item of a unified retrieval, with the message ids it derives from."""
-
-    kind: MemoryKind
-    item_id: str
-    text: str
-    score: float
-    provenance: tuple[str, ...]
-    occurred_at: datetime | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class GraphView:
     """A user's graph as of a time (or now)."""

@@ -1,12 +1,16 @@
 """The memory router: which memories to read for a message, and where to write it.
 
-Reading (``plan_read``):
+Reading (``plan_read``) decides which memories the one recall pipeline
+(:mod:`hybridmem.domain.recall`) draws candidates from, how many, and in which order ties
+go:
 
-- personal facts ("Where do I live?") → the fact memory first, then the graph;
-- temporal questions ("Where did I live before?", "When did I move?") → the graph with
-  invalidated relations included, then facts including closed ones;
+- personal facts ("Where do I live?") → the fact memory first, then the graph, then past
+  messages; only what holds now;
+- temporal questions ("Where did I live before?", "When did I move?") → the graph first,
+  invalidated relations and closed facts included;
 - relationships ("Who is my sister?", "What's my dog called?") → graph entities first;
-- chit-chat → recent messages only.
+- anything else worth a look ("What did Caroline research?") → every memory;
+- small talk ("hi", "thanks") → nothing.
 
 Writing (``plan_write``): history always; facts and graph only for user messages that say
 something about the user.
@@ -23,6 +27,7 @@ from types import MappingProxyType
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.messages import Role
 from hybridmem.domain.sentences import expand_clitics, split_sentences
+from hybridmem.domain.stores import Store
 
 
 class Intent(StrEnum):
@@ -31,22 +36,15 @@ class Intent(StrEnum):
     PERSONAL_FACT = "personal_fact"
     TEMPORAL = "temporal"
     RELATIONAL = "relational"
+    GENERAL = "general"
     CHIT_CHAT = "chit_chat"
-
-
-class MemorySource(StrEnum):
-    """Where context can come from."""
-
-    FACTS = "facts"
-    GRAPH = "graph"
-    RECENT_MESSAGES = "recent_messages"
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRead:
-    """Read up to ``limit`` items from ``source``."""
+    """Draw up to ``limit`` candidates from ``source``."""
 
-    source: MemorySource
+    source: Store
     limit: int
     include_invalidated: bool = False
 
@@ -61,35 +59,24 @@ class ReadPlan:
     include_invalidated: bool
     reads: tuple[SourceRead, ...]
 
-    def limit_for(self, source: MemorySource) -> int:
+    def limit_for(self, source: Store) -> int:
         """How many items to read from ``source`` (0 when the plan skips it)."""
         return next((read.limit for read in self.reads if read.source is source), 0)
 
     @property
-    def sources(self) -> tuple[MemorySource, ...]:
+    def sources(self) -> tuple[Store, ...]:
         """The sources to read, most important first."""
         return tuple(read.source for read in self.reads)
 
 
-#: Per-intent reads, most important first. Temporal plans read history too.
-DEFAULT_READS: Mapping[Intent, tuple[tuple[MemorySource, int], ...]] = MappingProxyType(
+#: Per-intent candidate pools, most important first (the order breaks fusion ties).
+DEFAULT_READS: Mapping[Intent, tuple[tuple[Store, int], ...]] = MappingProxyType(
     {
-        Intent.PERSONAL_FACT: (
-            (MemorySource.FACTS, 10),
-            (MemorySource.GRAPH, 5),
-            (MemorySource.RECENT_MESSAGES, 6),
-        ),
-        Intent.TEMPORAL: (
-            (MemorySource.GRAPH, 20),
-            (MemorySource.FACTS, 10),
-            (MemorySource.RECENT_MESSAGES, 6),
-        ),
-        Intent.RELATIONAL: (
-            (MemorySource.GRAPH, 15),
-            (MemorySource.FACTS, 10),
-            (MemorySource.RECENT_MESSAGES, 6),
-        ),
-        Intent.CHIT_CHAT: ((MemorySource.RECENT_MESSAGES, 10),),
+        Intent.PERSONAL_FACT: ((Store.FACTS, 10), (Store.GRAPH, 10), (Store.HISTORY, 10)),
+        Intent.TEMPORAL: ((Store.GRAPH, 10), (Store.FACTS, 10), (Store.HISTORY, 10)),
+        Intent.RELATIONAL: ((Store.GRAPH, 10), (Store.FACTS, 10), (Store.HISTORY, 10)),
+        Intent.GENERAL: ((Store.HISTORY, 10), (Store.FACTS, 10), (Store.GRAPH, 10)),
+        Intent.CHIT_CHAT: (),
     }
 )
 
@@ -197,8 +184,11 @@ def _attributes(text: str) -> tuple[Attribute, ...]:
 
 
 def _intent(text: str, attributes: tuple[Attribute, ...]) -> Intent:
-    if _SMALL_TALK.match(text.strip()) or not _SELF.search(text):
+    if _SMALL_TALK.match(text.strip()):
         return Intent.CHIT_CHAT
+    if not _SELF.search(text):
+        # Not about the user ("What did Caroline research?"): every memory may still know.
+        return Intent.GENERAL if _QUESTION.search(text) else Intent.CHIT_CHAT
     if _TEMPORAL.search(text) and (attributes or _QUESTION.search(text)):
         return Intent.TEMPORAL
     if _RELATIONAL.search(text) or (attributes and set(attributes) <= _RELATIONSHIP_ATTRIBUTES):
@@ -211,12 +201,12 @@ def _intent(text: str, attributes: tuple[Attribute, ...]) -> Intent:
 def plan_read(
     query: str,
     *,
-    reads: Mapping[Intent, tuple[tuple[MemorySource, int], ...]] = DEFAULT_READS,
+    reads: Mapping[Intent, tuple[tuple[Store, int], ...]] = DEFAULT_READS,
 ) -> ReadPlan:
     """Classify ``query`` and decide which memories to read, in which order, how much.
 
     Temporal plans include invalidated facts and relations ("where did I live before?");
-    the others read what is valid now.
+    the others read what is valid now. Past messages are read whatever their age.
     """
     text = expand_clitics(query).strip()
     attributes = _attributes(text)
@@ -225,14 +215,13 @@ def plan_read(
     return ReadPlan(
         query=query,
         intent=intent,
-        attributes=attributes if intent is not Intent.CHIT_CHAT else (),
+        attributes=attributes if intent not in (Intent.CHIT_CHAT, Intent.GENERAL) else (),
         include_invalidated=include_invalidated,
         reads=tuple(
             SourceRead(
                 source,
                 limit,
-                include_invalidated=include_invalidated
-                and source is not MemorySource.RECENT_MESSAGES,
+                include_invalidated=include_invalidated and source is not Store.HISTORY,
             )
             for source, limit in reads[intent]
             if limit > 0
@@ -240,25 +229,17 @@ def plan_read(
     )
 
 
-class WriteTarget(StrEnum):
-    """Where a message is written."""
-
-    HISTORY = "history"
-    FACTS = "facts"
-    GRAPH = "graph"
-
-
 @dataclass(frozen=True, slots=True)
 class WritePlan:
     """Where one message goes, and why."""
 
-    targets: tuple[WriteTarget, ...]
+    targets: tuple[Store, ...]
     reason: str
 
     @property
     def extract(self) -> bool:
         """True when fact extraction (rules, and an LLM if configured) should run."""
-        return WriteTarget.FACTS in self.targets
+        return Store.FACTS in self.targets
 
 
 _SELF_STATEMENT = _compile(r"(?:^|\b)(?:i|my|we|our|i'm|im|call me|mine)\b")
@@ -268,7 +249,7 @@ def plan_write(text: str, role: Role) -> WritePlan:
     """Decide where a message is written: history always; facts and graph only when a user
     message states something about the user (a first-person sentence that is not a question
     or small talk). LLM extraction may find facts the rules miss, so the check is loose."""
-    history = (WriteTarget.HISTORY,)
+    history = (Store.HISTORY,)
     if role is not Role.USER:
         return WritePlan(history, f"{role.value} messages are history only")
     stripped = text.strip()
@@ -281,6 +262,4 @@ def plan_write(text: str, role: Role) -> WritePlan:
     ]
     if not any(_SELF_STATEMENT.search(sentence.text) for sentence in statements):
         return WritePlan(history, "no first-person statement")
-    return WritePlan(
-        (WriteTarget.HISTORY, WriteTarget.FACTS, WriteTarget.GRAPH), "first-person statement"
-    )
+    return WritePlan((Store.HISTORY, Store.FACTS, Store.GRAPH), "first-person statement")

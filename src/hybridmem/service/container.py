@@ -55,6 +55,7 @@ from hybridmem.application.providers import (
     ProviderDelivery,
     ProviderJobs,
 )
+from hybridmem.application.recall import RecallService, RecallSettings
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.worker import JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
@@ -298,6 +299,15 @@ def job_handlers(
     }
 
 
+def recall_settings(settings: Settings) -> RecallSettings:
+    """How much recall reads and returns."""
+    return RecallSettings(
+        limit=settings.recall_limit,
+        budget_tokens=settings.context_budget_tokens,
+        source_timeout_seconds=settings.memory_source_timeout_seconds,
+    )
+
+
 def count_event(metrics: Metrics) -> object:
     """A sink that counts worker events in Prometheus."""
     return lambda event: metrics.events.labels(event).inc()
@@ -416,12 +426,18 @@ class Container(containers.DeclarativeContainer):
         graph=graph_memory,
         ids=ids,
         clock=clock,
-        source_timeout=settings.provided.memory_source_timeout_seconds,
         context_budget_tokens=settings.provided.context_budget_tokens,
         extraction_jobs=providers.Callable(extraction_jobs, settings),
         delivery_jobs=providers.Callable(delivery_jobs, settings),
         episode_jobs=providers.Callable(episode_jobs, settings),
         message_index=messages,
+    )
+    recall = providers.Singleton(
+        RecallService,
+        facts=fact_memory,
+        graph=graph_memory,
+        history=messages,
+        settings=providers.Callable(recall_settings, settings),
     )
     consolidation = providers.Singleton(
         ConsolidationService,
@@ -459,6 +475,7 @@ class Container(containers.DeclarativeContainer):
     chat = providers.Singleton(
         ChatService,
         memory=memory,
+        recall=recall,
         model=language_model,
         clock=clock,
         history_messages=settings.provided.chat_history_messages,

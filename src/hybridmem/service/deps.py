@@ -11,6 +11,7 @@ from hybridmem.application.accounts import AccountService, Principal
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.memory import MemoryService
+from hybridmem.application.recall import RecallService
 from hybridmem.application.sessions import SessionService
 from hybridmem.domain.errors import Unauthenticated
 from hybridmem.service.container import Container, resolve
@@ -40,6 +41,11 @@ async def _memory(request: Request) -> MemoryService:
     return service
 
 
+async def _recall(request: Request) -> RecallService:
+    service: RecallService = await resolve(container_of(request).recall())
+    return service
+
+
 async def _consolidation(request: Request) -> ConsolidationService:
     service: ConsolidationService = await resolve(container_of(request).consolidation())
     return service
@@ -53,6 +59,7 @@ async def _chat(request: Request) -> ChatService:
 Accounts = Annotated[AccountService, Depends(_accounts)]
 Chat = Annotated[ChatService, Depends(_chat)]
 Memory = Annotated[MemoryService, Depends(_memory)]
+Recall = Annotated[RecallService, Depends(_recall)]
 Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Sessions = Annotated[SessionService, Depends(_sessions)]
 

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from hybridmem.application.consolidation import ConsolidationReport
-from hybridmem.application.memory import IncomingMessage, MemoryService, MemoryView, Recall
+from hybridmem.application.memory import IncomingMessage, MemoryService, MemoryView
+from hybridmem.application.recall import Recall, RecallService
 from hybridmem.application.worker import JobWorker
 from hybridmem.domain.accounts import validate_id
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.pagination import Page
-from hybridmem.domain.retrieval import MemoryItem, ScoredFact
+from hybridmem.domain.recall import MemoryItem
+from hybridmem.domain.retrieval import ScoredFact
 from hybridmem.domain.temporal import TemporalPlan
 from hybridmem.ports.accounts import UserRepository
 from hybridmem.service.container import Container, resolve
@@ -45,10 +47,16 @@ class Memory:
     """
 
     def __init__(
-        self, container: Container, memory: MemoryService, worker: JobWorker, users: UserRepository
+        self,
+        container: Container,
+        memory: MemoryService,
+        recall: RecallService,
+        worker: JobWorker,
+        users: UserRepository,
     ) -> None:
         self._container = container
         self._memory = memory
+        self._recall = recall
         self._worker = worker
         self._users = users
         self._known_users: set[str] = set()
@@ -86,20 +94,26 @@ class Memory:
         """Business data (text or labelled JSON) into the user's memory."""
         return await self._memory.add_data(await self._user(user_id), data, occurred_at=occurred_at)
 
-    async def search(self, user_id: str, query: str, *, limit: int = 10) -> list[ScoredFact]:
-        """Facts ranked for the query."""
-        _, found = await self._memory.search(user_id, query, limit=limit)
-        return found
+    async def recall(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        limit: int | None = None,
+        budget_tokens: int | None = None,
+    ) -> Recall:
+        """What a chatbot should know to answer ``query``: exactly the items chat puts into
+        its prompt (``recall.items``, best first, each with the message ids it derives
+        from), the context text, and the facts and relations among them."""
+        return await self._recall.recall(user_id, query, limit=limit, budget_tokens=budget_tokens)
 
     async def retrieve(self, user_id: str, query: str, *, limit: int = 10) -> list[MemoryItem]:
-        """One ranked list over facts, graph relations and past messages, each item with
-        the message ids it derives from (what the retrieval benchmark scores)."""
-        return await self._memory.retrieve(user_id, query, limit=limit)
+        """The recalled items for ``query`` (``recall(...).items``), best first."""
+        return list((await self.recall(user_id, query, limit=limit)).items)
 
-    async def recall(self, user_id: str, query: str, *, session_id: str | None = None) -> Recall:
-        """What a chatbot should know to answer ``query``: facts, relations, recent
-        messages and an assembled context string."""
-        return await self._memory.recall(user_id, query, session_id=session_id)
+    async def search(self, user_id: str, query: str, *, limit: int = 10) -> list[ScoredFact]:
+        """The facts among what recall finds for ``query``, best first."""
+        return list((await self.recall(user_id, query, limit=limit)).facts)
 
     async def view(self, user_id: str, *, session_id: str | None = None) -> MemoryView:
         """Everything remembered about the user."""
@@ -140,8 +154,9 @@ async def open_memory(
     await resolve(container.init_resources())
     try:
         memory = await resolve(container.memory())
+        recall = await resolve(container.recall())
         worker = await resolve(container.worker())
         users = await resolve(container.users())
-        yield Memory(container, memory, worker, users)
+        yield Memory(container, memory, recall, worker, users)
     finally:
         await resolve(container.shutdown_resources())

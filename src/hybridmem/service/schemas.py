@@ -21,6 +21,7 @@ from pydantic import (
 from hybridmem.application.chat import ChatReply
 from hybridmem.application.consolidation import ConsolidationReport
 from hybridmem.application.memory import MemoryView
+from hybridmem.application.recall import Recall
 from hybridmem.domain.accounts import (
     ID_PATTERN,
     MAX_PASSWORD_LENGTH,
@@ -33,6 +34,7 @@ from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Entity, Relation
 from hybridmem.domain.jobs import Job
 from hybridmem.domain.messages import Message, Role
+from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import FactEvent, GraphView
 from hybridmem.domain.temporal import TemporalPlan
 
@@ -477,12 +479,55 @@ class ScoredFactOut(BaseModel):
     score: float
 
 
+class RecallItemOut(BaseModel):
+    """One recalled item, as chat puts it into the prompt."""
+
+    ref: str = Field(description="store/id, e.g. facts/fct_1 or history/msg_2")
+    store: str = Field(description="facts, graph or history")
+    item_id: str
+    text: str
+    score: float
+    provenance: list[str] = Field(description="The message ids the item derives from")
+    occurred_at: datetime | None
+    valid_to: datetime | None
+    speaker: str | None
+
+    @classmethod
+    def of(cls, item: MemoryItem) -> RecallItemOut:
+        """Convert from the domain type."""
+        return cls(
+            ref=str(item.ref),
+            store=item.store.value,
+            item_id=item.ref.item_id,
+            text=item.text,
+            score=item.score,
+            provenance=list(item.provenance),
+            occurred_at=item.occurred_at,
+            valid_to=item.valid_to,
+            speaker=item.speaker,
+        )
+
+
 class SearchOut(BaseModel):
-    """Ranked facts, and how the router read the question."""
+    """What chat would recall for the query: the items in prompt order, the facts among
+    them, and how the router read the question."""
 
     intent: str
     attributes: list[str]
     results: list[ScoredFactOut]
+    items: list[RecallItemOut]
+    context: str = Field(description="The context text chat would put into its prompt")
+
+    @classmethod
+    def of(cls, recall: Recall) -> SearchOut:
+        """Convert from the application type."""
+        return cls(
+            intent=recall.plan.intent.value,
+            attributes=[a.value for a in recall.plan.attributes],
+            results=[ScoredFactOut(fact=FactOut.of(f.fact), score=f.score) for f in recall.facts],
+            items=[RecallItemOut.of(item) for item in recall.items],
+            context=recall.context.text,
+        )
 
 
 class ConsolidateRequest(StrictModel):
@@ -603,6 +648,7 @@ class MemoryUsed(BaseModel):
 
     facts_used: list[FactOut]
     relations_used: list[RelationOut]
+    items: list[RecallItemOut] = Field(description="Everything recalled, in prompt order")
     sources_skipped: list[str]
 
 
@@ -641,9 +687,10 @@ class ChatOut(BaseModel):
             message_id=reply.user_message.message_id,
             reply_message_id=reply.assistant_message.message_id,
             memory=MemoryUsed(
-                facts_used=[FactOut.of(f.fact) for f in reply.recall.facts_used],
-                relations_used=[RelationOut.of(r.relation) for r in reply.recall.relations_used],
-                sources_skipped=list(reply.recall.sources_skipped),
+                facts_used=[FactOut.of(f.fact) for f in reply.recall.facts],
+                relations_used=[RelationOut.of(r.relation) for r in reply.recall.relations],
+                items=[RecallItemOut.of(item) for item in reply.recall.items],
+                sources_skipped=[store.value for store in reply.recall.sources_skipped],
             ),
             usage=Usage(input_tokens=reply.input_tokens, output_tokens=reply.output_tokens),
             timings=Timings(

@@ -145,6 +145,7 @@ class Settings(BaseSettings):
     # Memory.
     memory_source_timeout_seconds: float = Field(default=2.0, gt=0)
     context_budget_tokens: int = Field(default=1200, ge=50)
+    recall_limit: int = Field(default=10, ge=1, le=100)
     worker_in_process: bool = True
     worker_idle_seconds: float = Field(default=0.2, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)

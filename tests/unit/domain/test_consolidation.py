@@ -14,7 +14,6 @@ from hybridmem.domain.attributes import Attribute, is_single_valued
 from hybridmem.domain.consolidation import (
     Decision,
     DecisionKind,
-    MemoryStore,
     StoredFact,
     added_fact_id,
     apply_decisions,
@@ -24,10 +23,11 @@ from hybridmem.domain.consolidation import (
 )
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact
+from hybridmem.domain.stores import Store
 from hybridmem.domain.text import is_near_identical
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-FACTS, GRAPH = MemoryStore.FACTS, MemoryStore.GRAPH
+FACTS, GRAPH = Store.FACTS, Store.GRAPH
 
 
 def day(n: int) -> datetime:
@@ -269,7 +269,7 @@ PROPERTY_SETTINGS = settings(
 )
 
 
-def _refs_of(decision: Decision) -> list[tuple[MemoryStore, str]]:
+def _refs_of(decision: Decision) -> list[tuple[Store, str]]:
     refs = [(decision.store, decision.fact.fact_id)]
     refs += [(FACTS, duplicate.fact_id) for duplicate in decision.duplicates]
     return refs

@@ -6,14 +6,8 @@ import pytest
 
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.messages import Role
-from hybridmem.domain.router import (
-    DEFAULT_READS,
-    Intent,
-    MemorySource,
-    WriteTarget,
-    plan_read,
-    plan_write,
-)
+from hybridmem.domain.router import DEFAULT_READS, Intent, plan_read, plan_write
+from hybridmem.domain.stores import Store
 
 
 @pytest.mark.parametrize(
@@ -37,8 +31,9 @@ from hybridmem.domain.router import (
         ("Where did I use to work?", Intent.TEMPORAL, {Attribute.OCCUPATION, Attribute.EMPLOYER}),
         ("Do I still work at Google?", Intent.TEMPORAL, {Attribute.OCCUPATION, Attribute.EMPLOYER}),
         ("Hi!", Intent.CHIT_CHAT, set()),
-        ("Tell me a joke", Intent.CHIT_CHAT, set()),
-        ("What's the capital of France?", Intent.CHIT_CHAT, set()),
+        ("Tell me a joke", Intent.GENERAL, set()),
+        ("What's the capital of France?", Intent.GENERAL, set()),
+        ("What did Caroline research?", Intent.GENERAL, set()),
         ("I'm tired today.", Intent.CHIT_CHAT, set()),
     ],
 )
@@ -50,7 +45,7 @@ def test_intents_and_attributes(query: str, intent: Intent, attributes: set[Attr
 
 def test_personal_facts_read_the_fact_memory_first_and_only_valid_facts() -> None:
     plan = plan_read("Where do I live?")
-    assert plan.sources == (MemorySource.FACTS, MemorySource.GRAPH, MemorySource.RECENT_MESSAGES)
+    assert plan.sources == (Store.FACTS, Store.GRAPH, Store.HISTORY)
     assert not plan.include_invalidated
     assert not any(read.include_invalidated for read in plan.reads)
 
@@ -58,32 +53,34 @@ def test_personal_facts_read_the_fact_memory_first_and_only_valid_facts() -> Non
 def test_temporal_questions_read_the_graph_with_history() -> None:
     plan = plan_read("Where did I live before?")
     assert plan.include_invalidated
-    assert plan.sources[0] is MemorySource.GRAPH
+    assert plan.sources[0] is Store.GRAPH
     by_source = {read.source: read for read in plan.reads}
-    assert by_source[MemorySource.GRAPH].include_invalidated
-    assert by_source[MemorySource.FACTS].include_invalidated
-    assert not by_source[MemorySource.RECENT_MESSAGES].include_invalidated
+    assert by_source[Store.GRAPH].include_invalidated
+    assert by_source[Store.FACTS].include_invalidated
+    assert not by_source[Store.HISTORY].include_invalidated
 
 
 def test_relational_questions_read_graph_entities_first() -> None:
-    assert plan_read("Who is my sister?").sources[0] is MemorySource.GRAPH
+    assert plan_read("Who is my sister?").sources[0] is Store.GRAPH
 
 
-def test_chit_chat_reads_recent_messages_only() -> None:
+def test_questions_about_someone_else_read_every_memory() -> None:
+    plan = plan_read("When did Caroline go to the support group?")
+    assert plan.intent is Intent.GENERAL
+    assert set(plan.sources) == {Store.FACTS, Store.GRAPH, Store.HISTORY}
+
+
+def test_small_talk_reads_nothing() -> None:
     plan = plan_read("hello there")
-    assert plan.sources == (MemorySource.RECENT_MESSAGES,)
-    assert plan.limit_for(MemorySource.RECENT_MESSAGES) == 10
-    assert plan.limit_for(MemorySource.FACTS) == 0
+    assert plan.sources == ()
+    assert plan.limit_for(Store.FACTS) == 0
 
 
 def test_limits_can_be_configured_and_zero_skips_a_source() -> None:
-    reads = {
-        **DEFAULT_READS,
-        Intent.PERSONAL_FACT: ((MemorySource.FACTS, 3), (MemorySource.GRAPH, 0)),
-    }
+    reads = {**DEFAULT_READS, Intent.PERSONAL_FACT: ((Store.FACTS, 3), (Store.GRAPH, 0))}
     plan = plan_read("Where do I live?", reads=reads)
-    assert plan.sources == (MemorySource.FACTS,)
-    assert plan.limit_for(MemorySource.FACTS) == 3
+    assert plan.sources == (Store.FACTS,)
+    assert plan.limit_for(Store.FACTS) == 3
 
 
 @pytest.mark.parametrize(
@@ -103,6 +100,6 @@ def test_limits_can_be_configured_and_zero_skips_a_source() -> None:
 def test_write_plans(text: str, role: Role, targets: set[str]) -> None:
     plan = plan_write(text, role)
     assert {target.value for target in plan.targets} == targets
-    assert plan.targets[0] is WriteTarget.HISTORY
-    assert plan.extract is (WriteTarget.FACTS in plan.targets)
+    assert plan.targets[0] is Store.HISTORY
+    assert plan.extract is (Store.FACTS in plan.targets)
     assert plan.reason

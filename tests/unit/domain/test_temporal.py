@@ -152,8 +152,10 @@ def test_a_change_dated_before_the_old_start_closes_it_when_it_was_said() -> Non
     plan = plan_temporal_update([delhi], [mumbai], user_id="u1", new_id=ids(), stated_at=noon)
     [closed] = plan.closed
     [added] = plan.added
-    assert added.valid_from < morning and added.is_current
-    assert closed.valid_to == noon and closed.superseded_by == added.fact_id
+    assert added.valid_from < morning
+    assert added.is_current
+    assert closed.valid_to == noon
+    assert closed.superseded_by == added.fact_id
 
 
 def test_a_closed_candidate_ends_the_current_fact() -> None:

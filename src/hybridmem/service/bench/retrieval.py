@@ -44,9 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.domain.context import approximate_tokens
 from hybridmem.domain.errors import NotFound
-from hybridmem.domain.retrieval import MemoryItem
+from hybridmem.domain.recall import MemoryItem, approximate_tokens
 from hybridmem.service.bench.progress import Progress
 from hybridmem.service.bench.stats import machine, summary_ms
 from hybridmem.service.library import Memory
@@ -76,6 +75,7 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
 )
 _WARMUP_QUESTIONS = 5
+_NO_BUDGET = 1_000_000
 
 
 # ---------------------------------------------------------------------------- the dataset
@@ -510,12 +510,15 @@ async def _search(
 ) -> list[MemoryItem]:
     async def one(user_id: str) -> list[MemoryItem]:
         started = time.perf_counter()
-        found = await memory.retrieve(user_id, question, limit=limit)
+        # The recall chat uses, with a budget that never cuts: the top k of this list is
+        # the context chat gets with a limit of k (contexts are prefixes of longer ones).
+        recalled = await memory.recall(user_id, question, limit=limit, budget_tokens=_NO_BUDGET)
+        found = list(recalled.items)
         latencies.append(time.perf_counter() - started)
         return found
 
     lists = await asyncio.gather(*(one(user_id) for user_id in user_ids))
-    # The fused scores of retrieve() are reciprocal-rank sums, on the same scale for every
+    # The fused scores of recall are reciprocal-rank sums, on the same scale for every
     # user, so one ordering by score merges the speakers; ties go to the preferred speaker.
     merged = [
         (item.score, preference, rank, item)
@@ -593,9 +596,9 @@ async def run_retrieval_benchmark(
             ours.question_latencies.append(time.perf_counter() - began)
             ours.add(
                 question,
-                [item.text for item in items],
+                [item.render() for item in items],
                 [item.provenance for item in items],
-                [item.kind.value for item in items],
+                [item.store.value for item in items],
             )
             record: dict[str, Any] = {
                 "sample": sample.sample_id,

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from hybridmem.application.memory import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.service.deps import Consolidation, CurrentUser, Memory
+from hybridmem.service.deps import Consolidation, CurrentUser, Memory, Recall
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
 from hybridmem.service.schemas import (
@@ -26,7 +26,6 @@ from hybridmem.service.schemas import (
     MemoryOut,
     MessageOut,
     MessagePage,
-    ScoredFactOut,
     SearchOut,
     SearchRequest,
     iso_8601_only,
@@ -109,16 +108,13 @@ async def view_memory(
 @router.post(
     "/memory/search", response_model=SearchOut, responses=declared(401, 403, 413, 422, 503)
 )
-async def search_memory(body: SearchRequest, principal: CurrentUser, memory: Memory) -> SearchOut:
-    """Facts ranked for a question ("Where do I live?"); temporal questions ("where did I
-    live before?") include facts that are no longer valid."""
+async def search_memory(body: SearchRequest, principal: CurrentUser, recall: Recall) -> SearchOut:
+    """What chat would recall for a question: facts, graph relations and past messages,
+    fused into one ranking, in prompt order (``items``), with the facts among them
+    (``results``). Temporal questions ("where did I live before?") include what no longer
+    holds."""
     owner = principal.require_same_user(body.user_id)
-    plan, found = await memory.search(owner, body.query, limit=body.limit)
-    return SearchOut(
-        intent=plan.intent.value,
-        attributes=[a.value for a in plan.attributes],
-        results=[ScoredFactOut(fact=FactOut.of(f.fact), score=f.score) for f in found],
-    )
+    return SearchOut.of(await recall.recall(owner, body.query, limit=body.limit))
 
 
 @router.post(
