@@ -11,11 +11,16 @@ from hybridmem.adapters.postgres.accounts import PostgresUsers
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
 from hybridmem.adapters.postgres.graph import PostgresGraphMemory
 from hybridmem.domain.attributes import Attribute
-from hybridmem.domain.errors import NotFound
+from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.facts import make_candidate
 from hybridmem.domain.graph import RelationType, graph_update
 from hybridmem.domain.retrieval import FactEventKind, FactQuery, RelationQuery
-from hybridmem.domain.temporal import plan_temporal_update
+from hybridmem.domain.temporal import (
+    TemporalAction,
+    TemporalDecision,
+    TemporalPlan,
+    plan_temporal_update,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -184,3 +189,31 @@ async def test_ancient_and_future_dates_rank_without_overflow(stores):
     assert len(found) == 2
     related = await graph.search("u", RelationQuery(text="archery", include_invalidated=True))
     assert len(related) == 2
+
+
+async def test_a_plan_is_applied_whole_or_not_at_all_and_removes_merged_facts(stores):
+    facts, graph = stores
+    new_id = ids()
+    plan = await remember(facts, graph, "u", new_id, (Attribute.LIKES, "chess", T0, None))
+    [chess] = plan.added
+    tea = make_candidate(Attribute.LIKES, "tea", observed_at=T0).to_fact(
+        fact_id="f-tea", user_id="u"
+    )
+    stranger = tea.to_fact(fact_id="f-x", user_id="v")
+    broken = TemporalPlan(
+        (
+            TemporalDecision(TemporalAction.ADD, tea, None, "new"),
+            TemporalDecision(TemporalAction.REMOVE, chess, chess, "merged"),
+            TemporalDecision(TemporalAction.ADD, stranger, None, "new"),
+        )
+    )
+    with pytest.raises(InvalidInput):
+        await facts.apply("u", broken)
+    assert [f.value for f in await facts.current("u")] == ["chess"]  # nothing of it stayed
+
+    await facts.apply("u", TemporalPlan(broken.decisions[:2]))
+    assert [f.value for f in await facts.current("u")] == ["tea"]
+    kinds = [event.kind for event in await facts.history("u", chess.fact_id)]
+    assert kinds == [FactEventKind.ADD, FactEventKind.DELETE]
+    await facts.apply("u", TemporalPlan(broken.decisions[:2]))  # again: harmless
+    assert [f.value for f in await facts.current("u")] == ["tea"]

@@ -8,14 +8,12 @@ from hybridmem.domain.consolidation import (
     Decision,
     DecisionKind,
     StoredFact,
-    apply_decisions,
     consolidate,
-    fact_memory,
+    consolidation_plan,
 )
-from hybridmem.domain.facts import Fact, FactSource
+from hybridmem.domain.facts import FactSource
 from hybridmem.domain.graph import EntityType, relation_to_fact, user_entity
 from hybridmem.domain.stores import Store
-from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.ports.memory import FactMemory, GraphMemory
 
 _PAGE = 500
@@ -75,34 +73,12 @@ class ConsolidationService:
         decisions = consolidate(items)
         if dry_run:
             return ConsolidationReport(tuple(decisions), True, 0, 0, 0)
-        before = {fact.fact_id: fact for fact in fact_memory(items)}
-        after = {fact.fact_id: fact for fact in fact_memory(apply_decisions(items, decisions))}
-        changes: list[TemporalDecision] = []
-        for fact_id, fact in after.items():
-            previous = before.get(fact_id)
-            if previous is None:
-                changes.append(_change(TemporalAction.ADD, fact, None))
-            elif previous != fact:
-                action = (
-                    TemporalAction.CLOSE
-                    if previous.valid_to is None and fact.valid_to is not None
-                    else TemporalAction.CONFIRM
-                )
-                changes.append(_change(action, fact, previous))
-        await self._facts.apply(user_id, TemporalPlan(tuple(changes)))
-        deleted = [fact_id for fact_id in before if fact_id not in after]
-        for fact_id in deleted:
-            await self._facts.delete(user_id, fact_id, reason="consolidation: merged duplicate")
-        added = sum(1 for change in changes if change.action is TemporalAction.ADD)
+        plan = consolidation_plan(items, decisions)
+        await self._facts.apply(user_id, plan)
         return ConsolidationReport(
-            tuple(decisions), False, added, len(changes) - added, len(deleted)
+            tuple(decisions),
+            False,
+            added=len(plan.added),
+            updated=len(plan.closed) + len(plan.confirmed),
+            deleted=len(plan.removed),
         )
-
-
-def _change(action: TemporalAction, fact: Fact, previous: Fact | None) -> TemporalDecision:
-    reasons = {
-        TemporalAction.ADD: "consolidation: added from the graph",
-        TemporalAction.CLOSE: "consolidation: superseded",
-        TemporalAction.CONFIRM: "consolidation: merged duplicates",
-    }
-    return TemporalDecision(action=action, fact=fact, previous=previous, reason=reasons[action])

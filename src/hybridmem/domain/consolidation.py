@@ -36,6 +36,7 @@ from hybridmem.domain.attributes import is_single_valued
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact, merge_provenance
 from hybridmem.domain.stores import Store
+from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.domain.text import is_near_identical
 
 # The memory a fact was read from: consolidation writes the fact memory (the Mem0 role) and
@@ -321,3 +322,35 @@ def apply_decisions(items: Sequence[StoredFact], decisions: Iterable[Decision]) 
 def fact_memory(items: Iterable[StoredFact]) -> list[Fact]:
     """The facts of the fact memory among ``items``."""
     return [item.fact for item in items if item.store is Store.FACTS]
+
+
+_REASONS = {
+    TemporalAction.ADD: "consolidation: added from the graph",
+    TemporalAction.CLOSE: "consolidation: superseded",
+    TemporalAction.CONFIRM: "consolidation: merged duplicates",
+    TemporalAction.REMOVE: "consolidation: merged duplicate",
+}
+
+
+def consolidation_plan(items: Sequence[StoredFact], decisions: Iterable[Decision]) -> TemporalPlan:
+    """The change to the fact memory that applying ``decisions`` makes, as one plan (so a
+    store can write it in one transaction): new facts, rewritten ones, removed duplicates."""
+    before = {fact.fact_id: fact for fact in fact_memory(items)}
+    after = {fact.fact_id: fact for fact in fact_memory(apply_decisions(items, decisions))}
+    changes: list[TemporalDecision] = []
+    for fact_id, fact in after.items():
+        previous = before.get(fact_id)
+        if previous is None:
+            action = TemporalAction.ADD
+        elif previous == fact:
+            continue
+        elif previous.valid_to is None and fact.valid_to is not None:
+            action = TemporalAction.CLOSE
+        else:
+            action = TemporalAction.CONFIRM
+        changes.append(TemporalDecision(action, fact, previous, _REASONS[action]))
+    for fact_id, fact in before.items():
+        if fact_id not in after:
+            reason = _REASONS[TemporalAction.REMOVE]
+            changes.append(TemporalDecision(TemporalAction.REMOVE, fact, fact, reason))
+    return TemporalPlan(tuple(changes))

@@ -34,6 +34,7 @@ class TemporalAction(StrEnum):
     ADD = "add"  # a new fact (current, or closed history)
     CLOSE = "close"  # a stored current fact gets valid_to (and usually superseded_by)
     CONFIRM = "confirm"  # a stored fact absorbs provenance; its value is unchanged
+    REMOVE = "remove"  # a stored duplicate merged into another fact (consolidation only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +77,19 @@ class TemporalPlan:
         """Stored facts restated (provenance merged)."""
         return self.of(TemporalAction.CONFIRM)
 
+    @property
+    def removed(self) -> tuple[Fact, ...]:
+        """Stored duplicates merged away."""
+        return self.of(TemporalAction.REMOVE)
+
     def apply(self, existing: Iterable[Fact]) -> list[Fact]:
-        """The stored facts after this plan: updated in place, new ones appended."""
+        """The stored facts after this plan: updated in place, new ones appended, removed
+        ones gone."""
         changed = {d.fact_id: d.fact for d in self.decisions}
+        gone = {d.fact_id for d in self.decisions if d.action is TemporalAction.REMOVE}
         result = [changed.pop(fact.fact_id, fact) for fact in existing]
-        return result + [d.fact for d in self.decisions if d.fact_id in changed]
+        result += [d.fact for d in self.decisions if d.fact_id in changed]
+        return [fact for fact in result if fact.fact_id not in gone]
 
 
 class _State:

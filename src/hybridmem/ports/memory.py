@@ -26,10 +26,12 @@ class FactMemory(Protocol):
     """Normalized facts about users, with history.
 
     Contract:
-    - ``apply`` stores a temporal plan: added facts are inserted (an id already stored is
-      left as is, so re-applying a plan is harmless), closed facts get ``valid_to`` and
-      ``superseded_by``, confirmed ones their merged provenance. Every change is recorded
-      in the fact's history (ADD / UPDATE / INVALIDATE). Facts are never deleted by it.
+    - ``apply`` stores a temporal plan, all of it or nothing where the store can (one
+      transaction in PostgreSQL): added facts are inserted (an id already stored is left
+      as is, so re-applying a plan is harmless), closed facts get ``valid_to`` and
+      ``superseded_by``, confirmed ones their merged provenance, removed ones (duplicates
+      merged by consolidation) are deleted (removing a missing fact is harmless). Every
+      change is recorded in the fact's history (ADD / UPDATE / INVALIDATE / DELETE).
     - ``current`` returns facts with no ``valid_to``.
     - ``search`` ranks facts for the query; without ``include_invalidated`` only current
       facts are returned. Scores are comparable within one answer.

@@ -116,7 +116,9 @@ class Mem0FactMemory:
 
     async def apply(self, user_id: str, plan: TemporalPlan) -> None:
         """Store a temporal plan: ADD adds a memory unless one holds the fact id; CLOSE
-        and CONFIRM rewrite the memory (Mem0 records ADD/UPDATE in its history)."""
+        and CONFIRM rewrite the memory (Mem0 records ADD/UPDATE in its history); REMOVE
+        deletes it. Mem0 has no transactions: decisions are applied in order, each one
+        idempotent, so a retried job completes a plan that failed half way."""
         for decision in plan.decisions:
             if decision.fact.user_id != user_id:
                 raise InvalidInput("a fact of another user", details={"field": "user_id"})
@@ -124,6 +126,9 @@ class Mem0FactMemory:
         for decision in plan.decisions:
             if decision.action is TemporalAction.ADD:
                 await self._add(user_id, decision.fact, decision.reason)
+            elif decision.action is TemporalAction.REMOVE:
+                with contextlib.suppress(NotFound):
+                    await self.delete(user_id, decision.fact.fact_id, reason=decision.reason)
             else:
                 await self._rewrite(user_id, decision.fact, decision.reason)
 

@@ -186,7 +186,11 @@ class PostgresFactMemory:
             return
         vectors: dict[str, str] = {}
         if await self._vectors():
-            texts = {d.fact.fact_id: d.fact.text for d in plan.decisions}
+            texts = {
+                d.fact.fact_id: d.fact.text
+                for d in plan.decisions
+                if d.action is not TemporalAction.REMOVE
+            }
             embedded = await self._embed(list(texts.values()))
             vectors = dict(zip(texts, embedded, strict=True))
         async with self._db.transaction() as conn:
@@ -195,7 +199,22 @@ class PostgresFactMemory:
                 fact = decision.fact
                 if fact.user_id != user_id:
                     raise InvalidInput("a fact of another user", details={"field": "user_id"})
-                if decision.action is TemporalAction.ADD:
+                if decision.action is TemporalAction.REMOVE:
+                    cursor = await conn.execute(
+                        "DELETE FROM facts WHERE user_id = %s AND fact_id = %s",
+                        (user_id, fact.fact_id),
+                    )
+                    if cursor.rowcount:
+                        await _record_event(
+                            conn,
+                            user_id,
+                            fact.fact_id,
+                            FactEventKind.DELETE,
+                            old=decision.previous or fact,
+                            new=None,
+                            reason=decision.reason,
+                        )
+                elif decision.action is TemporalAction.ADD:
                     if await self._insert(conn, fact, vectors.get(fact.fact_id)):
                         await _record_event(
                             conn,
