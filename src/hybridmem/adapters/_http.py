@@ -26,6 +26,7 @@ from hybridmem.domain.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
+from hybridmem.domain.retries import backoff_seconds
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,17 @@ def _detail(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
+def retry_wait(attempt: int, error: BaseException | None, *, base: float, cap: float) -> float:
+    """Seconds to wait before retrying a request that failed with ``error``."""
+    hinted = getattr(error, "retry_after", None)
+    return backoff_seconds(
+        attempt,
+        base=base,
+        cap=cap,
+        retry_after=float(hinted) if isinstance(hinted, int | float) else None,
+    )
+
+
 class RestClient:
     """One provider's pooled HTTP client, speaking in domain errors.
 
@@ -143,12 +155,8 @@ class RestClient:
         return result
 
     def _wait(self, state: Any) -> float:
-        exponential = min(self._max_delay, self._base_delay * 2 ** (state.attempt_number - 1))
         error = state.outcome.exception() if state.outcome else None
-        hinted = getattr(error, "retry_after", None)
-        if isinstance(hinted, int | float):
-            return float(min(self._max_delay, max(exponential, hinted)))
-        return float(exponential)
+        return retry_wait(state.attempt_number, error, base=self._base_delay, cap=self._max_delay)
 
     async def _once(
         self,

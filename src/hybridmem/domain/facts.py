@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
@@ -160,6 +161,22 @@ class Fact(FactCandidate):
             valid_to=max(valid_to, self.valid_from),
             superseded_by=superseded_by if superseded_by is not None else self.superseded_by,
         )
+
+
+def fact_document(fact: Fact) -> dict[str, Any]:
+    """The JSON form of a fact that history events record (every store uses this one)."""
+    return {
+        "attribute": fact.attribute.value,
+        "value": fact.value,
+        "qualifier": fact.qualifier,
+        "text": fact.text,
+        "valid_from": fact.valid_from.isoformat(),
+        "valid_to": fact.valid_to.isoformat() if fact.valid_to else None,
+        "provenance": list(fact.provenance),
+        "source": fact.source.value,
+        "confidence": fact.confidence,
+        "superseded_by": fact.superseded_by,
+    }
 
 
 def merge_provenance(*provenances: tuple[str, ...]) -> tuple[str, ...]:

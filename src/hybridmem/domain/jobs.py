@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from hybridmem.domain.retries import backoff_seconds
+
 
 class JobStatus(StrEnum):
     """Where a job is in its life."""
@@ -52,7 +54,11 @@ def retry_delay(
     retry_after: float | None = None,
 ) -> timedelta:
     """Exponential backoff (1 s, 2 s, 4 s… capped), or the upstream's Retry-After if longer."""
-    exponential = min(cap, base * (1 << min(max(0, attempts - 1), 30)))
-    if retry_after is not None:
-        return max(exponential, timedelta(seconds=retry_after))
-    return exponential
+    seconds = backoff_seconds(
+        attempts,
+        base=base.total_seconds(),
+        cap=cap.total_seconds(),
+        retry_after=retry_after,
+        honour_beyond_cap=True,
+    )
+    return timedelta(seconds=seconds)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from hybridmem.adapters._http import RestClient, Sleep
+from hybridmem.adapters._http import RestClient, Sleep, retry_wait
 from hybridmem.domain.errors import (
     HybridMemError,
     NotFound,
@@ -107,12 +107,8 @@ class Mem0Client:
         self._sleep = sleep
 
     def _delay(self, attempt: int, error: Exception | None) -> float:
-        """Exponential backoff that honours the upstream's Retry-After hint."""
-        delay = min(self._max_delay, self._base_delay * 2.0 ** max(0, attempt - 1))
-        hinted = getattr(error, "retry_after", None)
-        if isinstance(hinted, int | float):
-            delay = min(self._max_delay, max(delay, float(hinted)))
-        return delay
+        """The shared backoff, honouring the upstream's Retry-After hint."""
+        return retry_wait(attempt, error, base=self._base_delay, cap=self._max_delay)
 
     async def ping(self) -> bool:
         """Whether Mem0 answers its ping endpoint with our key (no retry)."""

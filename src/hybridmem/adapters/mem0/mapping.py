@@ -17,7 +17,7 @@ from typing import Any
 
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Fact, FactSource
+from hybridmem.domain.facts import Fact, FactSource, fact_document
 from hybridmem.domain.retrieval import FactEvent, FactEventKind
 
 log = logging.getLogger(__name__)
@@ -156,22 +156,6 @@ def any_attribute(attributes: Collection[Attribute]) -> JsonObject:
 
 
 # --- history ---------------------------------------------------------------------------
-
-
-def fact_document(fact: Fact) -> JsonObject:
-    """A JSON form of a fact for history events (the same keys the local engine uses)."""
-    return {
-        "attribute": fact.attribute.value,
-        "value": fact.value,
-        "qualifier": fact.qualifier,
-        "text": fact.text,
-        "valid_from": fact.valid_from.isoformat(),
-        "valid_to": fact.valid_to.isoformat() if fact.valid_to else None,
-        "provenance": list(fact.provenance),
-        "source": fact.source.value,
-        "confidence": fact.confidence,
-        "superseded_by": fact.superseded_by,
-    }
 
 
 def _entry_document(

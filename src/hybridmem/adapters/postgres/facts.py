@@ -15,7 +15,7 @@ from hybridmem.adapters.postgres.vectors import MIN_SIMILARITY, VectorColumn
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput, NotFound
-from hybridmem.domain.facts import Fact, FactSource
+from hybridmem.domain.facts import Fact, FactSource, fact_document
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
@@ -93,22 +93,6 @@ def _fact(row: dict[str, Any]) -> Fact:
         confidence=float(row["confidence"]),
         superseded_by=row["superseded_by"],
     )
-
-
-def fact_document(fact: Fact) -> dict[str, Any]:
-    """A JSON form of a fact, for history events."""
-    return {
-        "attribute": fact.attribute.value,
-        "value": fact.value,
-        "qualifier": fact.qualifier,
-        "text": fact.text,
-        "valid_from": fact.valid_from.isoformat(),
-        "valid_to": fact.valid_to.isoformat() if fact.valid_to else None,
-        "provenance": list(fact.provenance),
-        "source": fact.source.value,
-        "confidence": fact.confidence,
-        "superseded_by": fact.superseded_by,
-    }
 
 
 async def _record_event(
