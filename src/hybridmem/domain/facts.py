@@ -20,6 +20,8 @@ from types import MappingProxyType
 
 from hybridmem.domain import lexicon
 from hybridmem.domain.errors import InvalidInput
+from hybridmem.domain.keys import composite_key
+from hybridmem.domain.moments import require_moment
 
 #: Two texts whose :func:`text_similarity` reaches this are "near-identical".
 NEAR_IDENTICAL_THRESHOLD = 0.9
@@ -295,7 +297,9 @@ class FactKey:
     qualifier: str = ""
 
     def __str__(self) -> str:
-        return f"{self.attribute.value}|{self.qualifier}|{self.value}"
+        # qualifier and value are free text: joined unambiguously, a "|" in either cannot
+        # make two different facts one
+        return composite_key(self.attribute.value, self.qualifier, self.value, separator="|")
 
 
 def fact_key(attribute: Attribute, value: str, qualifier: str | None = None) -> FactKey:
@@ -344,10 +348,9 @@ def describe(attribute: Attribute, value: str, qualifier: str | None = None) -> 
 
 
 def require_aware(moment: datetime, *, field_name: str) -> datetime:
-    """Return ``moment`` when it carries a timezone, else raise InvalidInput."""
-    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        raise InvalidInput(f"{field_name} must be timezone-aware", details={"field": field_name})
-    return moment
+    """Return ``moment`` when it carries a timezone and lies within years 1-9999 in UTC
+    (see :mod:`hybridmem.domain.moments`), else raise InvalidInput."""
+    return require_moment(moment, field_name=field_name)
 
 
 def _check_fact_fields(
