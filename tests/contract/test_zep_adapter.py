@@ -377,7 +377,7 @@ async def test_list_pages_through_the_thread_with_opaque_cursors(history, zep):
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-        decode_cursor(cursor, arity=1)  # ours, wrapping Zep's
+        decode_cursor(cursor, str)  # ours, wrapping Zep's
 
     assert pages == [["m0", "m1"], ["m2", "m3"], ["m4"]]
     reads = zep.requests[count:]

@@ -19,7 +19,7 @@ from hybridmem.domain.accounts import (
     User,
     normalize_email,
 )
-from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.errors import Conflict, NotFound, RateLimited
 from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
 
 
@@ -49,11 +49,7 @@ class SequentialIds:
 def _page_after(items: list[Any], cursor: str | None, key: Any, limit: int) -> Page[Any]:
     items = sorted(items, key=key)
     if cursor is not None:
-        created, ident = decode_cursor(cursor, arity=2)
-        try:
-            after = (datetime.fromisoformat(str(created)), str(ident))
-        except ValueError as exc:
-            raise InvalidInput("invalid cursor") from exc
+        after = decode_cursor(cursor, datetime, str)
         items = [item for item in items if key(item) > after]
     chosen = items[:limit]
     next_cursor = None

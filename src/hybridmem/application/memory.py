@@ -26,7 +26,9 @@ from hybridmem.domain.graph import (
     graph_update,
 )
 from hybridmem.domain.jobs import Job, NewJob
+from hybridmem.domain.keys import composite_key
 from hybridmem.domain.messages import Message, NewMessage, Role
+from hybridmem.domain.moments import require_moment
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.recall import assemble, item_from_fact, item_from_message
 from hybridmem.domain.retrieval import (
@@ -128,7 +130,9 @@ class MemoryService:
                 if incoming.message_id
                 else self._ids.new_id("msg_")
             )
-            occurred_at = incoming.occurred_at or self._clock.now()
+            occurred_at = require_moment(
+                incoming.occurred_at or self._clock.now(), field_name="occurred_at"
+            )
             prepared.append(
                 NewMessage(
                     message_id=message_id,
@@ -143,7 +147,7 @@ class MemoryService:
                 NewJob(
                     kind=kind,
                     user_id=user_id,
-                    idempotency_key=f"{kind}:{user_id}:{message_id}",
+                    idempotency_key=composite_key(kind, user_id, message_id),
                     payload={
                         "session_id": session_id,
                         "message_id": message_id,
@@ -167,7 +171,7 @@ class MemoryService:
                     NewJob(
                         kind=kind,
                         user_id=user_id,
-                        idempotency_key=f"{kind}:{user_id}:{message_id}",
+                        idempotency_key=composite_key(kind, user_id, message_id),
                         payload=payload,
                     )
                     for kind in self._extraction_jobs
@@ -234,7 +238,7 @@ class MemoryService:
     ) -> TemporalPlan:
         """Business data into the user's memory (Zep's graph.add): text goes through the
         rule extractor; JSON key/value pairs are labelled facts for the normalizer."""
-        when = occurred_at or self._clock.now()
+        when = require_moment(occurred_at or self._clock.now(), field_name="occurred_at")
         episode = episode_id or self._ids.new_id("ep_")
         if self._episode_jobs:
             content = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
@@ -243,7 +247,7 @@ class MemoryService:
                     NewJob(
                         kind=kind,
                         user_id=user_id,
-                        idempotency_key=f"{kind}:{user_id}:{episode}",
+                        idempotency_key=composite_key(kind, user_id, episode),
                         payload={
                             "episode_id": episode,
                             "kind": "text" if isinstance(data, str) else "json",

@@ -10,6 +10,7 @@ from hybridmem.domain.accounts import User
 from hybridmem.domain.episodes import Episode, EpisodeKind
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import Job, NewJob
+from hybridmem.domain.keys import composite_key
 from hybridmem.domain.messages import NewMessage, Role
 from hybridmem.ports.accounts import UserRepository
 from hybridmem.ports.memory import GraphMemory
@@ -37,7 +38,7 @@ class ProviderJobs:
             NewJob(
                 kind=SYNC_USER_JOB,
                 user_id=user.user_id,
-                idempotency_key=f"{SYNC_USER_JOB}:{provider}:{user.user_id}:{stamp}",
+                idempotency_key=composite_key(SYNC_USER_JOB, provider, user.user_id, stamp),
                 payload={"provider": provider},
             )
             for provider in self.providers
@@ -49,7 +50,9 @@ class ProviderJobs:
             NewJob(
                 kind=DELETE_USER_JOB,
                 user_id=user_id,
-                idempotency_key=f"{DELETE_USER_JOB}:{provider}:{user_id}:{self._ids.new_id()}",
+                idempotency_key=composite_key(
+                    DELETE_USER_JOB, provider, user_id, self._ids.new_id()
+                ),
                 payload={"provider": provider},
             )
             for provider in self.providers

@@ -21,6 +21,8 @@ from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
+from hybridmem.domain.keys import composite_key
+from hybridmem.domain.moments import require_moment
 from hybridmem.domain.phrases import attribute_for_phrase
 from hybridmem.domain.text import clean_display, normalize_text, normalize_value
 
@@ -66,7 +68,9 @@ class FactKey:
     qualifier: str = ""
 
     def __str__(self) -> str:
-        return f"{self.attribute.value}|{self.qualifier}|{self.value}"
+        # qualifier and value are free text: joined unambiguously, a "|" in either cannot
+        # make two different facts one
+        return composite_key(self.attribute.value, self.qualifier, self.value, separator="|")
 
 
 def fact_key(attribute: Attribute, value: str, qualifier: str | None = None) -> FactKey:
@@ -78,10 +82,9 @@ def fact_key(attribute: Attribute, value: str, qualifier: str | None = None) -> 
 
 
 def require_aware(moment: datetime, *, field_name: str) -> datetime:
-    """Return ``moment`` when it carries a timezone, else raise InvalidInput."""
-    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        raise InvalidInput(f"{field_name} must be timezone-aware", details={"field": field_name})
-    return moment
+    """Return ``moment`` when it carries a timezone and lies within years 1-9999 in UTC
+    (see :mod:`hybridmem.domain.moments`), else raise InvalidInput."""
+    return require_moment(moment, field_name=field_name)
 
 
 @dataclass(frozen=True, slots=True)

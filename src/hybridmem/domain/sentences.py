@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hybridmem.domain.moments import earlier_by
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
 
 # Clitics are expanded so every rule sees one spelling ("I'm" → "I am", "don't" → "do not").
@@ -260,13 +262,13 @@ def event_time(clause: str, observed_at: datetime) -> datetime:
     """
     if match := _AGO.search(clause):
         days = _amount(match.group(1)) * _UNIT_DAYS[match.group(2).casefold()]
-        return observed_at - timedelta(days=days)
+        return earlier_by(observed_at, timedelta(days=days))
     if match := _LAST.search(clause):
         unit = match.group(1).casefold()
         days = _SEASON_DAYS.get(unit) or _UNIT_DAYS.get(unit, 1)
-        return observed_at - timedelta(days=days)
+        return earlier_by(observed_at, timedelta(days=days))
     if _YESTERDAY.search(clause):
-        return observed_at - timedelta(days=1)
+        return earlier_by(observed_at, timedelta(days=1))
     if match := _YEAR.search(clause):
         start = observed_at.replace(
             year=int(match.group(1)), month=1, day=1, hour=0, minute=0, second=0, microsecond=0
@@ -280,5 +282,5 @@ def ongoing_since(clause: str, observed_at: datetime) -> datetime:
     """Start of an ongoing state ("for 5 years", "since 2019"), else :func:`event_time`."""
     if match := _DURATION.search(clause):
         days = _amount(match.group(1)) * _UNIT_DAYS[match.group(2).casefold()]
-        return observed_at - timedelta(days=days)
+        return earlier_by(observed_at, timedelta(days=days))
     return event_time(clause, observed_at)

@@ -77,3 +77,13 @@ async def _principal(
 
 
 CurrentUser = Annotated[Principal, Depends(_principal)]
+
+
+async def acting_for(principal: Principal, user_id: str | None, accounts: AccountService) -> str:
+    """The user a request acts on (see ``Principal.require_same_user``). An admin naming
+    a user who does not exist gets NotFound (404) here, before any write could fail on
+    the missing user's foreign keys or a read could answer for nobody."""
+    owner = principal.require_same_user(user_id)
+    if owner != principal.user_id:
+        await accounts.profile(owner)
+    return owner

@@ -162,14 +162,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
+    # The id the middleware vetted and the log carries, never the raw header (which could
+    # hold anything a client likes). This response is sent by Starlette's outermost
+    # middleware, past ours, so the X-Request-ID header is set here too.
+    request_id = getattr(request.state, "request_id", None)
     return error_response(
         500,
         "internal_error",
         "internal error",
-        {
-            "request_id": request.headers.get("x-request-id")
-            or getattr(request.state, "request_id", None)
-        },
+        {"request_id": request_id},
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

@@ -34,6 +34,7 @@ from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Entity, Relation
 from hybridmem.domain.jobs import Job
 from hybridmem.domain.messages import Message, Role
+from hybridmem.domain.moments import RANGE_RULE, is_representable
 from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import FactEvent, GraphView
 from hybridmem.domain.temporal import TemporalPlan
@@ -77,6 +78,18 @@ def iso_8601_only(value: Any) -> Any:
     return value
 
 
+def _representable(value: datetime) -> datetime:
+    # Python holds 9999-12-31T23:59:59-14:00, but in UTC it is year 10000: PostgreSQL
+    # would store it and no read could load it back. The domain applies the same rule.
+    if not is_representable(value):
+        raise ValueError(f"expected a time {RANGE_RULE}")
+    return value
+
+
+#: Every date-time the API accepts: ISO 8601 with a UTC offset, within years 1-9999 in UTC.
+Moment = Annotated[AwareDatetime, BeforeValidator(iso_8601_only), AfterValidator(_representable)]
+
+
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     _no_nul(value)
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
@@ -101,6 +114,8 @@ Content = Annotated[
     str, StringConstraints(min_length=1, max_length=100_000), AfterValidator(_no_nul)
 ]
 Query_ = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+#: Free text in a query string (PostgreSQL cannot compare text holding NUL).
+QueryText = Annotated[str, AfterValidator(_no_nul)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
@@ -256,9 +271,7 @@ class MessageIn(StrictModel):
         default=None, description="Your id for the message; makes retries idempotent"
     )
     name: Name | None = None
-    occurred_at: Annotated[AwareDatetime, BeforeValidator(iso_8601_only)] | None = Field(
-        default=None, description="When it was said (default: now)"
-    )
+    occurred_at: Moment | None = Field(default=None, description="When it was said (default: now)")
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -587,7 +600,7 @@ class DataRequest(StrictModel):
     """Business data for the user's memory: text, or a JSON object of labelled values."""
 
     data: Content | Metadata
-    occurred_at: Annotated[AwareDatetime, BeforeValidator(iso_8601_only)] | None = None
+    occurred_at: Moment | None = None
     user_id: ClientId | None = None
 
 

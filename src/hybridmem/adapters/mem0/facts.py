@@ -45,7 +45,7 @@ from hybridmem.adapters.mem0.mapping import (
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from hybridmem.domain.facts import Fact
-from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
 from hybridmem.ports.providers import ProviderLinks
@@ -72,15 +72,13 @@ def _age(memory: Mapping[str, Any]) -> tuple[str, str]:
     return created_at(memory), str(memory.get("id"))
 
 
+#: Facts page by (valid_from, fact id), newest first.
+_CURSOR: CursorShape = (datetime, str)
+
+
 def _after(cursor: str) -> tuple[datetime, str]:
-    started, fact_id = decode_cursor(cursor, arity=2)
-    try:
-        after = datetime.fromisoformat(str(started))
-    except ValueError as exc:
-        raise InvalidInput("invalid cursor", details={"field": "cursor"}) from exc
-    if after.tzinfo is None:
-        raise InvalidInput("invalid cursor", details={"field": "cursor"})
-    return after, str(fact_id)
+    after, fact_id = decode_cursor(cursor, *_CURSOR)
+    return after, fact_id
 
 
 class Mem0FactMemory:

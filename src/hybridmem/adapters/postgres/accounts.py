@@ -22,9 +22,9 @@ from hybridmem.domain.accounts import (
     User,
     normalize_email,
 )
-from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.errors import Conflict, NotFound, RateLimited
 from hybridmem.domain.jobs import NewJob
-from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
 from hybridmem.ports.system import Clock
 
 _USER_COLUMNS = (
@@ -58,14 +58,15 @@ def _session(row: dict[str, Any]) -> ChatSession:
     )
 
 
+#: Users and sessions page by (created_at, id).
+_CURSOR: CursorShape = (datetime, str)
+
+
 def _keyset(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
-    created, ident = decode_cursor(cursor, arity=2)
-    try:
-        return datetime.fromisoformat(str(created)), str(ident)
-    except ValueError as exc:
-        raise InvalidInput("invalid cursor", details={"field": "cursor"}) from exc
+    created, ident = decode_cursor(cursor, *_CURSOR)
+    return created, ident
 
 
 def _duplicate_conflict(exc: pg_errors.UniqueViolation) -> Conflict:

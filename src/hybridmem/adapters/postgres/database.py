@@ -15,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from hybridmem.adapters.postgres.timestamps import register_safe_timestamps
 from hybridmem.domain.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,12 @@ class Database:
         )
 
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        await conn.execute(f"SET statement_timeout = {int(self._statement_timeout_ms)}")
+        # UTC, so no stored time leaves Python's range by a session time zone; and a
+        # timestamptz loader that cannot fail on a row stored out of range (timestamps.py)
+        await conn.execute(
+            f"SET statement_timeout = {int(self._statement_timeout_ms)}; SET TIME ZONE 'UTC'"
+        )
+        register_safe_timestamps(conn)
 
     async def open(self) -> None:
         """Open the pool and wait until one connection works."""

@@ -16,7 +16,7 @@ from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.facts import Fact, FactSource, fact_document
-from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import FactEvent, FactEventKind, FactQuery, ScoredFact
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan
 from hybridmem.domain.text import normalize_value
@@ -69,6 +69,8 @@ _SCORE_WITH_VECTORS = _SCORE_WITH_VECTORS_TEMPLATE.format(
     recency=RECENCY.format(column="f.valid_from")
 )
 _CANDIDATE_POOL = 200
+#: Facts page by (valid_from, fact id), newest first.
+_CURSOR: CursorShape = (datetime, str)
 
 
 def attribute_cues(attributes: Collection[Attribute]) -> str:
@@ -361,13 +363,9 @@ class PostgresFactMemory:
         if not include_invalidated:
             conditions.append("valid_to IS NULL")
         if cursor is not None:
-            started, fact_id = decode_cursor(cursor, arity=2)
-            try:
-                after = datetime.fromisoformat(str(started))
-            except ValueError as exc:
-                raise InvalidInput("invalid cursor", details={"field": "cursor"}) from exc
+            after, fact_id = decode_cursor(cursor, *_CURSOR)
             conditions.append("(valid_from, fact_id) < (%s, %s)")
-            params += [after, str(fact_id)]
+            params += [after, fact_id]
         async with self._db.connection() as conn:
             result = await conn.execute(
                 f"SELECT {_COLUMNS} FROM facts WHERE {' AND '.join(conditions)} "

@@ -14,7 +14,7 @@ from hybridmem.adapters.postgres.vectors import MIN_SIMILARITY, VectorColumn
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
-from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import ScoredMessage
 from hybridmem.ports.embeddings import Embedder
 
@@ -25,6 +25,8 @@ _COLUMNS = (
 
 # Messages ranked by idf; the pool is the best matches by cover density.
 _SEARCH_POOL = 500
+#: Messages page by their sequence number.
+_CURSOR: CursorShape = (int,)
 # A matched rare word adds its idf (about 2–6 in a conversation); a meaning match adds
 # this times the cosine similarity (0.25–0.6 for related texts), so either can lead.
 _SEMANTIC_WEIGHT = 8.0
@@ -143,7 +145,7 @@ class PostgresMessages:
         self, user_id: str, session_id: str, *, limit: int, cursor: str | None
     ) -> Page[Message]:
         """Live messages of the session, oldest first."""
-        after = int(decode_cursor(cursor, arity=1)[0]) if cursor else 0
+        (after,) = decode_cursor(cursor, *_CURSOR) if cursor else (0,)
         async with self._db.connection() as conn:
             result = await conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s AND session_id = %s "

@@ -29,6 +29,7 @@ import httpx
 
 from hybridmem.adapters._http import RestClient, Sleep
 from hybridmem.domain.errors import HybridMemError, UpstreamUnavailable
+from hybridmem.domain.keys import composite_key
 
 UPSTREAM = "zep"
 API_PREFIX = "/api/v4"
@@ -66,8 +67,11 @@ def zep_http_client(
 
 
 def derived_key(*parts: str) -> str:
-    """The idempotency key of a logically idempotent operation, derived from its parts."""
-    return str(uuid.uuid5(_KEY_NAMESPACE, "\x1f".join(parts)))
+    """The idempotency key of a logically idempotent operation, derived from its parts.
+
+    The parts are joined unambiguously (a part holding the separator is escaped); parts
+    without ``\x1f`` or ``%`` — every key made so far — give the same key as before."""
+    return str(uuid.uuid5(_KEY_NAMESPACE, composite_key(*parts, separator="\x1f")))
 
 
 def digest(value: Any) -> str:

@@ -35,7 +35,7 @@ from hybridmem.adapters.zep.wire import (
 )
 from hybridmem.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from hybridmem.domain.messages import Message, NewMessage
-from hybridmem.domain.pagination import Page, decode_cursor, encode_cursor
+from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
 from hybridmem.domain.retrieval import ScoredMessage
 from hybridmem.ports.providers import ProviderLinks
 
@@ -55,6 +55,8 @@ SESSION_OVERFETCH = 3
 DEFAULT_BATCH_SIZE = 30
 #: How many of the thread's latest messages are checked for ids being appended again.
 DEFAULT_DEDUPE_WINDOW = 20
+#: Our cursor wraps the one Zep gave for the next page.
+_CURSOR: CursorShape = (str,)
 
 
 class ZepChatHistory:
@@ -115,7 +117,7 @@ class ZepChatHistory:
         self, user_id: str, session_id: str, *, limit: int, cursor: str | None
     ) -> Page[Message]:
         """A page of the session's messages, oldest first (empty for an unknown session)."""
-        after = str(decode_cursor(cursor, arity=1)[0]) if cursor else None
+        (after,) = decode_cursor(cursor, *_CURSOR) if cursor else (None,)
         thread = await self._thread_of(user_id, session_id)
         if thread is None or limit < 1:
             return Page(items=[], next_cursor=None)

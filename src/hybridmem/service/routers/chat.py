@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from hybridmem.application.chat import ChatDone, ChatReply
 from hybridmem.domain.errors import HybridMemError
-from hybridmem.service.deps import Chat, CurrentUser
+from hybridmem.service.deps import Accounts, Chat, CurrentUser, acting_for
 from hybridmem.service.errors import declared, status_for
 from hybridmem.service.schemas import ChatOut, ChatRequest
 
@@ -53,13 +53,15 @@ def _sse(event: str, data: object) -> bytes:
             "`delta` events {text}, then one `done` event with the JSON body, or an `error` "
             "event with the error body.",
         },
-        **declared(401, 403, 413, 422, 429, 503),
+        **declared(401, 403, 404, 413, 422, 429, 503),
     },
 )
-async def chat(body: ChatRequest, request: Request, principal: CurrentUser, chat: Chat) -> Response:
+async def chat(
+    body: ChatRequest, request: Request, principal: CurrentUser, chat: Chat, accounts: Accounts
+) -> Response:
     """Answer a message with memory. The message and the reply are stored before the
     response completes; memory extraction follows in the background."""
-    user_id = principal.require_same_user(body.user_id)
+    user_id = await acting_for(principal, body.user_id, accounts)
     name = principal.user.display_name
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import AwareDatetime, BeforeValidator
 
 from hybridmem.application.memory import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.service.deps import Consolidation, CurrentUser, Memory, Recall
+from hybridmem.service.deps import Accounts, Consolidation, CurrentUser, Memory, Recall, acting_for
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
 from hybridmem.service.schemas import (
@@ -26,9 +25,9 @@ from hybridmem.service.schemas import (
     MemoryOut,
     MessageOut,
     MessagePage,
+    Moment,
     SearchOut,
     SearchRequest,
-    iso_8601_only,
 )
 
 router = APIRouter(prefix="/api", tags=["memory"])
@@ -44,7 +43,11 @@ UserIdQuery = Annotated[
         description="Accepted for compatibility; must be the caller's own id",
     ),
 ]
-FactId = Annotated[str, Path(min_length=1, max_length=200)]
+# Fact ids are ours ("fct_…", "graph:fct_…"): the id alphabet, a little longer. Anything
+# else (NUL, which PostgreSQL cannot even compare, control or non-ASCII characters) can
+# name no fact and is refused with 422.
+FACT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$"
+FactId = Annotated[str, Path(pattern=FACT_ID_PATTERN, max_length=200)]
 
 
 @router.post(
@@ -54,11 +57,15 @@ FactId = Annotated[str, Path(min_length=1, max_length=200)]
     responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def add_messages(
-    session_id: SessionId, body: AddMessagesRequest, principal: CurrentUser, memory: Memory
+    session_id: SessionId,
+    body: AddMessagesRequest,
+    principal: CurrentUser,
+    memory: Memory,
+    accounts: Accounts,
 ) -> list[MessageOut]:
     """Record messages (idempotent by message_id); memory extraction follows in the
     background. A soft-deleted session is restored."""
-    user_id = principal.require_same_user(body.user_id)
+    user_id = await acting_for(principal, body.user_id, accounts)
     stored = await memory.add_messages(
         user_id,
         session_id,
@@ -81,13 +88,14 @@ async def add_messages(
 async def history(
     principal: CurrentUser,
     memory: Memory,
+    accounts: Accounts,
     session_id: SessionQuery,
     user_id: UserIdQuery = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> MessagePage:
     """A session's messages, oldest first, complete."""
-    owner = principal.require_same_user(user_id)
+    owner = await acting_for(principal, user_id, accounts)
     page = await memory.history(owner, session_id, limit=limit, cursor=cursor)
     return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
 
@@ -96,39 +104,45 @@ async def history(
 async def view_memory(
     principal: CurrentUser,
     memory: Memory,
+    accounts: Accounts,
     session_id: OptionalSessionQuery = None,
     user_id: UserIdQuery = None,
 ) -> MemoryOut:
     """Everything remembered: facts with provenance and validity, the graph, a context
     string, and the session's recent messages."""
-    owner = principal.require_same_user(user_id)
+    owner = await acting_for(principal, user_id, accounts)
     return MemoryOut.of(await memory.view(owner, session_id=session_id))
 
 
 @router.post(
-    "/memory/search", response_model=SearchOut, responses=declared(401, 403, 413, 422, 503)
+    "/memory/search", response_model=SearchOut, responses=declared(401, 403, 404, 413, 422, 503)
 )
-async def search_memory(body: SearchRequest, principal: CurrentUser, recall: Recall) -> SearchOut:
+async def search_memory(
+    body: SearchRequest, principal: CurrentUser, recall: Recall, accounts: Accounts
+) -> SearchOut:
     """What chat would recall for a question: facts, graph relations and past messages,
     fused into one ranking, in prompt order (``items``), with the facts among them
     (``results``). Temporal questions ("where did I live before?") include what no longer
     holds."""
-    owner = principal.require_same_user(body.user_id)
+    owner = await acting_for(principal, body.user_id, accounts)
     return SearchOut.of(await recall.recall(owner, body.query, limit=body.limit))
 
 
 @router.post(
     "/memory/consolidate",
     response_model=ConsolidationOut,
-    responses=declared(401, 403, 413, 422, 503),
+    responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def consolidate(
-    principal: CurrentUser, service: Consolidation, body: ConsolidateRequest | None = None
+    principal: CurrentUser,
+    service: Consolidation,
+    accounts: Accounts,
+    body: ConsolidateRequest | None = None,
 ) -> ConsolidationOut:
     """Merge duplicates, invalidate superseded facts, add facts the graph knows; with
     ``dry_run`` only report the decisions."""
     request = body or ConsolidateRequest()
-    owner = principal.require_same_user(request.user_id)
+    owner = await acting_for(principal, request.user_id, accounts)
     return ConsolidationOut.of(await service.run(owner, dry_run=request.dry_run))
 
 
@@ -198,8 +212,7 @@ async def graph(
     principal: CurrentUser,
     memory: Memory,
     as_of: Annotated[
-        AwareDatetime | None,
-        BeforeValidator(iso_8601_only),
+        Moment | None,
         Query(description="Relations valid at this time (ISO 8601 with a UTC offset)"),
     ] = None,
     include_invalidated: bool = True,
@@ -214,10 +227,12 @@ async def graph(
     "/memory/data",
     status_code=status.HTTP_201_CREATED,
     response_model=DataOut,
-    responses=declared(401, 403, 413, 422, 503),
+    responses=declared(401, 403, 404, 413, 422, 503),
 )
-async def add_data(body: DataRequest, principal: CurrentUser, memory: Memory) -> DataOut:
+async def add_data(
+    body: DataRequest, principal: CurrentUser, memory: Memory, accounts: Accounts
+) -> DataOut:
     """Business data (text or a JSON object) into the user's memory, like Zep's graph.add."""
-    owner = principal.require_same_user(body.user_id)
+    owner = await acting_for(principal, body.user_id, accounts)
     plan = await memory.add_data(owner, body.data, occurred_at=body.occurred_at)
     return DataOut.of(plan)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.service.deps import CurrentUser, Sessions
+from hybridmem.service.deps import Accounts, CurrentUser, Sessions, acting_for
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
 from hybridmem.service.schemas import SessionOut, SessionPage, SessionPatch, SessionStartRequest
@@ -23,18 +23,22 @@ SessionId = Annotated[str, Path(pattern=ID_PATTERN.pattern, max_length=128)]
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": SessionOut, "description": "The session already existed"},
-        **declared(401, 403, 413, 422, 503),
+        **declared(401, 403, 404, 413, 422, 503),
     },
 )
 async def start_session(
-    body: SessionStartRequest, principal: CurrentUser, sessions: Sessions, response: Response
+    body: SessionStartRequest,
+    principal: CurrentUser,
+    sessions: Sessions,
+    accounts: Accounts,
+    response: Response,
 ) -> SessionOut:
     """Create a session (201), or return the existing one with that id (200).
 
     Metadata given for an existing session is merged into it. Starting a soft-deleted
     session restores it (its deleted messages stay deleted).
     """
-    user_id = principal.require_same_user(body.user_id)
+    user_id = await acting_for(principal, body.user_id, accounts)
     session, created = await sessions.start(user_id, body.session_id, body.metadata)
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query, Response, status
 from hybridmem.service.deps import Accounts, CurrentUser, Sessions
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
-from hybridmem.service.schemas import SessionOut, SessionPage, UserOut, UserPage, UserPatch
+from hybridmem.service.schemas import (
+    QueryText,
+    SessionOut,
+    SessionPage,
+    UserOut,
+    UserPage,
+    UserPatch,
+)
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -64,8 +71,8 @@ async def list_users(
     accounts: Accounts,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-    metadata_key: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
-    metadata_value: Annotated[str | None, Query(max_length=1024)] = None,
+    metadata_key: Annotated[QueryText | None, Query(min_length=1, max_length=256)] = None,
+    metadata_value: Annotated[QueryText | None, Query(max_length=1024)] = None,
 ) -> UserPage:
     """All users (admins only), optionally those whose metadata has key = value."""
     metadata_filter = (metadata_key, metadata_value or "") if metadata_key is not None else None
