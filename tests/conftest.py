@@ -13,6 +13,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,17 +164,33 @@ def model() -> ScriptedLanguageModel:
     return ScriptedLanguageModel()
 
 
+@asynccontextmanager
+async def started_app(
+    database: Database,
+    clock: FrozenClock,
+    settings: Settings,
+    model: ScriptedLanguageModel,
+    **overrides: object,
+) -> AsyncIterator[FastAPI]:
+    """The real app on the test database, with a controllable clock, a scripted model and
+    any other provider replaced (``graph_memory=...``) before it starts."""
+    container = Container(settings=settings)
+    container.database.override(providers.Object(database))
+    container.clock.override(providers.Object(clock))
+    container.language_model.override(providers.Object(model))
+    for name, replacement in overrides.items():
+        getattr(container, name).override(providers.Object(replacement))
+    application = create_app(settings, container=container, background_jobs=False)
+    async with LifespanManager(application):
+        yield application
+
+
 @pytest.fixture
 async def app(
     database: Database, clock: FrozenClock, settings: Settings, model: ScriptedLanguageModel
 ) -> AsyncIterator[FastAPI]:
     """The real app on the test database, with a controllable clock and a scripted model."""
-    container = Container(settings=settings)
-    container.database.override(providers.Object(database))
-    container.clock.override(providers.Object(clock))
-    container.language_model.override(providers.Object(model))
-    application = create_app(settings, container=container, background_jobs=False)
-    async with LifespanManager(application):
+    async with started_app(database, clock, settings, model) as application:
         yield application
 
 

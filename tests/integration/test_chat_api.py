@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from dependency_injector import providers
+import httpx
 
 from hybridmem.domain.errors import UpstreamRateLimited, UpstreamUnavailable
+from tests.conftest import make_settings, started_app
 from tests.support.api import auth_headers, drain_jobs, error_code
 
 
@@ -132,14 +133,17 @@ class _BrokenGraph:
         raise UpstreamUnavailable("graph down", upstream="graph")
 
 
-async def test_a_failing_memory_source_is_skipped_not_fatal(client, app):
-    app.state.container.graph_memory.override(providers.Object(_BrokenGraph()))
-    app.state.container.memory.reset()
-    app.state.container.chat.reset()
-    headers = await auth_headers(client, "degraded")
-    response = await client.post(
-        "/api/chat", headers=headers, json={"session_id": "s", "message": "Where do I live?"}
-    )
+async def test_a_failing_memory_source_is_skipped_not_fatal(database, clock, settings, model):
+    async with (
+        started_app(database, clock, settings, model, graph_memory=_BrokenGraph()) as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client,
+    ):
+        headers = await auth_headers(client, "degraded")
+        response = await client.post(
+            "/api/chat", headers=headers, json={"session_id": "s", "message": "Where do I live?"}
+        )
     assert response.status_code == 200, response.text
     assert response.json()["memory"]["sources_skipped"] == ["graph"]
 
@@ -173,14 +177,14 @@ async def test_chat_validation_and_user_mismatch(client):
     ).status_code == 403
 
 
-async def test_chat_is_rate_limited_per_user(client, app, clock):
-    from dependency_injector import providers as di
-
-    app.state.container.chat.reset()
-    app.state.container.settings.override(
-        di.Object(app.state.settings.model_copy(update={"chat_turns_per_minute": 2}))
-    )
-    try:
+async def test_chat_is_rate_limited_per_user(database, clock, model):
+    settings = make_settings(chat_turns_per_minute=2)
+    async with (
+        started_app(database, clock, settings, model) as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client,
+    ):
         limited = await auth_headers(client, "limited")
         other = await auth_headers(client, "unlimited")
         body = {"session_id": "s", "message": "hi"}
@@ -194,6 +198,3 @@ async def test_chat_is_rate_limited_per_user(client, app, clock):
         assert (await client.post("/api/chat", headers=other, json=body)).status_code == 200
         clock.advance(seconds=61)
         assert (await client.post("/api/chat", headers=limited, json=body)).status_code == 200
-    finally:
-        app.state.container.settings.reset_override()
-        app.state.container.chat.reset()

@@ -15,7 +15,8 @@ from dependency_injector import providers
 from hybridmem.adapters.mem0.client import Mem0Client, mem0_http_client
 from hybridmem.adapters.zep.client import ZepClient, zep_http_client
 from hybridmem.service.app import create_app
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.container import Container
+from hybridmem.service.library import Memory
 from tests.conftest import make_settings
 from tests.support.api import auth_headers, drain_jobs, say
 from tests.support.mem0_fake import FakeMem0
@@ -105,7 +106,7 @@ async def app(database, clock, model, zep_network, mem0_network):
 
 async def drain_until_done(app, clock, rounds: int = 12) -> None:
     """Run the worker, letting retry back-offs pass, until nothing is left."""
-    outbox = await resolve(app.state.container.outbox())
+    outbox = app.state.services.outbox
     for _ in range(rounds):
         clock.advance(seconds=-3600)  # back-offs are scheduled from this clock
         await drain_jobs(app)
@@ -211,6 +212,24 @@ async def test_account_deletion_reaches_every_provider(client, app, clock, zep, 
     assert mem0.of("DELETE", r"/v2/entities/user/carol/")
 
 
+async def test_forgetting_a_user_through_the_library_reaches_every_provider(
+    client, app, clock, zep, mem0
+):
+    # The library's forget_user is the account-deletion use case, not a shortcut that
+    # deletes the local rows only: with Zep and Mem0 in their roles, they forget too.
+    headers = await auth_headers(client, "erin")
+    await say(client, headers, "s", "I live in Porto.")
+    await drain_until_done(app, clock)
+    assert zep.users
+    assert mem0.stored("erin")
+    memory = Memory(app.state.services)
+    await memory.forget_user("erin")
+    await drain_until_done(app, clock)
+    assert zep.users == {}
+    assert mem0.stored("erin") == []
+    assert mem0.of("DELETE", r"/v2/entities/user/erin/")
+
+
 async def test_no_lost_writes_while_providers_are_down(
     client, app, clock, zep, mem0, zep_network, mem0_network
 ):
@@ -244,5 +263,5 @@ async def test_no_lost_writes_while_providers_are_down(
     assert sorted(delivered.elements()) == sorted(expected)  # each exactly once
     memories = Counter(m["metadata"]["value"] for m in mem0.stored("dave"))
     assert memories == Counter({"Lisbon": 1, "Initech": 1, "Rex": 1, "jazz": 1})
-    dead = await (await resolve(app.state.container.outbox())).dead(limit=10)
+    dead = await app.state.services.outbox.dead(limit=10)
     assert dead == []

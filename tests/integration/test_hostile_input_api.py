@@ -210,9 +210,8 @@ HOSTILE_HISTORY_CURSORS = [
 
 
 async def _make_admin(app, user_id: str) -> None:
-    from hybridmem.service.container import resolve
 
-    accounts = await resolve(app.state.container.accounts())
+    accounts = app.state.services.accounts
     await accounts.set_admin(user_id, True)
 
 

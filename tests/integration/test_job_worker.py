@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.application.worker import JobWorker
 from hybridmem.domain.errors import InvalidInput, UpstreamRateLimited
-from hybridmem.domain.jobs import NewJob, retry_delay
+from hybridmem.domain.jobs import JobKind, NewJob, retry_delay
 from tests.support.fakes import FrozenClock
 
 
@@ -31,17 +31,17 @@ async def test_jobs_run_once_in_order_and_failures_retry_until_buried(database):
     events: list[str] = []
     worker = JobWorker(
         outbox=outbox,
-        handlers={"k": handle},
+        handlers={JobKind.EXTRACT: handle},
         clock=clock,
         max_attempts=3,
         on_event=events.append,
     )
     await outbox.enqueue(
         [
-            NewJob(kind="k", user_id=f"u-{key}", idempotency_key=key)
+            NewJob(kind=JobKind.EXTRACT, user_id=f"u-{key}", idempotency_key=key)
             for key in ("ok1", "flaky", "always", "refused")
         ]
-        + [NewJob(kind="k", user_id="u-ok1", idempotency_key="ok2")]
+        + [NewJob(kind=JobKind.EXTRACT, user_id="u-ok1", idempotency_key="ok2")]
     )
     # retries are scheduled in the (frozen) past so they become ready immediately
     clock.advance(seconds=-3600)
@@ -75,15 +75,14 @@ def test_retry_delay_backs_off_and_honours_retry_after():
 
 
 async def test_admin_sees_and_revives_dead_jobs(client, app, database):
-    from hybridmem.service.container import resolve
     from tests.support.api import auth_headers
 
     admin = await auth_headers(client, "boss")
     plain = await auth_headers(client, "pleb")
-    await (await resolve(app.state.container.accounts())).set_admin("boss", True)
+    await app.state.services.accounts.set_admin("boss", True)
     outbox = PostgresOutbox(database)
     await outbox.enqueue([NewJob(kind="mystery", user_id="boss", idempotency_key="dead-1")])
-    await (await resolve(app.state.container.worker())).drain()
+    await app.state.services.worker.drain()
     assert (await client.get("/api/admin/jobs/dead", headers=plain)).status_code == 403
     [job] = (await client.get("/api/admin/jobs/dead", headers=admin)).json()
     assert job["kind"] == "mystery"

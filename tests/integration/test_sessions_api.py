@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from hybridmem.service.container import resolve
 from tests.support.api import auth_headers, error_code
 
 
@@ -103,7 +102,7 @@ async def test_purge_removes_only_sessions_past_retention(client, app, database)
             "UPDATE sessions SET deleted_at = deleted_at - interval '31 days' "
             "WHERE session_id = 'old'"
         )
-    service = await resolve(app.state.container.session_service())
+    service = app.state.services.sessions
     assert await service.purge() == 1
     async with database.connection() as conn:
         rows = await (

@@ -90,9 +90,8 @@ async def test_user_list_is_for_admins_only(client, app):
 
 
 async def _make_admin(app, user_id: str) -> None:
-    from hybridmem.service.container import resolve
 
-    accounts = await resolve(app.state.container.accounts())
+    accounts = app.state.services.accounts
     await accounts.set_admin(user_id, True)
 
 

@@ -42,9 +42,8 @@ def error_code(response: httpx.Response) -> str:
 
 async def drain_jobs(app) -> None:
     """Run the outbox worker until no job is ready (the app runs none in tests)."""
-    from hybridmem.service.container import resolve
 
-    worker = await resolve(app.state.container.worker())
+    worker = app.state.services.worker
     await worker.drain()
 
 

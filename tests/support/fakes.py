@@ -362,6 +362,11 @@ class ScriptedLanguageModel:
     def info(self):
         return self._info
 
+    async def health(self):
+        from hybridmem.ports.health import Health
+
+        return Health(ok=True, backend=self._info.name)
+
     def _answer(self, system: str, messages) -> str:
         self.calls.append((system, list(messages)))
         memory = [line[2:] for line in system.splitlines() if line.startswith("- ")]

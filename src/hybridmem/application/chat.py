@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from hybridmem.application.memory import IncomingMessage, MemoryService
 from hybridmem.application.recall import Recall, RecallService
+from hybridmem.application.recording import IncomingMessage, MessageRecorder
+from hybridmem.application.views import MemoryViews
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.recall import approximate_tokens
 from hybridmem.ports.limits import RateLimiter
@@ -46,12 +47,13 @@ class ChatDone:
 
 
 class ChatService:
-    """Runs chat turns over the memory service and a language model."""
+    """Runs chat turns: record, recall, ask the model, record the answer."""
 
     def __init__(
         self,
         *,
-        memory: MemoryService,
+        recorder: MessageRecorder,
+        views: MemoryViews,
         recall: RecallService,
         model: LanguageModel,
         clock: Clock,
@@ -61,7 +63,8 @@ class ChatService:
         rate_limiter: RateLimiter | None = None,
         turns_per_minute: int = 0,
     ) -> None:
-        self._memory = memory
+        self._recorder = recorder
+        self._views = views
         self._recall = recall
         self._model = model
         self._clock = clock
@@ -80,7 +83,7 @@ class ChatService:
             )
         # The user's message is committed (with its extraction job) before the model is
         # asked, so a model failure never loses it.
-        [stored] = await self._memory.add_messages(
+        [stored] = await self._recorder.add_messages(
             user_id,
             session_id,
             [IncomingMessage(role=Role.USER, content=text, message_id=message_id, name=name)],
@@ -88,7 +91,7 @@ class ChatService:
         started = time.perf_counter()
         recall, recent = await asyncio.gather(
             self._recall.recall(user_id, text),
-            self._memory.recent(user_id, session_id, self._history_messages + 1),
+            self._views.recent(user_id, session_id, self._history_messages + 1),
         )
         memory_ms = (time.perf_counter() - started) * 1000
         system = self._system_prompt(recall)
@@ -123,7 +126,7 @@ class ChatService:
     def _tools(self, user_id: str, session_id: str) -> list[Tool]:
         if not self._model.info.supports_tools:
             return []
-        memory, recall = self._memory, self._recall
+        views, recall = self._views, self._recall
 
         async def search_memory(query: str) -> str:
             """Search everything remembered about the user (facts, the memory graph with
@@ -133,7 +136,7 @@ class ChatService:
 
         async def read_earlier_messages(count: int = 10) -> str:
             """Read the last `count` messages of this conversation (at most 50)."""
-            messages = await memory.recent(user_id, session_id, max(1, min(count, 50)))
+            messages = await views.recent(user_id, session_id, max(1, min(count, 50)))
             return "\n".join(f"{m.role.value}: {m.content}" for m in messages)
 
         return [search_memory, read_earlier_messages]
@@ -210,7 +213,7 @@ class ChatService:
         model_ms: float,
         started: float,
     ) -> ChatReply:
-        [answer] = await self._memory.add_messages(
+        [answer] = await self._recorder.add_messages(
             user_id,
             session_id,
             [IncomingMessage(role=Role.ASSISTANT, content=completion.text or "…")],

@@ -8,16 +8,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from hybridmem.application.memory import MemoryService
+from hybridmem.application.extraction import FactExtraction
 from hybridmem.domain.attributes import ATTRIBUTES
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import FactCandidate, FactSource, normalize_labelled
-from hybridmem.domain.jobs import Job
+from hybridmem.domain.jobs import Job, MessageJob
 from hybridmem.ports.llm import LanguageModel
 
 log = logging.getLogger(__name__)
-
-LLM_EXTRACT_JOB = "memory.extract_llm"
 
 FACTS_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -58,22 +56,19 @@ class LlmFactExtractor:
         self,
         *,
         model: LanguageModel,
-        memory: MemoryService,
+        extraction: FactExtraction,
         on_event: Callable[[str], None] | None = None,
     ) -> None:
         self._model = model
-        self._memory = memory
+        self._extraction = extraction
         self._on_event = on_event or (lambda event: None)
 
     async def handle(self, job: Job) -> None:
-        """Extract from the job's message; upstream failures propagate (and are retried)."""
-        payload = job.payload
-        try:
-            content = str(payload["content"])
-            message_id = str(payload["message_id"])
-            observed_at = datetime.fromisoformat(str(payload["occurred_at"]))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput(f"malformed extraction job: {exc}") from exc
+        """Job handler (``JobKind.EXTRACT_LLM``): extract from the job's message; upstream
+        failures propagate (and are retried)."""
+        payload = MessageJob.from_payload(job.payload)
+        content, message_id = payload.message.content, payload.message.message_id
+        observed_at = payload.occurred_at
         try:
             answer = await self._model.extract(INSTRUCTIONS, content, FACTS_SCHEMA)
             candidates = self._candidates(answer, message_id=message_id, observed_at=observed_at)
@@ -82,7 +77,7 @@ class LlmFactExtractor:
             log.warning("model extraction gave unusable output for a message: %s", exc.message)
             return
         self._on_event("llm_extraction_ok")
-        await self._memory.remember(job.user_id, candidates, stated_at=observed_at)
+        await self._extraction.remember(job.user_id, candidates, stated_at=observed_at)
 
     @staticmethod
     def _candidates(

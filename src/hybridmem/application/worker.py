@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from hybridmem.domain.errors import InvalidInput, UpstreamRateLimited
-from hybridmem.domain.jobs import Job, retry_delay
+from hybridmem.domain.jobs import Job, JobKind, retry_delay
 from hybridmem.ports.outbox import Outbox
 from hybridmem.ports.system import Clock
 
@@ -17,6 +17,24 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[None]]
 EventSink = Callable[[str], None]
+
+
+class JobBell:
+    """Rung by the write path after it enqueues jobs, so an in-process worker looks for
+    them now instead of after its idle sleep. Shared by both, made once."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        """There may be new jobs."""
+        self._event.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Return when rung, or after ``seconds``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout=seconds)
+        self._event.clear()
 
 
 class JobWorker:
@@ -31,13 +49,14 @@ class JobWorker:
         self,
         *,
         outbox: Outbox,
-        handlers: Mapping[str, JobHandler],
+        handlers: Mapping[JobKind, JobHandler],
         clock: Clock,
         batch_size: int = 16,
         lease: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
         idle_sleep: float = 0.2,
         on_event: EventSink | None = None,
+        bell: JobBell | None = None,
     ) -> None:
         self._outbox = outbox
         self._handlers = dict(handlers)
@@ -47,11 +66,7 @@ class JobWorker:
         self._max_attempts = max_attempts
         self._idle_sleep = idle_sleep
         self._on_event = on_event or (lambda event: None)
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """Look for jobs now instead of after the idle sleep."""
-        self._wake.set()
+        self._bell = bell or JobBell()
 
     async def run_once(self) -> int:
         """Claim one batch and process it; return how many jobs were processed."""
@@ -62,7 +77,8 @@ class JobWorker:
         return len(jobs)
 
     async def _process(self, job: Job) -> None:
-        handler = self._handlers.get(job.kind)
+        known = job.kind in JobKind.__members__.values()
+        handler = self._handlers.get(JobKind(job.kind)) if known else None
         if handler is None:
             await self._outbox.bury(job.job_id, error=f"no handler for job kind {job.kind!r}")
             self._on_event("job_dead")
@@ -87,10 +103,11 @@ class JobWorker:
             await self._outbox.retry(job.job_id, error=error, run_after=self._clock.now() + delay)
             self._on_event("job_retried")
             log.info(
-                "job %s (%s) failed (attempt %d), retrying in %.1fs",
+                "job %s (%s) failed (attempt %d, %s), retrying in %.1fs",
                 job.job_id,
                 job.kind,
                 job.attempts,
+                type(exc).__name__,  # the type only: a message may quote user text
                 delay.total_seconds(),
             )
         else:
@@ -108,12 +125,32 @@ class JobWorker:
                 log.exception("job worker round failed; retrying")
                 processed = 0
             if processed == 0:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_sleep)
+                await self._bell.wait(self._idle_sleep)
 
     async def drain(self, *, within: float = 30.0) -> None:
-        """Process until no job is ready (used by the library API and tests)."""
+        """Process until no job is ready now (retries scheduled later stay queued)."""
         async with asyncio.timeout(within):
             while await self.run_once():
                 pass
+
+    async def settle(
+        self,
+        *,
+        within: float | None = None,
+        poll_seconds: float = 0.5,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Process until nothing is pending — waiting out the back-off of retried jobs —
+        however long the backlog is (unless ``within`` seconds pass: TimeoutError).
+        ``on_progress`` hears how many jobs are still pending after each round. Jobs that
+        fail for good go to the dead letter state and stop counting."""
+        async with asyncio.timeout(within):
+            while True:
+                processed = await self.run_once()
+                pending = await self._outbox.pending_count()
+                if on_progress is not None:
+                    on_progress(pending)
+                if pending == 0:
+                    return
+                if processed == 0:
+                    await asyncio.sleep(poll_seconds)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hybridmem.domain.messages import Role
+from hybridmem.ports.health import Health
 
 #: A tool the model may call: an async function with a docstring and typed arguments.
 Tool = Callable[..., Awaitable[str]]
@@ -63,6 +64,11 @@ class LanguageModel(Protocol):
     @property
     def info(self) -> ModelInfo:
         """Capabilities of the model."""
+        ...
+
+    async def health(self) -> Health:
+        """Whether the model can be asked (from its configuration; sends no request, so a
+        readiness probe costs nothing at a paid provider)."""
         ...
 
     async def complete(

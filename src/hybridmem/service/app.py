@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 import hybridmem
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.container import Container
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
 from hybridmem.service.routers import admin, auth, chat, memory, operations, sessions, users
+from hybridmem.service.services import running
 from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
@@ -37,35 +38,31 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await resolve(container.init_resources())
-        tasks: list[asyncio.Task[None]] = []
-        if background_jobs and settings.worker_in_process:
-            worker = await resolve(container.worker())
-            memory_service = await resolve(container.memory())
-            memory_service.notify_jobs(worker.wake)
-            tasks.append(asyncio.create_task(worker.run_forever(), name="hybridmem-worker"))
-        if background_jobs:
-            accounts = await resolve(container.accounts())
-            session_service = await resolve(container.session_service())
-            limits = await resolve(container.rate_limiter())
-            tasks.append(
-                asyncio.create_task(
-                    run_periodically(
-                        accounts,
-                        session_service,
-                        limits,
-                        interval_seconds=settings.purge_interval_seconds,
-                    ),
-                    name="hybridmem-purge",
+        async with running(container) as services:
+            app.state.services = services
+            tasks: list[asyncio.Task[None]] = []
+            if background_jobs and settings.worker_in_process:
+                tasks.append(
+                    asyncio.create_task(services.worker.run_forever(), name="hybridmem-worker")
                 )
-            )
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await resolve(container.shutdown_resources())
+            if background_jobs:
+                tasks.append(
+                    asyncio.create_task(
+                        run_periodically(
+                            services.accounts,
+                            services.sessions,
+                            services.rate_limiter,
+                            interval_seconds=settings.purge_interval_seconds,
+                        ),
+                        name="hybridmem-purge",
+                    )
+                )
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(
         title="hybridmem",

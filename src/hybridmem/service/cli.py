@@ -10,8 +10,8 @@ import typer
 
 from hybridmem.service.bench.commands import bench_app
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.cli_support import with_container
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.cli_support import with_database, with_services
+from hybridmem.service.services import Services
 
 T = TypeVar("T")
 
@@ -68,13 +68,13 @@ def worker() -> None:
     settings = _settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
 
-    async def work(container: Container) -> None:
-        job_worker = await resolve(container.worker())
+    async def work(services: Services) -> None:
         typer.echo("hybridmem worker running; Ctrl-C to stop", err=True)
-        await job_worker.run_forever()
+        await services.worker.run_forever()
 
     try:
-        asyncio.run(with_container(settings, work))
+        # model extraction jobs need the model
+        asyncio.run(with_services(settings, work, with_model=True))
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)
 
@@ -83,8 +83,7 @@ def worker() -> None:
 def jobs_dead(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
     """List jobs in the dead letter state (JSON lines)."""
 
-    async def work(container: Container) -> list[dict[str, Any]]:
-        outbox = await resolve(container.outbox())
+    async def work(services: Services) -> list[dict[str, Any]]:
         return [
             {
                 "job_id": job.job_id,
@@ -94,10 +93,10 @@ def jobs_dead(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None
                 "last_error": job.last_error,
                 "created_at": job.created_at.isoformat(),
             }
-            for job in await outbox.dead(limit=limit)
+            for job in await services.outbox.dead(limit=limit)
         ]
 
-    for row in asyncio.run(with_container(_settings(), work)):
+    for row in asyncio.run(with_services(_settings(), work)):
         typer.echo(json.dumps(row))
 
 
@@ -105,12 +104,10 @@ def jobs_dead(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None
 def jobs_revive(job_id: int) -> None:
     """Put a dead job back in the queue."""
 
-    async def work(container: Container) -> bool:
-        outbox = await resolve(container.outbox())
-        revived: bool = await outbox.revive(job_id)
-        return revived
+    async def work(services: Services) -> bool:
+        return await services.outbox.revive(job_id)
 
-    if not asyncio.run(with_container(_settings(), work)):
+    if not asyncio.run(with_services(_settings(), work)):
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"job {job_id} queued again")
@@ -123,10 +120,7 @@ def migrate() -> None:
 
     settings = _settings(migrate_on_start=False)
 
-    async def work(container: Container) -> list[int]:
-        return await apply_migrations(await resolve(container.database()))
-
-    applied = asyncio.run(with_container(settings, work))
+    applied = asyncio.run(with_database(settings, apply_migrations))
     typer.echo(f"applied {len(applied)} migration(s): {applied}" if applied else "up to date")
 
 
@@ -135,26 +129,22 @@ def purge() -> None:
     """Purge soft-deleted sessions past retention, expired revocations and stale counters."""
     from hybridmem.service.housekeeping import purge_once
 
-    async def work(container: Container) -> dict[str, int]:
-        report = await purge_once(
-            await resolve(container.accounts()),
-            await resolve(container.session_service()),
-            await resolve(container.rate_limiter()),
-        )
+    async def work(services: Services) -> dict[str, int]:
+        report = await purge_once(services.accounts, services.sessions, services.rate_limiter)
         return {"sessions": report.sessions, "expired_credentials": report.expired_credentials}
 
-    typer.echo(json.dumps(asyncio.run(with_container(_settings(), work))))
+    typer.echo(json.dumps(asyncio.run(with_services(_settings(), work))))
 
 
 def _set_admin(user_id: str, is_admin: bool) -> None:
-    async def work(container: Container) -> str:
-        user = await (await resolve(container.accounts())).set_admin(user_id, is_admin)
+    async def work(services: Services) -> str:
+        user = await services.accounts.set_admin(user_id, is_admin)
         return f"{user.user_id}: admin={user.is_admin}"
 
     from hybridmem.domain.errors import NotFound
 
     try:
-        typer.echo(asyncio.run(with_container(_settings(), work)))
+        typer.echo(asyncio.run(with_services(_settings(), work)))
     except NotFound as exc:
         typer.echo(f"no user with id {user_id!r}", err=True)
         raise typer.Exit(1) from exc

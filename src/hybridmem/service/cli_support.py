@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 import typer
 
-from hybridmem.service.container import Container, resolve
+from hybridmem.adapters.postgres.database import Database
+from hybridmem.service.container import Container
+from hybridmem.service.services import Services, database_of, running
 from hybridmem.service.settings import Settings
 
 T = TypeVar("T")
@@ -23,11 +25,16 @@ def settings_or_exit(**overrides: Any) -> Settings:
         raise typer.Exit(2) from exc
 
 
-async def with_container(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
-    """Run ``work(container)`` with the container's resources up, then shut them down."""
-    container = Container(settings=settings)
-    await resolve(container.init_resources())
-    try:
-        return await work(container)
-    finally:
-        await resolve(container.shutdown_resources())
+async def with_services(
+    settings: Settings, work: Callable[[Services], Awaitable[T]], *, with_model: bool = False
+) -> T:
+    """Run ``work(services)`` with the app's resources up (the language model only when
+    asked for), then shut them down."""
+    async with running(Container(settings=settings), with_model=with_model) as services:
+        return await work(services)
+
+
+async def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work(database)`` with only the database up."""
+    async with database_of(Container(settings=settings)) as database:
+        return await work(database)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -45,41 +44,32 @@ from hybridmem.adapters.zep.users import ZepUserDirectory
 from hybridmem.application.accounts import AccountService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
-from hybridmem.application.llm_extraction import LLM_EXTRACT_JOB, LlmFactExtractor
-from hybridmem.application.memory import EXTRACT_JOB, INDEX_JOB, MemoryService
-from hybridmem.application.providers import (
-    DELETE_USER_JOB,
-    DELIVER_EPISODE_JOB,
-    DELIVER_MESSAGE_JOB,
-    SYNC_USER_JOB,
-    ProviderDelivery,
-    ProviderJobs,
-)
+from hybridmem.application.extraction import FactExtraction, MessageIndexing
+from hybridmem.application.fact_editing import FactEditor
+from hybridmem.application.llm_extraction import LlmFactExtractor
+from hybridmem.application.providers import ProviderDelivery, ProviderJobs
+from hybridmem.application.readiness import Readiness, RoleHealth
 from hybridmem.application.recall import RecallService, RecallSettings
+from hybridmem.application.recording import MessageRecorder
 from hybridmem.application.sessions import SessionService
-from hybridmem.application.worker import JobWorker
+from hybridmem.application.views import MemoryViews
+from hybridmem.application.worker import JobBell, JobHandler, JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
-from hybridmem.domain.facts import FactSource
+from hybridmem.domain.jobs import JobKind
 from hybridmem.ports.embeddings import Embedder
+from hybridmem.ports.health import HealthCheck
 from hybridmem.ports.llm import LanguageModel, ModelInfo
 from hybridmem.ports.providers import UserDirectory
 from hybridmem.service.observability import Metrics
+from hybridmem.service.roles import (
+    cloud_providers,
+    database_mode,
+    graph_source,
+    job_routing,
+)
 from hybridmem.service.settings import Settings, resolve_secret_key
 
 log = logging.getLogger(__name__)
-
-
-async def resolve(value: Any) -> Any:
-    """Await a provider's result when it is awaitable.
-
-    Providers that depend on an async Resource (the database) return awaitables.
-    """
-    return await value if inspect.isawaitable(value) else value
-
-
-def database_mode(settings: Settings) -> str:
-    """``external`` when DATABASE_URL is set, else ``embedded``."""
-    return "external" if settings.database_url else "embedded"
 
 
 async def database_resource(server: PostgresServer, settings: Settings) -> AsyncIterator[Database]:
@@ -175,22 +165,6 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
             await server.stop()
 
 
-def llm_extraction_enabled(settings: Settings) -> bool:
-    """Model-based extraction: on when forced, or by default for Gemini (the embedded
-    135M model is too small to extract reliably; it stays with the rules)."""
-    if settings.llm_extraction == "auto":
-        return settings.llm_provider == "gemini"
-    return settings.llm_extraction == "on"
-
-
-def extraction_jobs(settings: Settings) -> tuple[str, ...]:
-    """The extraction job kinds enqueued for each message worth remembering."""
-    kinds = [EXTRACT_JOB]
-    if llm_extraction_enabled(settings):
-        kinds.append(LLM_EXTRACT_JOB)
-    return tuple(kinds)
-
-
 async def _provider_http(
     settings: Settings, provider: str, factory: Any, url: str, key: SecretStr | None
 ) -> AsyncIterator[httpx.AsyncClient | None]:
@@ -253,49 +227,21 @@ def user_directories(
     return directories
 
 
-def graph_source(settings: Settings) -> FactSource:
-    """How facts read from the graph are labelled in consolidation."""
-    return FactSource.ZEP if settings.graph_backend == "zep" else FactSource.RULES
-
-
-def cloud_providers(settings: Settings) -> tuple[str, ...]:
-    """The memory providers that hold users' data besides PostgreSQL."""
-    chosen = []
-    if "zep" in (settings.history_backend, settings.graph_backend):
-        chosen.append("zep")
-    if settings.facts_backend == "mem0":
-        chosen.append("mem0")
-    return tuple(chosen)
-
-
-def delivery_jobs(settings: Settings) -> tuple[str, ...]:
-    """Jobs for every recorded message: mirroring into Zep threads when Zep keeps history
-    (Zep also builds its graph from them), and embedding for semantic search."""
-    kinds = []
-    if settings.history_backend == "zep":
-        kinds.append(DELIVER_MESSAGE_JOB)
-    if settings.embeddings != "off":
-        kinds.append(INDEX_JOB)
-    return tuple(kinds)
-
-
-def episode_jobs(settings: Settings) -> tuple[str, ...]:
-    """Jobs for business data: a graph that builds itself (Zep) receives the episode."""
-    return (DELIVER_EPISODE_JOB,) if settings.graph_backend == "zep" else ()
-
-
 def job_handlers(
-    memory: MemoryService, llm_extractor: LlmFactExtractor, delivery: ProviderDelivery
-) -> dict[str, object]:
+    extraction: FactExtraction,
+    indexing: MessageIndexing,
+    llm_extractor: LlmFactExtractor,
+    delivery: ProviderDelivery,
+) -> dict[JobKind, JobHandler]:
     """Which use case handles each kind of outbox job."""
     return {
-        EXTRACT_JOB: memory.handle_extraction,
-        INDEX_JOB: memory.handle_indexing,
-        LLM_EXTRACT_JOB: llm_extractor.handle,
-        DELIVER_MESSAGE_JOB: delivery.deliver_message,
-        DELIVER_EPISODE_JOB: delivery.deliver_episode,
-        SYNC_USER_JOB: delivery.sync_user,
-        DELETE_USER_JOB: delivery.delete_user,
+        JobKind.EXTRACT: extraction.handle,
+        JobKind.INDEX: indexing.handle,
+        JobKind.EXTRACT_LLM: llm_extractor.handle,
+        JobKind.DELIVER_MESSAGE: delivery.deliver_message,
+        JobKind.DELIVER_EPISODE: delivery.deliver_episode,
+        JobKind.SYNC_USER: delivery.sync_user,
+        JobKind.DELETE_USER: delivery.delete_user,
     }
 
 
@@ -306,6 +252,27 @@ def recall_settings(settings: Settings) -> RecallSettings:
         budget_tokens=settings.context_budget_tokens,
         source_timeout_seconds=settings.memory_source_timeout_seconds,
     )
+
+
+def readiness_checks(
+    settings: Settings,
+    database: Database,
+    zep: ZepClient,
+    mem0: Mem0Client,
+    model: LanguageModel,
+    outbox: PostgresOutbox,
+) -> dict[str, HealthCheck]:
+    """What /readyz asks: the database, each memory role's backend, the model, the
+    delivery backlog."""
+    backends: dict[str, HealthCheck] = {"postgres": database, "zep": zep, "mem0": mem0}
+    return {
+        "database": database,
+        "history": RoleHealth(settings.history_backend, backends[settings.history_backend]),
+        "graph": RoleHealth(settings.graph_backend, backends[settings.graph_backend]),
+        "facts": RoleHealth(settings.facts_backend, backends[settings.facts_backend]),
+        "language_model": model,
+        "outbox": outbox,
+    }
 
 
 def count_event(metrics: Metrics) -> object:
@@ -416,22 +383,28 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    memory = providers.Singleton(
-        MemoryService,
+    bell = providers.Singleton(JobBell)
+    extraction = providers.Singleton(FactExtraction, facts=fact_memory, graph=graph_memory, ids=ids)
+    indexing = providers.Singleton(MessageIndexing, messages)
+    recorder = providers.Singleton(
+        MessageRecorder,
         journal=messages,
-        history=messages,
         outbox=outbox,
+        extraction=extraction,
+        ids=ids,
+        clock=clock,
+        routing=providers.Callable(job_routing, settings),
+        bell=bell,
+    )
+    views = providers.Singleton(
+        MemoryViews,
+        history=messages,
         sessions=sessions,
         facts=fact_memory,
         graph=graph_memory,
-        ids=ids,
-        clock=clock,
         context_budget_tokens=settings.provided.context_budget_tokens,
-        extraction_jobs=providers.Callable(extraction_jobs, settings),
-        delivery_jobs=providers.Callable(delivery_jobs, settings),
-        episode_jobs=providers.Callable(episode_jobs, settings),
-        message_index=messages,
     )
+    fact_editor = providers.Singleton(FactEditor, fact_memory)
     recall = providers.Singleton(
         RecallService,
         facts=fact_memory,
@@ -449,7 +422,7 @@ class Container(containers.DeclarativeContainer):
     llm_extractor = providers.Singleton(
         LlmFactExtractor,
         model=language_model,
-        memory=memory,
+        extraction=extraction,
         on_event=providers.Callable(count_event, metrics),
     )
     provider_delivery = providers.Singleton(
@@ -464,21 +437,31 @@ class Container(containers.DeclarativeContainer):
     worker = providers.Singleton(
         JobWorker,
         outbox=outbox,
-        handlers=providers.Callable(job_handlers, memory, llm_extractor, provider_delivery),
+        handlers=providers.Callable(
+            job_handlers, extraction, indexing, llm_extractor, provider_delivery
+        ),
         clock=clock,
         max_attempts=settings.provided.job_max_attempts,
         idle_sleep=settings.provided.worker_idle_seconds,
         on_event=providers.Callable(count_event, metrics),
+        bell=bell,
     )
 
     rate_limiter = providers.Singleton(PostgresRateLimiter, database, clock)
     chat = providers.Singleton(
         ChatService,
-        memory=memory,
+        recorder=recorder,
+        views=views,
         recall=recall,
         model=language_model,
         clock=clock,
         history_messages=settings.provided.chat_history_messages,
         rate_limiter=rate_limiter,
         turns_per_minute=settings.provided.chat_turns_per_minute,
+    )
+    readiness = providers.Singleton(
+        Readiness,
+        providers.Callable(
+            readiness_checks, settings, database, zep_client, mem0_client, language_model, outbox
+        ),
     )

@@ -1,4 +1,4 @@
-"""FastAPI dependencies as ``Annotated`` aliases, resolved from the app's container."""
+"""FastAPI dependencies as ``Annotated`` aliases over the app's services."""
 
 from __future__ import annotations
 
@@ -10,58 +10,65 @@ from fastapi.security import OAuth2PasswordBearer
 from hybridmem.application.accounts import AccountService, Principal
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
-from hybridmem.application.memory import MemoryService
+from hybridmem.application.fact_editing import FactEditor
 from hybridmem.application.recall import RecallService
+from hybridmem.application.recording import MessageRecorder
 from hybridmem.application.sessions import SessionService
+from hybridmem.application.views import MemoryViews
 from hybridmem.domain.errors import Unauthenticated
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.services import Services
 
 # auto_error=False: a missing token goes through our error mapping (stable body).
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
 
 
-def container_of(request: Request) -> Container:
-    """The container of the app serving this request."""
-    container: Container = request.app.state.container
-    return container
+def services_of(request: Request) -> Services:
+    """The services of the app serving this request (built when it started)."""
+    services: Services = request.app.state.services
+    return services
 
 
-async def _accounts(request: Request) -> AccountService:
-    service: AccountService = await resolve(container_of(request).accounts())
-    return service
+def _accounts(request: Request) -> AccountService:
+    return services_of(request).accounts
 
 
-async def _sessions(request: Request) -> SessionService:
-    service: SessionService = await resolve(container_of(request).session_service())
-    return service
+def _sessions(request: Request) -> SessionService:
+    return services_of(request).sessions
 
 
-async def _memory(request: Request) -> MemoryService:
-    service: MemoryService = await resolve(container_of(request).memory())
-    return service
+def _recorder(request: Request) -> MessageRecorder:
+    return services_of(request).recorder
 
 
-async def _recall(request: Request) -> RecallService:
-    service: RecallService = await resolve(container_of(request).recall())
-    return service
+def _views(request: Request) -> MemoryViews:
+    return services_of(request).views
 
 
-async def _consolidation(request: Request) -> ConsolidationService:
-    service: ConsolidationService = await resolve(container_of(request).consolidation())
-    return service
+def _recall(request: Request) -> RecallService:
+    return services_of(request).recall
 
 
-async def _chat(request: Request) -> ChatService:
-    service: ChatService = await resolve(container_of(request).chat())
-    return service
+def _facts(request: Request) -> FactEditor:
+    return services_of(request).facts
 
 
+def _consolidation(request: Request) -> ConsolidationService:
+    return services_of(request).consolidation
+
+
+def _chat(request: Request) -> ChatService:
+    return services_of(request).chat
+
+
+AppServices = Annotated[Services, Depends(services_of)]
 Accounts = Annotated[AccountService, Depends(_accounts)]
-Chat = Annotated[ChatService, Depends(_chat)]
-Memory = Annotated[MemoryService, Depends(_memory)]
-Recall = Annotated[RecallService, Depends(_recall)]
-Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Sessions = Annotated[SessionService, Depends(_sessions)]
+Recorder = Annotated[MessageRecorder, Depends(_recorder)]
+Views = Annotated[MemoryViews, Depends(_views)]
+Recall = Annotated[RecallService, Depends(_recall)]
+Facts = Annotated[FactEditor, Depends(_facts)]
+Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
+Chat = Annotated[ChatService, Depends(_chat)]
 
 
 async def _principal(

@@ -1,6 +1,6 @@
 """The library API: hybridmem's memory without the web service.
 
-Built from the same container as the service, so it behaves the same way.
+Built from the same container and services as the service, so it behaves the same way.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from hybridmem.application.consolidation import ConsolidationReport
-from hybridmem.application.memory import IncomingMessage, MemoryService, MemoryView
-from hybridmem.application.recall import Recall, RecallService
-from hybridmem.application.worker import JobWorker
+from hybridmem.application.recall import Recall
+from hybridmem.application.recording import IncomingMessage
+from hybridmem.application.views import MemoryView
 from hybridmem.domain.accounts import validate_id
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import ScoredFact
 from hybridmem.domain.temporal import TemporalPlan
-from hybridmem.ports.accounts import UserRepository
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.container import Container
+from hybridmem.service.roles import llm_extraction_enabled
+from hybridmem.service.services import Services, running
 from hybridmem.service.settings import Settings
 
 
@@ -40,30 +41,19 @@ def _message(value: IncomingMessage | Mapping[str, Any]) -> IncomingMessage:
 
 
 class Memory:
-    """Long-term memory for one database: add messages, search, view, consolidate.
+    """Long-term memory for one database: add messages, recall, view, consolidate.
 
     Extraction runs as durable jobs; :meth:`flush` processes the pending ones (the
     ``add_messages(..., flush=True)`` default does it for you).
     """
 
-    def __init__(
-        self,
-        container: Container,
-        memory: MemoryService,
-        recall: RecallService,
-        worker: JobWorker,
-        users: UserRepository,
-    ) -> None:
-        self._container = container
-        self._memory = memory
-        self._recall = recall
-        self._worker = worker
-        self._users = users
+    def __init__(self, services: Services) -> None:
+        self._services = services
         self._known_users: set[str] = set()
 
     async def _user(self, user_id: str) -> str:
         if user_id not in self._known_users:
-            await self._users.ensure(validate_id(user_id, kind="user_id"))
+            await self._services.users.ensure(validate_id(user_id, kind="user_id"))
             self._known_users.add(user_id)
         return user_id
 
@@ -77,22 +67,25 @@ class Memory:
     ) -> list[Message]:
         """Record messages (dicts with role, content, and optionally message_id, name,
         occurred_at, metadata); with ``flush`` the memory is updated before returning."""
-        stored = await self._memory.add_messages(
+        stored = await self._services.recorder.add_messages(
             await self._user(user_id), session_id, [_message(m) for m in messages]
         )
         if flush:
             await self.flush()
         return stored
 
-    async def flush(self) -> None:
-        """Process every pending memory job now."""
-        await self._worker.drain()
+    async def flush(self, *, within: float | None = None) -> None:
+        """Process every pending memory job, waiting out retries, however long the backlog
+        (``within`` seconds at most, when given)."""
+        await self._services.worker.settle(within=within)
 
     async def add_data(
         self, user_id: str, data: str | Mapping[str, Any], *, occurred_at: datetime | None = None
     ) -> TemporalPlan:
         """Business data (text or labelled JSON) into the user's memory."""
-        return await self._memory.add_data(await self._user(user_id), data, occurred_at=occurred_at)
+        return await self._services.recorder.add_data(
+            await self._user(user_id), data, occurred_at=occurred_at
+        )
 
     async def recall(
         self,
@@ -105,7 +98,9 @@ class Memory:
         """What a chatbot should know to answer ``query``: exactly the items chat puts into
         its prompt (``recall.items``, best first, each with the message ids it derives
         from), the context text, and the facts and relations among them."""
-        return await self._recall.recall(user_id, query, limit=limit, budget_tokens=budget_tokens)
+        return await self._services.recall.recall(
+            user_id, query, limit=limit, budget_tokens=budget_tokens
+        )
 
     async def retrieve(self, user_id: str, query: str, *, limit: int = 10) -> list[MemoryItem]:
         """The recalled items for ``query`` (``recall(...).items``), best first."""
@@ -117,23 +112,22 @@ class Memory:
 
     async def view(self, user_id: str, *, session_id: str | None = None) -> MemoryView:
         """Everything remembered about the user."""
-        return await self._memory.view(user_id, session_id=session_id)
+        return await self._services.views.view(user_id, session_id=session_id)
 
     async def history(
         self, user_id: str, session_id: str, *, limit: int = 100, cursor: str | None = None
     ) -> Page[Message]:
         """A session's messages, oldest first."""
-        return await self._memory.history(user_id, session_id, limit=limit, cursor=cursor)
+        return await self._services.views.history(user_id, session_id, limit=limit, cursor=cursor)
 
     async def consolidate(self, user_id: str, *, dry_run: bool = False) -> ConsolidationReport:
         """Merge duplicates and invalidate superseded facts."""
-        service = await resolve(self._container.consolidation())
-        report: ConsolidationReport = await service.run(user_id, dry_run=dry_run)
-        return report
+        return await self._services.consolidation.run(user_id, dry_run=dry_run)
 
     async def forget_user(self, user_id: str) -> None:
-        """Delete everything stored for the user."""
-        await self._users.delete(user_id)
+        """Delete everything stored for the user, here and at every memory provider (the
+        same use case as deleting an account)."""
+        await self._services.accounts.delete_account(user_id)
         self._known_users.discard(user_id)
 
 
@@ -150,13 +144,8 @@ async def open_memory(
         values["database_url"] = dsn
     if data_dir is not None:
         values["data_dir"] = Path(data_dir)
-    container = Container(settings=Settings(_env_file=None, **values))
-    await resolve(container.init_resources())
-    try:
-        memory = await resolve(container.memory())
-        recall = await resolve(container.recall())
-        worker = await resolve(container.worker())
-        users = await resolve(container.users())
-        yield Memory(container, memory, recall, worker, users)
-    finally:
-        await resolve(container.shutdown_resources())
+    chosen = Settings(_env_file=None, **values)
+    # The library never chats; it starts a model only for model-based extraction.
+    with_model = llm_extraction_enabled(chosen)
+    async with running(Container(settings=chosen), with_model=with_model) as services:
+        yield Memory(services)

@@ -20,8 +20,8 @@ from pydantic import (
 
 from hybridmem.application.chat import ChatReply
 from hybridmem.application.consolidation import ConsolidationReport
-from hybridmem.application.memory import MemoryView
 from hybridmem.application.recall import Recall
+from hybridmem.application.views import MemoryView
 from hybridmem.domain.accounts import (
     ID_PATTERN,
     MAX_PASSWORD_LENGTH,

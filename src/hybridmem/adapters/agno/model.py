@@ -25,6 +25,7 @@ from hybridmem.domain.errors import (
     UpstreamUnavailable,
 )
 from hybridmem.domain.messages import Role
+from hybridmem.ports.health import Health
 from hybridmem.ports.llm import ChatMessage, Completion, ModelInfo, StreamEvent, TextDelta, Tool
 
 # Agno reads this when an Agent is created; the constructor flag alone is overridden by it.
@@ -136,6 +137,10 @@ class AgnoLanguageModel:
     def info(self) -> ModelInfo:
         """What the model can do."""
         return self._info
+
+    async def health(self) -> Health:
+        """Configured and usable (no request is sent)."""
+        return Health(ok=True, backend=self._info.name)
 
     def _agent(self, system: str, tools: Sequence[Tool], **options: Any) -> Agent:
         return Agent(

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from hybridmem.domain.errors import UpstreamUnavailable
+from hybridmem.ports.health import Health
 from hybridmem.ports.llm import ChatMessage, Completion, ModelInfo, StreamEvent, Tool
 
 
@@ -25,6 +26,10 @@ class UnavailableLanguageModel:
     def info(self) -> ModelInfo:
         """Nothing can be done."""
         return self._info
+
+    async def health(self) -> Health:
+        """Not usable, and why."""
+        return Health(ok=False, backend=self._info.name, details={"reason": self.reason})
 
     def _error(self) -> UpstreamUnavailable:
         return UpstreamUnavailable(self.reason, upstream="language_model")

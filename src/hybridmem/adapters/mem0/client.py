@@ -22,6 +22,7 @@ from hybridmem.domain.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
+from hybridmem.ports.health import Health
 
 UPSTREAM = "mem0"
 DEFAULT_BASE_URL = "https://api.mem0.ai"
@@ -109,6 +110,10 @@ class Mem0Client:
     def _delay(self, attempt: int, error: Exception | None) -> float:
         """The shared backoff, honouring the upstream's Retry-After hint."""
         return retry_wait(attempt, error, base=self._base_delay, cap=self._max_delay)
+
+    async def health(self) -> Health:
+        """Mem0 answers an authenticated request."""
+        return Health(ok=await self.ping(), backend="mem0")
 
     async def ping(self) -> bool:
         """Whether Mem0 answers its ping endpoint with our key (no retry)."""

@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from hybridmem.adapters.postgres.timestamps import register_safe_timestamps
 from hybridmem.domain.errors import UpstreamUnavailable
+from hybridmem.ports.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,10 @@ class Database:
         """Borrow a connection inside one transaction (committed on success)."""
         async with self.connection() as conn, conn.transaction():
             yield conn
+
+    async def health(self) -> Health:
+        """The database answers a trivial query."""
+        return Health(ok=await self.ping(), backend="postgresql")
 
     async def ping(self) -> bool:
         """Whether a trivial query succeeds."""

@@ -9,7 +9,9 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Connection, Database
+from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.jobs import Job, JobStatus, NewJob
+from hybridmem.ports.health import Health
 
 _JOB_COLUMNS = (
     "job_id, kind, user_id, idempotency_key, payload, status, attempts, last_error, "
@@ -151,3 +153,13 @@ class PostgresOutbox:
             cursor = await conn.execute(f"SELECT count(*) AS n FROM jobs WHERE {condition}")
             row = await cursor.fetchone()
         return int(row["n"]) if row else 0
+
+    async def health(self) -> Health:
+        """The delivery backlog: jobs not yet done, and jobs given up on."""
+        try:
+            pending, dead = await self.pending_count(), await self.dead_count()
+        except UpstreamUnavailable as exc:
+            return Health(ok=False, backend="postgresql", details={"reason": exc.message})
+        return Health(
+            ok=True, backend="postgresql", details={"pending_jobs": pending, "dead_jobs": dead}
+        )

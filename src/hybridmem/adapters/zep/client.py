@@ -30,6 +30,7 @@ import httpx
 from hybridmem.adapters._http import RestClient, Sleep
 from hybridmem.domain.errors import HybridMemError, UpstreamUnavailable
 from hybridmem.domain.keys import composite_key
+from hybridmem.ports.health import Health
 
 UPSTREAM = "zep"
 API_PREFIX = "/api/v4"
@@ -126,6 +127,10 @@ class ZepClient:
             max_delay=max_delay,
             sleep=sleep,
         )
+
+    async def health(self) -> Health:
+        """Zep answers an authenticated request."""
+        return Health(ok=await self.ping(), backend="zep")
 
     async def ping(self) -> bool:
         """Whether Zep answers an authenticated request (one page of one user, no retry)."""

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.cli_support import with_container
 from hybridmem.service.container import Container
+from hybridmem.service.services import running
 
 bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
 
@@ -28,12 +28,18 @@ def bench_memory(
 
     counts = [int(part) for part in sizes.split(",") if part.strip()]
 
-    async def work(container: Container) -> dict[str, Any]:
-        return await run_memory_benchmark(
-            container, sizes=counts, queries=queries, pipeline_messages=pipeline_messages
-        )
+    async def work() -> dict[str, Any]:
+        container = Container(settings=_settings(log_level="WARNING"))
+        async with running(container, with_model=False) as services:
+            return await run_memory_benchmark(
+                container,
+                services,
+                sizes=counts,
+                queries=queries,
+                pipeline_messages=pipeline_messages,
+            )
 
-    report = asyncio.run(with_container(_settings(log_level="WARNING"), work))
+    report = asyncio.run(work())
     if output is not None:
         output.write_text(json.dumps(report, indent=2))
     typer.echo(render_markdown(report))

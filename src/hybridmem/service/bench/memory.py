@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hybridmem.application.memory import IncomingMessage
+from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.facts import FactCandidate, make_candidate
 from hybridmem.domain.messages import Role
@@ -21,7 +21,9 @@ from hybridmem.domain.retrieval import FactQuery
 from hybridmem.domain.router import plan_read
 from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.service.bench.stats import machine, summary_ms
-from hybridmem.service.container import Container, resolve
+from hybridmem.service.container import Container
+from hybridmem.service.services import Services
+from hybridmem.service.services import _ready as resolve  # until this bench moves (issue 11)
 
 _WORDS = [
     "chess",
@@ -173,12 +175,17 @@ async def _fill(container: Container, user_id: str, target: int, have: int) -> f
 
 
 async def run_memory_benchmark(
-    container: Container, *, sizes: list[int], queries: int, pipeline_messages: int
+    container: Container,
+    services: Services,
+    *,
+    sizes: list[int],
+    queries: int,
+    pipeline_messages: int,
 ) -> dict[str, Any]:
     """Measure; ``container`` must have its resources initialised."""
-    users = await resolve(container.users())
-    memory = await resolve(container.memory())
-    worker = await resolve(container.worker())
+    users = services.users
+    memory = services.recorder
+    worker = services.worker
     facts = await resolve(container.fact_memory())
     user_id = f"bench-{int(time.time())}"
     await users.ensure(user_id)

@@ -6,9 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from hybridmem.application.memory import IncomingMessage
+from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.service.deps import Accounts, Consolidation, CurrentUser, Memory, Recall, acting_for
+from hybridmem.service.deps import (
+    Accounts,
+    Consolidation,
+    CurrentUser,
+    Facts,
+    Recall,
+    Recorder,
+    Views,
+    acting_for,
+)
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
 from hybridmem.service.schemas import (
@@ -60,13 +69,13 @@ async def add_messages(
     session_id: SessionId,
     body: AddMessagesRequest,
     principal: CurrentUser,
-    memory: Memory,
+    recorder: Recorder,
     accounts: Accounts,
 ) -> list[MessageOut]:
     """Record messages (idempotent by message_id); memory extraction follows in the
     background. A soft-deleted session is restored."""
     user_id = await acting_for(principal, body.user_id, accounts)
-    stored = await memory.add_messages(
+    stored = await recorder.add_messages(
         user_id,
         session_id,
         [
@@ -87,7 +96,7 @@ async def add_messages(
 @router.get("/history", response_model=MessagePage, responses=declared(401, 403, 404, 422, 503))
 async def history(
     principal: CurrentUser,
-    memory: Memory,
+    views: Views,
     accounts: Accounts,
     session_id: SessionQuery,
     user_id: UserIdQuery = None,
@@ -96,14 +105,14 @@ async def history(
 ) -> MessagePage:
     """A session's messages, oldest first, complete."""
     owner = await acting_for(principal, user_id, accounts)
-    page = await memory.history(owner, session_id, limit=limit, cursor=cursor)
+    page = await views.history(owner, session_id, limit=limit, cursor=cursor)
     return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/memory", response_model=MemoryOut, responses=declared(401, 403, 404, 422, 503))
 async def view_memory(
     principal: CurrentUser,
-    memory: Memory,
+    views: Views,
     accounts: Accounts,
     session_id: OptionalSessionQuery = None,
     user_id: UserIdQuery = None,
@@ -111,7 +120,7 @@ async def view_memory(
     """Everything remembered: facts with provenance and validity, the graph, a context
     string, and the session's recent messages."""
     owner = await acting_for(principal, user_id, accounts)
-    return MemoryOut.of(await memory.view(owner, session_id=session_id))
+    return MemoryOut.of(await views.view(owner, session_id=session_id))
 
 
 @router.post(
@@ -149,13 +158,13 @@ async def consolidate(
 @router.get("/memory/facts", response_model=FactPage, responses=declared(401, 422, 503))
 async def list_facts(
     principal: CurrentUser,
-    memory: Memory,
+    facts: Facts,
     include_invalidated: bool = False,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> FactPage:
     """The caller's facts, newest first."""
-    page = await memory.facts(
+    page = await facts.list(
         principal.user_id, limit=limit, cursor=cursor, include_invalidated=include_invalidated
     )
     return FactPage(items=[FactOut.of(f) for f in page.items], next_cursor=page.next_cursor)
@@ -164,9 +173,9 @@ async def list_facts(
 @router.get(
     "/memory/facts/{fact_id}", response_model=FactOut, responses=declared(401, 404, 422, 503)
 )
-async def get_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -> FactOut:
+async def get_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> FactOut:
     """One fact; another user's fact is 404."""
-    return FactOut.of(await memory.fact(principal.user_id, fact_id))
+    return FactOut.of(await facts.get(principal.user_id, fact_id))
 
 
 @router.patch(
@@ -175,11 +184,11 @@ async def get_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -> F
     responses=declared(401, 404, 413, 422, 503),
 )
 async def correct_fact(
-    fact_id: FactId, body: FactPatch, principal: CurrentUser, memory: Memory
+    fact_id: FactId, body: FactPatch, principal: CurrentUser, facts: Facts
 ) -> FactOut:
     """Correct a fact's value or text (recorded in its history)."""
     return FactOut.of(
-        await memory.correct_fact(principal.user_id, fact_id, value=body.value, text=body.text)
+        await facts.correct(principal.user_id, fact_id, value=body.value, text=body.text)
     )
 
 
@@ -189,9 +198,9 @@ async def correct_fact(
     response_class=Response,
     responses=declared(401, 404, 422, 503),
 )
-async def delete_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -> Response:
+async def delete_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> Response:
     """Forget a fact (its history keeps a DELETE event)."""
-    await memory.forget_fact(principal.user_id, fact_id)
+    await facts.forget(principal.user_id, fact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -200,17 +209,15 @@ async def delete_fact(fact_id: FactId, principal: CurrentUser, memory: Memory) -
     response_model=list[FactEventOut],
     responses=declared(401, 404, 422, 503),
 )
-async def fact_history(
-    fact_id: FactId, principal: CurrentUser, memory: Memory
-) -> list[FactEventOut]:
+async def fact_history(fact_id: FactId, principal: CurrentUser, facts: Facts) -> list[FactEventOut]:
     """ADD / UPDATE / INVALIDATE / DELETE events of a fact, oldest first."""
-    return [FactEventOut.of(e) for e in await memory.fact_history(principal.user_id, fact_id)]
+    return [FactEventOut.of(e) for e in await facts.history(principal.user_id, fact_id)]
 
 
 @router.get("/memory/graph", response_model=GraphOut, responses=declared(401, 422, 503))
 async def graph(
     principal: CurrentUser,
-    memory: Memory,
+    views: Views,
     as_of: Annotated[
         Moment | None,
         Query(description="Relations valid at this time (ISO 8601 with a UTC offset)"),
@@ -219,7 +226,7 @@ async def graph(
 ) -> GraphOut:
     """The caller's knowledge graph: entities and relations with validity."""
     return GraphOut.of(
-        await memory.graph(principal.user_id, as_of=as_of, include_invalidated=include_invalidated)
+        await views.graph(principal.user_id, as_of=as_of, include_invalidated=include_invalidated)
     )
 
 
@@ -230,9 +237,9 @@ async def graph(
     responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def add_data(
-    body: DataRequest, principal: CurrentUser, memory: Memory, accounts: Accounts
+    body: DataRequest, principal: CurrentUser, recorder: Recorder, accounts: Accounts
 ) -> DataOut:
     """Business data (text or a JSON object) into the user's memory, like Zep's graph.add."""
     owner = await acting_for(principal, body.user_id, accounts)
-    plan = await memory.add_data(owner, body.data, occurred_at=body.occurred_at)
+    plan = await recorder.add_data(owner, body.data, occurred_at=body.occurred_at)
     return DataOut.of(plan)

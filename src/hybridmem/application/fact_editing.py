@@ -1,0 +1,66 @@
+"""One fact at a time: read, correct, forget, and its history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from hybridmem.domain.display import describe
+from hybridmem.domain.errors import InvalidInput
+from hybridmem.domain.facts import Fact, FactSource, make_candidate
+from hybridmem.domain.pagination import Page
+from hybridmem.domain.retrieval import FactEvent
+from hybridmem.ports.memory import FactMemory
+
+
+class FactEditor:
+    """The user's hand on single facts; every change lands in the fact's history."""
+
+    def __init__(self, facts: FactMemory) -> None:
+        self._facts = facts
+
+    async def get(self, user_id: str, fact_id: str) -> Fact:
+        """One fact."""
+        return await self._facts.get(user_id, fact_id)
+
+    async def list(
+        self, user_id: str, *, limit: int, cursor: str | None, include_invalidated: bool
+    ) -> Page[Fact]:
+        """A page of facts, newest first."""
+        return await self._facts.list(
+            user_id, limit=limit, cursor=cursor, include_invalidated=include_invalidated
+        )
+
+    async def correct(
+        self, user_id: str, fact_id: str, *, value: str | None, text: str | None
+    ) -> Fact:
+        """The user corrects a fact: the value is normalized like any other."""
+        current = await self._facts.get(user_id, fact_id)
+        new_value = current.value
+        if value is not None:
+            candidate = make_candidate(
+                current.attribute,
+                value,
+                observed_at=current.valid_from,
+                qualifier=current.qualifier,
+            )
+            if candidate is None:
+                raise InvalidInput("the value has nothing usable", details={"field": "value"})
+            new_value = candidate.value
+        new_text = text or (
+            describe(current.attribute, new_value, current.qualifier)
+            if value is not None
+            else current.text
+        )
+        corrected = replace(
+            current, value=new_value, text=new_text, source=FactSource.USER, confidence=1.0
+        )
+        return await self._facts.update(user_id, corrected, reason="corrected by the user")
+
+    async def forget(self, user_id: str, fact_id: str) -> None:
+        """Delete one fact (its history keeps a DELETE event)."""
+        await self._facts.delete(user_id, fact_id, reason="deleted by the user")
+
+    async def history(self, user_id: str, fact_id: str) -> Sequence[FactEvent]:
+        """What happened to a fact."""
+        return await self._facts.history(user_id, fact_id)
