@@ -295,7 +295,9 @@ async def test_a_500_body_carries_the_sanitized_request_id(app):
             "/test-only/explode", headers={"X-Request-ID": hostile.encode("latin-1")}
         )
         assert response.status_code == 500
+        assert len(response.headers.get_list("x-request-id")) == 1
         logged = response.headers["x-request-id"]
+        assert len(logged) == 32, logged  # the unsafe header was replaced by a fresh id
         assert response.json()["error"]["details"]["request_id"] == logged
         assert "<script>" not in response.text
         kept = await http.get("/test-only/explode", headers={"X-Request-ID": "req-42"})
