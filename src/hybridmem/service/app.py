@@ -13,7 +13,16 @@ from hybridmem.service.container import Container, resolve
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
-from hybridmem.service.routers import admin, auth, chat, memory, operations, sessions, users
+from hybridmem.service.routers import (
+    admin,
+    auth,
+    chat,
+    memory,
+    messages,
+    operations,
+    sessions,
+    users,
+)
 from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
@@ -87,6 +96,7 @@ def create_app(
         sessions.router,
         chat.router,
         memory.router,
+        messages.router,
         admin.router,
         operations.router,
     ):
