@@ -7,9 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import hybridmem
 from hybridmem.service.container import Container, resolve
+from hybridmem.service.dashboard import mount_dashboard
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
@@ -27,7 +29,8 @@ from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
 Long-term memory for chatbots. Sign up, log in (the **Authorize** button takes your
-email or user id and password), then start sessions and chat.
+email or user id and password), then start sessions and chat. The memory dashboard is
+at [/](/).
 
 Every error has the body `{"error": {"code", "message", "details"?}}`.
 """
@@ -76,7 +79,9 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await resolve(container.shutdown_resources())
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the fastapi-offline package's files, not a CDN, so /docs
+    # and /redoc work offline.
+    app = FastAPIOffline(
         title="hybridmem",
         version=hybridmem.__version__,
         description=API_DESCRIPTION,
@@ -101,4 +106,5 @@ def create_app(
         operations.router,
     ):
         app.include_router(router)
+    mount_dashboard(app)
     return app
