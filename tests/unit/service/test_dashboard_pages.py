@@ -40,9 +40,11 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        for name in ("src", "href"):
-            if values.get(name) and not str(values[name]).startswith("#"):
-                self.urls.append(str(values[name]))
+        # What the page loads (not where its links go).
+        if values.get("src"):
+            self.urls.append(str(values["src"]))
+        if tag == "link" and values.get("href"):
+            self.urls.append(str(values["href"]))
         self.handlers += [name for name, _ in attrs if name.startswith("on")]
         if "style" in values:
             self.inline_styles += 1
@@ -82,6 +84,9 @@ async def test_the_dashboard_is_served_at_the_root_with_a_strict_policy(http):
     assert csp["frame-ancestors"] == "frame-ancestors 'none'"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-cache"
+    assert "set-cookie" not in response.headers
     page = _parse(response.text)
     assert page.inline_scripts == 0
     assert page.inline_styles == 0
@@ -101,6 +106,8 @@ async def test_every_script_and_style_the_dashboard_loads_is_served(http):
         seen.add(url)
         response = await http.get(url)
         assert response.status_code == 200, url
+        assert "content-security-policy" in response.headers, url
+        assert response.headers["x-content-type-options"] == "nosniff", url
         if url.endswith(".js"):
             assert "javascript" in response.headers["content-type"], url
             base = url.rsplit("/", 1)[0]
