@@ -126,10 +126,20 @@ def test_each_vendored_library_ships_with_its_licence():
     assert (vendor / "README.md").is_file()
 
 
-async def test_an_unknown_asset_is_a_json_404(http):
-    response = await http.get("/static/nope.js")
+@pytest.mark.parametrize(
+    "path",
+    ["/static/nope.js", "/static/", "/static/%2e%2e/__init__.py", "/static/..%2f..%2fapp.py"],
+)
+async def test_unknown_assets_and_paths_outside_the_static_folder_are_json_404s(http, path):
+    response = await http.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_assets_are_revalidated_not_refetched(http):
+    first = await http.get("/static/app.css")
+    again = await http.get("/static/app.css", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
