@@ -39,9 +39,14 @@ def _chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium; Playwright downloads nothing (executable_path)."""
+    """Headless Chromium; Playwright downloads nothing (executable_path).
+
+    Module scope, not session: Playwright's sync API keeps its own event loop running in
+    this thread while it is open, and pytest-asyncio cannot run the async tests of later
+    modules until it is closed.
+    """
     path = _chromium()
     from playwright.sync_api import sync_playwright
 
