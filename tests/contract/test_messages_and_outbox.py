@@ -174,3 +174,21 @@ async def test_counts_of_pending_and_dead_jobs(database, user):
     [job, *_] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
     await outbox.bury(job.job_id, error="x")
     assert (await outbox.pending_count(), await outbox.dead_count()) == (2, 1)
+
+
+async def test_lookup_finds_live_messages_of_the_user_only(database, user):
+    messages = PostgresMessages(database)
+    await PostgresUsers(database).add(
+        NewUser(user_id="v", email="v@example.com", password_hash="h")
+    )
+    await messages.append(user, "s", [msg(1)])
+    await messages.append(user, "old", [msg(2)])
+    found = await messages.get(user, "m1")
+    assert (found.session_id, found.content) == ("s", "message 1")
+    with pytest.raises(NotFound):
+        await messages.get("v", "m1")
+    with pytest.raises(NotFound):
+        await messages.get(user, "m404")
+    await PostgresSessions(database).delete(user, "old")
+    with pytest.raises(NotFound):
+        await messages.get(user, "m2")

@@ -13,7 +13,7 @@ from hybridmem.domain.recall import assemble, item_from_fact, item_from_message
 from hybridmem.domain.retrieval import GraphView
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
-from hybridmem.ports.messages import ChatHistory
+from hybridmem.ports.messages import ChatHistory, MessageLookup
 
 _VIEW_FACTS = 500
 
@@ -35,12 +35,14 @@ class MemoryViews:
         self,
         *,
         history: ChatHistory,
+        lookup: MessageLookup,
         sessions: SessionRepository,
         facts: FactMemory,
         graph: GraphMemory,
         context_budget_tokens: int = 1200,
     ) -> None:
         self._history = history
+        self._lookup = lookup
         self._sessions = sessions
         self._facts = facts
         self._graph = graph
@@ -52,6 +54,10 @@ class MemoryViews:
         """A session's messages, oldest first; NotFound for a session the user lacks."""
         await self._sessions.get(user_id, session_id)
         return await self._history.list(user_id, session_id, limit=limit, cursor=cursor)
+
+    async def message(self, user_id: str, message_id: str) -> Message:
+        """One of the user's messages (where a fact came from); NotFound otherwise."""
+        return await self._lookup.get(user_id, message_id)
 
     async def recent(self, user_id: str, session_id: str, limit: int) -> Sequence[Message]:
         """The last ``limit`` messages of the session, oldest first."""

@@ -48,6 +48,19 @@ class ChatHistory(Protocol):
         ...
 
 
+class MessageLookup(Protocol):
+    """One message by id (where a fact came from: its provenance).
+
+    Contract: ``get`` returns the user's live message with that id; a missing, deleted
+    (or in a deleted session) or another user's message raises ``NotFound``, and these
+    cases are indistinguishable.
+    """
+
+    async def get(self, user_id: str, message_id: str) -> Message:
+        """The message, or ``NotFound``."""
+        ...
+
+
 class MessageJournal(Protocol):
     """The system of record: messages and the jobs they cause commit together.
 

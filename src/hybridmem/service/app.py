@@ -7,19 +7,31 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import hybridmem
 from hybridmem.service.container import Container
+from hybridmem.service.dashboard import mount_dashboard
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
-from hybridmem.service.routers import admin, auth, chat, memory, operations, sessions, users
+from hybridmem.service.routers import (
+    admin,
+    auth,
+    chat,
+    memory,
+    messages,
+    operations,
+    sessions,
+    users,
+)
 from hybridmem.service.services import running
 from hybridmem.service.settings import Settings
 
 API_DESCRIPTION = """
 Long-term memory for chatbots. Sign up, log in (the **Authorize** button takes your
-email or user id and password), then start sessions and chat.
+email or user id and password), then start sessions and chat. The memory dashboard is
+at [/](/).
 
 Every error has the body `{"error": {"code", "message", "details"?}}`.
 """
@@ -64,7 +76,9 @@ def create_app(
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the fastapi-offline package's files, not a CDN, so /docs
+    # and /redoc work offline.
+    app = FastAPIOffline(
         title="hybridmem",
         version=hybridmem.__version__,
         description=API_DESCRIPTION,
@@ -84,8 +98,10 @@ def create_app(
         sessions.router,
         chat.router,
         memory.router,
+        messages.router,
         admin.router,
         operations.router,
     ):
         app.include_router(router)
+    mount_dashboard(app)
     return app

@@ -42,9 +42,10 @@ def serve(
 
     settings = _settings(host=host, port=port, workers=workers)
     database = "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
+    base = f"http://{settings.host}:{settings.port}"
     typer.echo(
-        f"hybridmem ({settings.env}) on http://{settings.host}:{settings.port}, "
-        f"API docs at /docs, database: {database}",
+        f"hybridmem ({settings.env}) on {base}: memory dashboard at {base}/, "
+        f"API docs at {base}/docs, database: {database}",
         err=True,
     )
     uvicorn.run(

@@ -399,6 +399,7 @@ class Container(containers.DeclarativeContainer):
     views = providers.Singleton(
         MemoryViews,
         history=messages,
+        lookup=messages,
         sessions=sessions,
         facts=fact_memory,
         graph=graph_memory,

@@ -63,8 +63,8 @@ async def _ensure_live_session(conn: Connection, user_id: str, session_id: str) 
 
 
 class PostgresMessages:
-    """``ChatHistory`` and ``MessageJournal`` over the messages table; with an embedder
-    and pgvector, messages are also found by meaning."""
+    """``ChatHistory``, ``MessageJournal`` and ``MessageLookup`` over the messages table;
+    with an embedder and pgvector, messages are also found by meaning."""
 
     def __init__(self, database: Database, embedder: Embedder | None = None) -> None:
         self._db = database
@@ -155,6 +155,19 @@ class PostgresMessages:
             rows = await result.fetchall()
         next_cursor = encode_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
         return Page(items=[_message(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+    async def get(self, user_id: str, message_id: str) -> Message:
+        """One live message of the user (``MessageLookup``); NotFound otherwise."""
+        async with self._db.connection() as conn:
+            result = await conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE user_id = %s AND message_id = %s "
+                "AND deleted_at IS NULL",
+                (user_id, message_id),
+            )
+            row = await result.fetchone()
+        if row is None:
+            raise NotFound("message not found")
+        return _message(row)
 
     async def recent(self, user_id: str, session_id: str, limit: int) -> Sequence[Message]:
         """The last ``limit`` live messages, oldest first."""
