@@ -250,3 +250,28 @@ async def test_bad_messages_are_422_and_store_nothing(client, body):
     assert response.status_code == 422
     assert error_code(response) == "validation_error"
     assert (await client.get("/api/sessions/s", headers=headers)).status_code == 404
+
+
+async def test_correcting_or_deleting_a_fact_changes_the_graph_so_consolidation_keeps_it(
+    client, app
+):
+    headers = await auth_headers(client, "editor")
+    await say(client, headers, "s1", "I like chess. I like tea.")
+    await drain_jobs(app)
+    facts = (await client.get("/api/memory/facts", headers=headers)).json()["items"]
+    by_value = {f["value"]: f for f in facts}
+    chess, tea = by_value["chess"], by_value["tea"]
+
+    patched = await client.patch(
+        f"/api/memory/facts/{chess['fact_id']}", headers=headers, json={"value": "go"}
+    )
+    assert patched.status_code == 200, patched.text
+    deleted = await client.delete(f"/api/memory/facts/{tea['fact_id']}", headers=headers)
+    assert deleted.status_code == 204
+
+    graph = (await client.get("/api/memory/graph", headers=headers)).json()
+    assert sorted(r["fact"] for r in graph["relations"]) == ["Likes go"]
+    report = (await client.post("/api/memory/consolidate", headers=headers, json={})).json()
+    assert report["changed"] is False
+    after = (await client.get("/api/memory/facts", headers=headers)).json()["items"]
+    assert [f["value"] for f in after] == ["go"]

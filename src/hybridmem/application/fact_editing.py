@@ -8,16 +8,20 @@ from dataclasses import replace
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact, FactSource, make_candidate
+from hybridmem.domain.graph import fact_edit
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.retrieval import FactEvent
-from hybridmem.ports.memory import FactMemory
+from hybridmem.ports.memory import FactMemory, GraphMemory
 
 
 class FactEditor:
-    """The user's hand on single facts; every change lands in the fact's history."""
+    """The user's hand on single facts; every change lands in the fact's history, and the
+    graph's mirror of the fact follows (else consolidation would bring the old value back
+    from the graph)."""
 
-    def __init__(self, facts: FactMemory) -> None:
+    def __init__(self, facts: FactMemory, graph: GraphMemory) -> None:
         self._facts = facts
+        self._graph = graph
 
     async def get(self, user_id: str, fact_id: str) -> Fact:
         """One fact."""
@@ -55,11 +59,15 @@ class FactEditor:
         corrected = replace(
             current, value=new_value, text=new_text, source=FactSource.USER, confidence=1.0
         )
-        return await self._facts.update(user_id, corrected, reason="corrected by the user")
+        stored = await self._facts.update(user_id, corrected, reason="corrected by the user")
+        await self._graph.apply(user_id, fact_edit(current, stored))
+        return stored
 
     async def forget(self, user_id: str, fact_id: str) -> None:
-        """Delete one fact (its history keeps a DELETE event)."""
+        """Delete one fact (its history keeps a DELETE event) and its graph relation."""
+        current = await self._facts.get(user_id, fact_id)
         await self._facts.delete(user_id, fact_id, reason="deleted by the user")
+        await self._graph.apply(user_id, fact_edit(current, None))
 
     async def history(self, user_id: str, fact_id: str) -> Sequence[FactEvent]:
         """What happened to a fact."""

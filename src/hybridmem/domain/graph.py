@@ -136,17 +136,19 @@ class RelationInvalidation:
 
 @dataclass(frozen=True, slots=True)
 class GraphUpdate:
-    """What to write to the graph: entity upserts (idempotent by key), new relations,
-    and invalidations of existing ones."""
+    """What to write to the graph: relations to remove first (a fact the user corrected or
+    deleted), entity upserts (idempotent by key), new relations, and invalidations of
+    existing ones."""
 
     entities: tuple[Entity, ...] = ()
     added: tuple[Relation, ...] = ()
     invalidated: tuple[RelationInvalidation, ...] = ()
+    removed: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         """True when there is nothing to write."""
-        return not (self.entities or self.added or self.invalidated)
+        return not (self.entities or self.added or self.invalidated or self.removed)
 
 
 def user_entity(user_id: str) -> Entity:
@@ -223,6 +225,16 @@ def relation_to_fact(
     )
 
 
+def fact_edit(previous: Fact, corrected: Fact | None) -> GraphUpdate:
+    """The graph change that mirrors the user correcting a fact (``corrected``) or
+    deleting it (None): its relation goes, and the corrected one takes its place."""
+    removed = (relation_id_for(previous.fact_id),)
+    if corrected is None:
+        return GraphUpdate(removed=removed)
+    mirror = facts_to_graph([corrected])
+    return GraphUpdate(mirror.entities, mirror.added, (), removed)
+
+
 def graph_update(decisions: Sequence[TemporalDecision]) -> GraphUpdate:
     """Turn temporal decisions into entity upserts, relation adds and invalidations.
 
@@ -262,13 +274,15 @@ def apply_graph_update(
 ) -> tuple[list[Entity], list[Relation]]:
     """The graph after ``update`` (pure; an in-memory reference for the stores' semantics).
 
-    Upserts keep the first name seen for a key; adding a relation id twice is a no-op;
-    invalidating an unknown relation is ignored (it may live in another store).
+    Removals come first; upserts keep the first name seen for a key; adding a relation id
+    twice is a no-op; invalidating (or removing) an unknown relation is ignored (it may
+    live in another store).
     """
     by_key = {entity.key: entity for entity in entities}
     for entity in update.entities:
         by_key.setdefault(entity.key, entity)
-    by_id = {relation.relation_id: relation for relation in relations}
+    gone = set(update.removed)
+    by_id = {r.relation_id: r for r in relations if r.relation_id not in gone}
     for new in update.added:
         by_id.setdefault(new.relation_id, new)
     for change in update.invalidated:

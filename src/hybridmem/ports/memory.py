@@ -81,9 +81,10 @@ class GraphMemory(Protocol):
     """A per-user graph of entities and relations with validity intervals.
 
     Contract:
-    - ``apply`` upserts entities by key (first name kept), adds relations (an id already
+    - ``apply`` removes the relations named in ``removed`` (a fact the user corrected or
+      deleted), upserts entities by key (first name kept), adds relations (an id already
       stored is left as is) and invalidates relations (``invalid_at`` never before
-      ``valid_at``); invalidating an unknown relation is ignored.
+      ``valid_at``); invalidating or removing an unknown relation is ignored.
     - ``search`` finds relations by text and type, valid now (or ``as_of``) unless
       ``include_invalidated``.
     - ``view`` returns the entities and the relations valid at ``as_of`` (all relations,

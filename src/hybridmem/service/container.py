@@ -405,7 +405,7 @@ class Container(containers.DeclarativeContainer):
         graph=graph_memory,
         context_budget_tokens=settings.provided.context_budget_tokens,
     )
-    fact_editor = providers.Singleton(FactEditor, fact_memory)
+    fact_editor = providers.Singleton(FactEditor, fact_memory, graph_memory)
     recall = providers.Singleton(
         RecallService,
         facts=fact_memory,

@@ -68,10 +68,16 @@ class PostgresGraphMemory:
         self._db = database
 
     async def apply(self, user_id: str, update: GraphUpdate) -> None:
-        """Upsert entities, add relations, invalidate relations — in one transaction."""
+        """Remove relations, upsert entities, add relations, invalidate relations — in one
+        transaction."""
         if update.is_empty:
             return
         async with self._db.transaction() as conn:
+            if update.removed:
+                await conn.execute(
+                    "DELETE FROM relations WHERE user_id = %s AND relation_id = ANY(%s)",
+                    (user_id, list(update.removed)),
+                )
             for entity in update.entities:
                 await conn.execute(
                     "INSERT INTO entities (user_id, entity_key, name, entity_type, summary) "

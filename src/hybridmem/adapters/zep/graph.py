@@ -71,7 +71,9 @@ class ZepGraphMemory:
         """Nothing to do: Zep builds the graph itself from the thread messages and the
         episodes it receives (its extraction decides entities, relations and their
         invalidation), so the relations our rule extractor derived are not written —
-        writing them too would duplicate every fact in the user's graph."""
+        writing them too would duplicate every fact in the user's graph. Likewise a fact
+        the user corrects or deletes changes the fact memory only: Zep's edges are Zep's
+        own (edit them in Zep)."""
 
     async def add_episode(self, user_id: str, episode: Episode) -> None:
         """Hand business data (text, JSON or a message) to the user's graph, once per
