@@ -60,7 +60,7 @@ async def chat(body: ChatRequest, request: Request, principal: CurrentUser, chat
     """Answer a message with memory. The message and the reply are stored before the
     response completes; memory extraction follows in the background."""
     user_id = principal.require_same_user(body.user_id)
-    name = principal.user.display_name
+    name = principal.account.display_name
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         reply = await chat.turn(
