@@ -142,6 +142,8 @@ def make_settings(**overrides: object) -> Settings:
         "secret_key": TEST_SECRET_KEY,
         "bcrypt_rounds": 4,
         "login_max_failures": 3,
+        # refused logins answer at once in tests (the tarpit has its own test)
+        "login_refusal_delay_seconds": 0,
         # semantic search has its own tests; the rest rank by text and attributes
         "embeddings": "off",
         "data_dir": Path(tempfile.mkdtemp(prefix="hybridmem-data-")),

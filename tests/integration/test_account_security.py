@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import jwt
@@ -383,3 +384,15 @@ async def test_junk_logins_cannot_queue_unbounded_hashing_work(app):
     assert statuses.count(401) == 5
     assert statuses.count(429) == 25
     assert (gate.running, gate.waiting) == (0, (0, 0))
+
+
+@pytest.mark.parametrize("settings", [make_settings(login_refusal_delay_seconds=0.3)])
+async def test_refused_logins_are_answered_only_after_a_pause(client):
+    # A lower bound only (a loaded machine can only make it slower): junk that ignores
+    # Retry-After gets one refusal per connection per pause, not as many as it can send.
+    for _ in range(3):
+        await login(client, "ghost", "wrong password!")
+    started = time.monotonic()
+    refused = await login(client, "ghost", "wrong password!")
+    assert refused.status_code == 429
+    assert time.monotonic() - started >= 0.3

@@ -69,6 +69,21 @@ async def test_suspect_work_is_capped_and_refused_without_running():
     assert (gate.running, gate.running_suspect, gate.waiting) == (0, 0, (0, 0))
 
 
+async def test_suspect_work_waits_while_normal_work_hashes():
+    gate = HashingGate(slots=2, suspect_slots=1, max_suspect_waiting=2)
+    held = HeldWork()
+    user = asyncio.create_task(gate.run(held.job("user"), suspect=False))
+    await settle(lambda: held.started == ["user"])
+    junk = asyncio.create_task(gate.run(held.job("junk"), suspect=True))
+    await settle(lambda: gate.waiting == (0, 1))
+    assert held.started == ["user"]  # a slot is free, but the clean request hashes
+    held.finish("user")
+    await user
+    await settle(lambda: held.started == ["user", "junk"])
+    held.finish("junk")
+    await junk
+
+
 async def test_normal_work_goes_before_waiting_suspect_work():
     gate = HashingGate(slots=1, max_waiting=4, max_suspect_waiting=4)
     held = HeldWork()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from hybridmem.domain.accounts import (
     normalize_email,
     validate_id,
 )
-from hybridmem.domain.errors import Forbidden, NotFound, Unauthenticated
+from hybridmem.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from hybridmem.domain.pagination import Page
 from hybridmem.ports.accounts import LoginThrottle, TokenRevocations, UserRepository
 from hybridmem.ports.outbox import Outbox
@@ -113,6 +114,7 @@ class AccountService:
         strength: PasswordStrength | None = None,
         guard: AddressGuard | None = None,
         gate: HashingGate | None = None,
+        refusal_delay: float = 0.0,
         outbox: Outbox | None = None,
         provider_jobs: ProviderJobs | None = None,
     ) -> None:
@@ -128,6 +130,19 @@ class AccountService:
         self._strength = strength
         self._guard = guard or AddressGuard(clock)
         self._gate = gate or HashingGate(slots=2)
+        self._refusal_delay = refusal_delay
+
+    @contextlib.asynccontextmanager
+    async def _slow_refusals(self) -> AsyncIterator[None]:
+        # A 429 is answered only after a pause (a tarpit): a client that ignores
+        # Retry-After and sends again at once, as junk does, gets at most one refusal per
+        # connection per pause, instead of keeping the event loop busy answering them.
+        try:
+            yield
+        except RateLimited:
+            if self._refusal_delay > 0:
+                await asyncio.sleep(self._refusal_delay)
+            raise
 
     def _check_password(self, password: str, *, field: str, personal: Sequence[str]) -> None:
         check_password_policy(password, field=field)
@@ -147,13 +162,14 @@ class AccountService:
             field="password",
             personal=_personal_words(email, request.user_id, request.first_name, request.last_name),
         )
-        admitted = self._guard.admit(client_address)
-        try:
-            password_hash = await self._gate.run(
-                lambda: self._hasher.hash(request.password), suspect=admitted.suspect
-            )
-        finally:
-            admitted.release()
+        async with self._slow_refusals():
+            admitted = self._guard.admit(client_address)
+            try:
+                password_hash = await self._gate.run(
+                    lambda: self._hasher.hash(request.password), suspect=admitted.suspect
+                )
+            finally:
+                admitted.release()
         user = await self._users.add(
             NewUser(
                 user_id=user_id,
@@ -206,24 +222,25 @@ class AccountService:
         identifier named it (email or user id, JSON or form); identifiers naming no
         account are counted on their own.
         """
-        admitted = self._guard.admit(client_address)
-        try:
-            credentials = await self._users.find_credentials(
-                email=normalize_email(email) if email else None,
-                user_id=None if email else user_id,
-            )
-            subject = (
-                LoginSubject.for_account(credentials)
-                if credentials is not None
-                else LoginSubject.for_identifier(email=email, user_id=user_id)
-            )
-            await self._throttle.attempt(subject)
-            matches = await self._password_matches(admitted, password, credentials)
-            if credentials is None or not matches:
-                raise Unauthenticated(INVALID_CREDENTIALS)
-            await self._throttle.succeeded(subject)
-        finally:
-            admitted.release()
+        async with self._slow_refusals():
+            admitted = self._guard.admit(client_address)
+            try:
+                credentials = await self._users.find_credentials(
+                    email=normalize_email(email) if email else None,
+                    user_id=None if email else user_id,
+                )
+                subject = (
+                    LoginSubject.for_account(credentials)
+                    if credentials is not None
+                    else LoginSubject.for_identifier(email=email, user_id=user_id)
+                )
+                await self._throttle.attempt(subject)
+                matches = await self._password_matches(admitted, password, credentials)
+                if credentials is None or not matches:
+                    raise Unauthenticated(INVALID_CREDENTIALS)
+                await self._throttle.succeeded(subject)
+            finally:
+                admitted.release()
         return self._tokens.issue(
             credentials.user_id,
             account_id=credentials.account_id,
@@ -292,6 +309,18 @@ class AccountService:
                 profile.email, profile.user_id, profile.first_name, profile.last_name
             ),
         )
+        async with self._slow_refusals():
+            return await self._replace_password(
+                principal, current_password, new_password, client_address
+            )
+
+    async def _replace_password(
+        self,
+        principal: Principal,
+        current_password: str,
+        new_password: str,
+        client_address: str | None,
+    ) -> IssuedToken:
         admitted = self._guard.admit(client_address)
         try:
             credentials = await self._users.find_credentials(email=None, user_id=principal.user_id)

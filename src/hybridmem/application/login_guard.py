@@ -176,12 +176,14 @@ class HashingGate:
 
     - Normal work starts when a slot is free and no normal work waits; at most
       ``max_waiting`` normal requests wait, each at most ``wait_timeout`` seconds.
-    - Suspect work starts only when no normal work waits, and holds at most
-      ``suspect_slots`` slots at once; at most ``max_suspect_waiting`` suspect requests
-      wait. Beyond that it is refused at once (429), without hashing.
+    - Suspect work starts only when no normal work runs or waits (it is background
+      work: it never competes for the CPU with a clean request it could delay), and
+      holds at most ``suspect_slots`` slots at once; at most ``max_suspect_waiting``
+      suspect requests wait. Beyond that it is refused at once (429), without hashing.
 
-    So junk can keep at most ``suspect_slots`` threads busy and a bounded queue
-    behind them; a request from a clean address never waits behind suspect work.
+    So junk can keep at most ``suspect_slots`` threads busy, only while no clean
+    request hashes, with a bounded queue behind them; a request from a clean address
+    waits at most for the suspect hashes already running.
     """
 
     def __init__(
@@ -208,10 +210,14 @@ class HashingGate:
         """How many normal and suspect requests wait for a slot."""
         return len(self._normal), len(self._suspect)
 
+    def _suspect_may_start(self) -> bool:
+        normal_running = self.running - self.running_suspect
+        return normal_running == 0 and self.running_suspect < self.suspect_slots
+
     def _can_start(self, suspect: bool) -> bool:
         if self.running >= self.slots or self._normal:
             return False
-        return not suspect or (self.running_suspect < self.suspect_slots and not self._suspect)
+        return not suspect or (self._suspect_may_start() and not self._suspect)
 
     def _take(self, suspect: bool) -> None:
         self.running += 1
@@ -264,7 +270,7 @@ class HashingGate:
         while self.running < self.slots:
             if self._normal:
                 waiter = self._normal.popleft()
-            elif self._suspect and self.running_suspect < self.suspect_slots:
+            elif self._suspect and self._suspect_may_start():
                 waiter = self._suspect.popleft()
             else:
                 return

@@ -390,6 +390,7 @@ class Container(containers.DeclarativeContainer):
         strength=password_strength,
         guard=login_guard,
         gate=hashing_gate,
+        refusal_delay=settings.provided.login_refusal_delay_seconds,
         outbox=outbox,
         provider_jobs=provider_jobs,
     )

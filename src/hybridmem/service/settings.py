@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     login_max_queued: int = Field(default=64, ge=0)
     login_max_queued_suspect: int = Field(default=8, ge=0)
     login_queue_timeout_seconds: float = Field(default=10.0, gt=0)
+    login_refusal_delay_seconds: float = Field(default=1.0, ge=0, le=30)
     forwarded_allow_ips: str = ""
 
     # Memory roles: which backend plays each (auto: a key present selects its cloud).
