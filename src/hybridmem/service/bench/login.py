@@ -45,7 +45,8 @@ def login_env(database_url: str | None) -> dict[str, str]:
     # No model is called by logins; the URL only has to be well-formed.
     env = benchmark_env("http://127.0.0.1:9/v1", database_url, purpose="login")
     env["HYBRIDMEM_BCRYPT_ROUNDS"] = "12"
-    env.pop("HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT", None)
+    for name in ("HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT", "HYBRIDMEM_LOGIN_MAX_QUEUED_SUSPECT"):
+        env.pop(name, None)
     return env
 
 

@@ -33,6 +33,7 @@ def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> 
         "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
         "HYBRIDMEM_BCRYPT_ROUNDS": "4",
         "HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT": "100000",
+        "HYBRIDMEM_LOGIN_MAX_QUEUED_SUSPECT": "100000",
         "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
         "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix=f"hybridmem-{purpose}-data-"),
     }
