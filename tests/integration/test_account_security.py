@@ -396,3 +396,14 @@ async def test_refused_logins_are_answered_only_after_a_pause(client):
     refused = await login(client, "ghost", "wrong password!")
     assert refused.status_code == 429
     assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("settings", [make_settings(login_address_max_failures=3)])
+async def test_repeated_duplicate_signups_are_throttled_like_failed_logins(client):
+    # each duplicate still costs a bcrypt hash, so an address repeating them is limited
+    assert (await signup(client, "taken")).status_code == 201
+    for i in range(3):
+        assert (await signup(client, f"other{i}", email="taken@example.com")).status_code == 409
+    refused = await signup(client, "fresh")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0

@@ -22,7 +22,13 @@ from hybridmem.domain.accounts import (
     normalize_email,
     validate_id,
 )
-from hybridmem.domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from hybridmem.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from hybridmem.domain.pagination import Page
 from hybridmem.ports.accounts import LoginThrottle, TokenRevocations, UserRepository
 from hybridmem.ports.outbox import Outbox
@@ -168,19 +174,24 @@ class AccountService:
                 password_hash = await self._gate.run(
                     lambda: self._hasher.hash(request.password), suspect=admitted.suspect
                 )
+                user = await self._users.add(
+                    NewUser(
+                        user_id=user_id,
+                        email=email,
+                        password_hash=password_hash,
+                        first_name=request.first_name,
+                        last_name=request.last_name,
+                        about=request.about,
+                        metadata=dict(request.metadata),
+                    )
+                )
+            except Conflict:
+                # a signup for a taken email or id cost a hash for nothing: it counts for
+                # the address like a failed login, so repeating it is throttled the same way
+                admitted.failed()
+                raise
             finally:
                 admitted.release()
-        user = await self._users.add(
-            NewUser(
-                user_id=user_id,
-                email=email,
-                password_hash=password_hash,
-                first_name=request.first_name,
-                last_name=request.last_name,
-                about=request.about,
-                metadata=dict(request.metadata),
-            )
-        )
         await self._sync_providers(user)
         return user
 
