@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,6 +143,8 @@ def make_settings(**overrides: object) -> Settings:
         "secret_key": TEST_SECRET_KEY,
         "bcrypt_rounds": 4,
         "login_max_failures": 3,
+        # refused logins answer at once in tests (the tarpit has its own test)
+        "login_refusal_delay_seconds": 0,
         # semantic search has its own tests; the rest rank by text and attributes
         "embeddings": "off",
         "data_dir": Path(tempfile.mkdtemp(prefix="hybridmem-data-")),
@@ -170,16 +172,20 @@ async def started_app(
     clock: FrozenClock,
     settings: Settings,
     model: ScriptedLanguageModel,
+    configure: Callable[[Container], None] | None = None,
     **overrides: object,
 ) -> AsyncIterator[FastAPI]:
     """The real app on the test database, with a controllable clock, a scripted model and
-    any other provider replaced (``graph_memory=...``) before it starts."""
+    any other provider replaced (``graph_memory=...``, or by ``configure(container)``)
+    before it starts: services are built once, at start."""
     container = Container(settings=settings)
     container.database.override(providers.Object(database))
     container.clock.override(providers.Object(clock))
     container.language_model.override(providers.Object(model))
     for name, replacement in overrides.items():
         getattr(container, name).override(providers.Object(replacement))
+    if configure is not None:
+        configure(container)
     application = create_app(settings, container=container, background_jobs=False)
     async with LifespanManager(application):
         yield application

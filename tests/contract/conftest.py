@@ -48,7 +48,7 @@ async def stores(
             users=users,
             sessions=InMemorySessions(users),
             revocations=InMemoryRevocations(),
-            throttle=InMemoryLoginThrottle(clock, **THROTTLE),
+            throttle=InMemoryLoginThrottle(clock, users=users, **THROTTLE),
             clock=clock,
         )
         return

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from hybridmem.domain.accounts import MetadataPatch, NewUser, ProfileChange
+from hybridmem.domain.accounts import LoginSubject, MetadataPatch, NewUser, ProfileChange
 from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 
@@ -125,29 +125,116 @@ async def test_revocations(stores):
     assert await stores.revocations.is_revoked("j1")
 
 
-async def test_throttle_locks_after_failures_and_resets_on_success(stores):
+X = LoginSubject(key="id:x")
+
+
+async def test_throttle_locks_after_the_budget_and_resets_on_success(stores):
     throttle = stores.throttle
-    await throttle.check("id:x")
     for _ in range(2):
-        await throttle.record_failure("id:x")
-    await throttle.check("id:x")
-    await throttle.record_success("id:x")
-    for _ in range(3):
-        await throttle.record_failure("id:x")
+        await throttle.attempt(X)
+    await throttle.succeeded(X)
+    for _ in range(3):  # the budget: the third attempt may still run, and starts a lockout
+        await throttle.attempt(X)
     with pytest.raises(RateLimited) as locked:
-        await throttle.check("id:x")
+        await throttle.attempt(X)
     assert 0 < locked.value.retry_after <= 300
-    await throttle.check("id:other")
+    await throttle.attempt(LoginSubject(key="id:other"))
     stores.clock.advance(minutes=6)
-    await throttle.check("id:x")
+    await throttle.attempt(X)
 
 
 async def test_throttle_window_expires(stores):
     throttle = stores.throttle
+    subject = LoginSubject(key="id:y")
     for _ in range(2):
-        await throttle.record_failure("id:y")
+        await throttle.attempt(subject)
     stores.clock.advance(minutes=16)
-    await throttle.record_failure("id:y")
-    await throttle.check("id:y")
+    await throttle.attempt(subject)
+    await throttle.attempt(subject)
     stores.clock.advance(minutes=16)
     assert await throttle.purge_stale(stores.clock.now()) == 1
+
+
+async def test_concurrent_attempts_cannot_exceed_the_budget(stores):
+    results = await asyncio.gather(
+        *(stores.throttle.attempt(LoginSubject(key="id:racer")) for _ in range(12)),
+        return_exceptions=True,
+    )
+    assert sum(result is None for result in results) == 3
+    assert all(isinstance(r, RateLimited) for r in results if r is not None)
+
+
+async def test_account_binding_is_new_for_every_account(stores):
+    await stores.users.add(new_user("u1", first_name="Ada"))
+    first = await stores.users.identity("u1")
+    assert (first.user_id, first.token_generation, first.is_admin) == ("u1", 0, False)
+    assert first.display_name == "Ada"
+    credentials = await stores.users.find_credentials(email=None, user_id="u1")
+    assert (credentials.account_id, credentials.token_generation) == (first.account_id, 0)
+    await stores.users.delete("u1")
+    with pytest.raises(NotFound):
+        await stores.users.identity("u1")
+    await stores.users.add(new_user("u1"))
+    assert (await stores.users.identity("u1")).account_id != first.account_id
+
+
+async def test_revoking_all_tokens_and_changing_the_password_raise_the_generation(stores):
+    await stores.users.add(new_user("u1"))
+    account_id = (await stores.users.identity("u1")).account_id
+    assert await stores.users.revoke_all_tokens("u1", account_id) == 1
+    assert await stores.users.change_password("u1", account_id, "new hash") == 2
+    credentials = await stores.users.find_credentials(email=None, user_id="u1")
+    assert (credentials.password_hash, credentials.token_generation) == ("new hash", 2)
+    assert (await stores.users.identity("u1")).token_generation == 2
+    other = "00000000-0000-4000-8000-000000000000"
+    for call in (
+        stores.users.revoke_all_tokens("u1", other),
+        stores.users.change_password("u1", other, "x"),
+        stores.users.revoke_all_tokens("ghost", account_id),
+    ):
+        with pytest.raises(NotFound):
+            await call
+    with pytest.raises(NotFound):
+        await stores.users.delete("u1", account_id=other)
+    await stores.users.delete("u1", account_id=account_id)
+
+
+async def test_deleting_an_account_deletes_its_login_counters(stores):
+    await stores.users.add(new_user("u1"))
+    credentials = await stores.users.find_credentials(email=None, user_id="u1")
+    subject = LoginSubject.for_account(credentials)
+    for _ in range(3):
+        await stores.throttle.attempt(subject)
+    with pytest.raises(RateLimited):
+        await stores.throttle.attempt(subject)
+    await stores.users.delete("u1")
+    await stores.throttle.attempt(subject)  # nothing of the account is left
+    assert await stores.throttle.purge_stale(stores.clock.now() + timedelta(days=1)) == 1
+
+
+async def test_merged_metadata_over_the_cap_changes_nothing(stores):
+    await stores.users.add(new_user("u1", metadata={"a": "x" * 9000}))
+    with pytest.raises(InvalidInput) as refused:
+        await stores.users.update(
+            "u1",
+            ProfileChange(about="new", metadata=MetadataPatch.from_request({"b": "y" * 9000})),
+        )
+    assert refused.value.details["rule"] == "max_bytes"
+    kept = await stores.users.get("u1")
+    assert (kept.metadata, kept.about) == ({"a": "x" * 9000}, None)
+    await stores.sessions.start("u1", "s", {"a": "x" * 9000})
+    with pytest.raises(InvalidInput):
+        await stores.sessions.update_metadata(
+            "u1", "s", MetadataPatch.from_request({"b": "y" * 9000})
+        )
+    with pytest.raises(InvalidInput):
+        await stores.sessions.start("u1", "s", {"c": "z" * 9000})
+    assert (await stores.sessions.get("u1", "s")).metadata == {"a": "x" * 9000}
+
+
+async def test_emails_are_compared_nfkc_normalized(stores):
+    await stores.users.add(new_user("u1", "alice@example.com"))
+    with pytest.raises(Conflict):
+        await stores.users.add(new_user("u2", "ａｌｉｃｅ@EXAMPLE.com"))
+    found = await stores.users.find_credentials(email="ａｌｉｃｅ@example.com", user_id=None)
+    assert found.user_id == "u1"

@@ -9,7 +9,7 @@ import json
 import jwt
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import TEST_SECRET_KEY, make_settings
 from tests.support.api import PASSWORD, auth_headers, error_code, login, signup
 
 
@@ -71,6 +71,10 @@ async def test_duplicate_email_or_user_id_is_409(client):
     assert same_email.json()["error"]["details"] == {"field": "email"}
 
 
+# 16 signups at once from one address: over the per-address in-flight cap otherwise
+@pytest.mark.parametrize(
+    "settings", [make_settings(login_address_max_in_flight=16, login_max_queued_suspect=16)]
+)
 async def test_racing_signups_exactly_one_wins(client):
     responses = await asyncio.gather(
         *(signup(client, f"racer{i}", email="race@example.com") for i in range(8)),

@@ -7,16 +7,20 @@ import asyncio
 import hashlib
 import itertools
 import math
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hybridmem.domain.accounts import (
+    AccountIdentity,
     ChatSession,
     Credentials,
+    LoginSubject,
     MetadataPatch,
     NewUser,
     ProfileChange,
     User,
+    check_merged_metadata,
     normalize_email,
 )
 from hybridmem.domain.errors import Conflict, NotFound, RateLimited
@@ -66,9 +70,12 @@ class InMemoryUsers:
         self._clock = clock or FrozenClock()
         self._users: dict[str, User] = {}
         self._hashes: dict[str, str] = {}
+        # user_id -> [account_id, token_generation]
+        self._accounts: dict[str, list[Any]] = {}
         self._lock = asyncio.Lock()
         self._tick = itertools.count()
         self.sessions: InMemorySessions | None = None
+        self.throttle: InMemoryLoginThrottle | None = None
 
     def _now(self) -> datetime:
         # distinct timestamps even under a frozen clock, as clock_timestamp() gives
@@ -101,6 +108,7 @@ class InMemoryUsers:
             )
             self._users[user.user_id] = stored
             self._hashes[user.user_id] = user.password_hash
+            self._accounts[user.user_id] = [str(uuid.uuid4()), 0]
             return stored
 
     async def get(self, user_id: str) -> User:
@@ -109,11 +117,19 @@ class InMemoryUsers:
         except KeyError:
             raise NotFound("user not found") from None
 
+    async def identity(self, user_id: str) -> AccountIdentity:
+        user = await self.get(user_id)
+        account_id, generation = self._accounts[user_id]
+        return AccountIdentity(
+            user_id, account_id, generation, user.is_admin, user.first_name, user.last_name
+        )
+
     async def ensure(self, user_id: str) -> None:
         if user_id not in self._users:
             now = self._now()
             self._users[user_id] = User(user_id, "", None, None, None, {}, False, now, now)
             self._hashes[user_id] = "!"
+            self._accounts[user_id] = [str(uuid.uuid4()), 0]
 
     async def find_credentials(
         self, *, email: str | None, user_id: str | None
@@ -122,7 +138,8 @@ class InMemoryUsers:
             if (email is not None and normalize_email(user.email) == normalize_email(email)) or (
                 email is None and user.user_id == user_id
             ):
-                return Credentials(user.user_id, self._hashes[user.user_id])
+                account_id, generation = self._accounts[user.user_id]
+                return Credentials(user.user_id, self._hashes[user.user_id], account_id, generation)
         return None
 
     async def update(self, user_id: str, change: ProfileChange) -> User:
@@ -131,6 +148,8 @@ class InMemoryUsers:
             if change.email is not None and self._email_taken(change.email, user_id):
                 raise Conflict("email is already registered", details={"field": "email"})
             metadata = change.metadata.apply(user.metadata) if change.metadata else user.metadata
+            if change.metadata is not None:
+                check_merged_metadata(metadata)
             updated = User(
                 user_id=user.user_id,
                 email=change.email if change.email is not None else user.email,
@@ -145,20 +164,39 @@ class InMemoryUsers:
             self._users[user_id] = updated
             return updated
 
+    async def change_password(self, user_id: str, account_id: str, password_hash: str) -> int:
+        generation = await self.revoke_all_tokens(user_id, account_id)
+        self._hashes[user_id] = password_hash
+        user = self._users[user_id]
+        self._users[user_id] = User(**{**_fields(user), "updated_at": self._now()})
+        return generation
+
+    async def revoke_all_tokens(self, user_id: str, account_id: str) -> int:
+        account = self._accounts.get(user_id)
+        if account is None or account[0] != account_id:
+            raise NotFound("user not found")
+        account[1] += 1
+        return int(account[1])
+
     async def set_admin(self, user_id: str, is_admin: bool) -> User:
         user = await self.get(user_id)
         updated = User(**{**_fields(user), "is_admin": is_admin, "updated_at": self._now()})
         self._users[user_id] = updated
         return updated
 
-    async def delete(self, user_id: str, *, follow_up=()) -> None:
+    async def delete(self, user_id: str, *, account_id=None, follow_up=()) -> None:
         self.follow_up = list(follow_up)
-        if user_id not in self._users:
+        if user_id not in self._users or (
+            account_id is not None and self._accounts[user_id][0] != account_id
+        ):
             raise NotFound("user not found")
         del self._users[user_id]
         del self._hashes[user_id]
+        del self._accounts[user_id]
         if self.sessions is not None:
             self.sessions.forget_user(user_id)
+        if self.throttle is not None:
+            self.throttle.forget_user(user_id)
 
     async def list(
         self,
@@ -219,10 +257,12 @@ class InMemorySessions:
             self._sessions[(user_id, session_id)] = created
             return created, True
         changed = bool(metadata) or existing.is_deleted
+        merged = {**existing.metadata, **metadata}
+        check_merged_metadata(merged)
         restored = ChatSession(
             user_id,
             session_id,
-            {**existing.metadata, **metadata},
+            merged,
             existing.created_at,
             self._now() if changed else existing.updated_at,
             None,
@@ -240,9 +280,9 @@ class InMemorySessions:
         self, user_id: str, session_id: str, patch: MetadataPatch
     ) -> ChatSession:
         session = await self.get(user_id, session_id)
-        updated = ChatSession(
-            user_id, session_id, patch.apply(session.metadata), session.created_at, self._now()
-        )
+        merged = patch.apply(session.metadata)
+        check_merged_metadata(merged)
+        updated = ChatSession(user_id, session_id, merged, session.created_at, self._now())
         self._sessions[(user_id, session_id)] = updated
         return updated
 
@@ -289,41 +329,54 @@ class InMemoryRevocations:
 
 
 class InMemoryLoginThrottle:
-    """LoginThrottle in a dict, with the same window/lockout rules as PostgreSQL's."""
+    """LoginThrottle in a dict, with the same attempt/window/lockout rules as PostgreSQL's."""
 
     def __init__(
-        self, clock: FrozenClock, *, max_failures: int, window: timedelta, lockout: timedelta
+        self,
+        clock: FrozenClock,
+        *,
+        max_failures: int,
+        window: timedelta,
+        lockout: timedelta,
+        users: InMemoryUsers | None = None,
     ) -> None:
         self._clock = clock
         self._max = max_failures
         self._window = window
         self._lockout = lockout
         self._state: dict[str, dict[str, Any]] = {}
+        if users is not None:
+            users.throttle = self
 
     @staticmethod
-    def _key(identifier: str) -> str:
-        return hashlib.sha256(identifier.encode()).hexdigest()
+    def _key(subject: LoginSubject) -> str:
+        return hashlib.sha256(subject.key.encode()).hexdigest()
 
-    async def check(self, identifier: str) -> None:
-        state = self._state.get(self._key(identifier))
+    async def attempt(self, subject: LoginSubject) -> None:
         now = self._clock.now()
-        if state and state.get("locked_until") and state["locked_until"] > now:
+        state = self._state.get(self._key(subject))
+        if state is None:
+            state = self._state[self._key(subject)] = {
+                "failures": 0,
+                "window_started_at": now,
+                "locked_until": None,
+                "user_id": subject.user_id,
+            }
+        elif state["locked_until"] is not None and state["locked_until"] > now:
             retry = max(1, math.ceil((state["locked_until"] - now).total_seconds()))
             raise RateLimited("too many failed logins; try again later", retry_after=retry)
-
-    async def record_failure(self, identifier: str) -> None:
-        now = self._clock.now()
-        state = self._state.setdefault(
-            self._key(identifier), {"failures": 0, "window_started_at": now, "locked_until": None}
-        )
-        if state["window_started_at"] < now - self._window:
-            state["failures"], state["window_started_at"] = 0, now
+        elif state["locked_until"] is not None or state["window_started_at"] < now - self._window:
+            state.update(failures=0, window_started_at=now, locked_until=None)
         state["failures"] += 1
         if state["failures"] >= self._max:
-            state.update(failures=0, window_started_at=now, locked_until=now + self._lockout)
+            state["locked_until"] = now + self._lockout
 
-    async def record_success(self, identifier: str) -> None:
-        self._state.pop(self._key(identifier), None)
+    async def succeeded(self, subject: LoginSubject) -> None:
+        self._state.pop(self._key(subject), None)
+
+    def forget_user(self, user_id: str) -> None:
+        for key in [key for key, s in self._state.items() if s["user_id"] == user_id]:
+            del self._state[key]
 
     async def purge_stale(self, now: datetime) -> int:
         doomed = [

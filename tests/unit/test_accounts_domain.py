@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hybridmem.domain.accounts import MetadataPatch, check_password_policy, validate_id
+from hybridmem.domain.accounts import (
+    MAX_METADATA_BYTES,
+    MetadataPatch,
+    check_merged_metadata,
+    check_password_policy,
+    normalize_email,
+    validate_id,
+)
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.pagination import decode_cursor, encode_cursor
 
@@ -22,10 +29,39 @@ def test_invalid_ids(value):
         validate_id(value, kind="user_id")
 
 
-@pytest.mark.parametrize("password", ["1234567", "aaaaaaaaaa", "abababab", "x" * 257])
-def test_weak_passwords_are_refused(password):
-    with pytest.raises(InvalidInput):
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [
+        ("1234567", "min_length"),
+        ("aaaaaaaaaa", "distinct_characters"),
+        ("abababab", "distinct_characters"),
+        ("x" * 257, "max_length"),
+    ],
+)
+def test_weak_passwords_are_refused_naming_the_rule(password, rule):
+    with pytest.raises(InvalidInput) as refused:
         check_password_policy(password)
+    assert refused.value.details == {"field": "password", "rule": rule}
+
+
+@pytest.mark.parametrize(
+    ("email", "normalized"),
+    [
+        (" Alice@Example.COM ", "alice@example.com"),
+        ("ａｌｉｃｅ@example.com", "alice@example.com"),
+        ("ﬁle@example.com", "file@example.com"),
+        ("Ⅻ@example.com", "xii@example.com"),
+    ],
+)
+def test_emails_are_nfkc_normalized(email, normalized):
+    assert normalize_email(email) == normalized
+
+
+def test_merged_metadata_is_capped():
+    check_merged_metadata({"a": "x" * (MAX_METADATA_BYTES - 20)})
+    with pytest.raises(InvalidInput) as refused:
+        check_merged_metadata({"a": "x" * MAX_METADATA_BYTES})
+    assert refused.value.details["rule"] == "max_bytes"
 
 
 def test_reasonable_password_passes():

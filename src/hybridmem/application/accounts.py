@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hybridmem.application.login_guard import AddressGuard, HashingGate, LoginPass
 from hybridmem.application.providers import ProviderJobs
 from hybridmem.domain.accounts import (
+    AccountIdentity,
+    Credentials,
+    LoginSubject,
     MetadataPatch,
     NewUser,
     ProfileChange,
@@ -16,27 +22,43 @@ from hybridmem.domain.accounts import (
     normalize_email,
     validate_id,
 )
-from hybridmem.domain.errors import Forbidden, NotFound, Unauthenticated
+from hybridmem.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from hybridmem.domain.pagination import Page
 from hybridmem.ports.accounts import LoginThrottle, TokenRevocations, UserRepository
 from hybridmem.ports.outbox import Outbox
-from hybridmem.ports.security import AccessTokens, IssuedToken, PasswordHasher, TokenClaims
+from hybridmem.ports.security import (
+    AccessTokens,
+    IssuedToken,
+    PasswordHasher,
+    PasswordStrength,
+    TokenClaims,
+)
 from hybridmem.ports.system import Clock, Ids
 
 INVALID_CREDENTIALS = "invalid credentials"
+#: The one message of every token failure: missing, malformed, forged, expired, revoked,
+#: of a deleted or re-created account, or older than a password change.
+INVALID_TOKEN = "missing, invalid, expired or revoked token"  # noqa: S105 - a message
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller of one request."""
+    """The authenticated caller of one request: the account (without its profile) and
+    the verified token."""
 
-    user: User
+    account: AccountIdentity
     claims: TokenClaims
 
     @property
     def user_id(self) -> str:
         """The token's subject."""
-        return self.user.user_id
+        return self.account.user_id
 
     def require_same_user(self, user_id: str | None) -> str:
         """Return the user id to act on: the caller's own unless an admin names another.
@@ -44,15 +66,15 @@ class Principal:
         A ``user_id`` supplied by a client that differs from the token's subject is
         refused, so nobody reaches another user's data by editing a request body.
         """
-        if user_id is None or user_id == self.user.user_id:
-            return self.user.user_id
-        if self.user.is_admin:
+        if user_id is None or user_id == self.account.user_id:
+            return self.account.user_id
+        if self.account.is_admin:
             return user_id
         raise Forbidden("user_id does not match the authenticated user")
 
     def require_admin(self) -> None:
         """Refuse non-admins."""
-        if not self.user.is_admin:
+        if not self.account.is_admin:
             raise Forbidden("admin role required")
 
 
@@ -69,8 +91,21 @@ class Signup:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _personal_words(email: str | None, *parts: str | None) -> list[str]:
+    """What a password must not be built from: the email, its local part, ids, names."""
+    words = [part for part in parts if part]
+    if email:
+        words += [email, email.split("@", 1)[0]]
+    return words
+
+
 class AccountService:
-    """Signup, login, logout, authentication and profile management."""
+    """Signup, login, logout, password change, authentication and profile management.
+
+    Every bcrypt call goes through the ``HashingGate`` and every login through the
+    ``AddressGuard`` (see ``application.login_guard``), so junk logins cannot queue up
+    unbounded hashing work ahead of real users.
+    """
 
     def __init__(
         self,
@@ -82,6 +117,10 @@ class AccountService:
         throttle: LoginThrottle,
         ids: Ids,
         clock: Clock,
+        strength: PasswordStrength | None = None,
+        guard: AddressGuard | None = None,
+        gate: HashingGate | None = None,
+        refusal_delay: float = 0.0,
         outbox: Outbox | None = None,
         provider_jobs: ProviderJobs | None = None,
     ) -> None:
@@ -94,27 +133,65 @@ class AccountService:
         self._throttle = throttle
         self._ids = ids
         self._clock = clock
+        self._strength = strength
+        self._guard = guard or AddressGuard(clock)
+        self._gate = gate or HashingGate(slots=2)
+        self._refusal_delay = refusal_delay
 
-    async def signup(self, request: Signup) -> User:
+    @contextlib.asynccontextmanager
+    async def _slow_refusals(self) -> AsyncIterator[None]:
+        # A 429 is answered only after a pause (a tarpit): a client that ignores
+        # Retry-After and sends again at once, as junk does, gets at most one refusal per
+        # connection per pause, instead of keeping the event loop busy answering them.
+        try:
+            yield
+        except RateLimited:
+            if self._refusal_delay > 0:
+                await asyncio.sleep(self._refusal_delay)
+            raise
+
+    def _check_password(self, password: str, *, field: str, personal: Sequence[str]) -> None:
+        check_password_policy(password, field=field)
+        if self._strength is not None:
+            self._strength.check(password, user_inputs=personal, field=field)
+
+    async def signup(self, request: Signup, *, client_address: str | None = None) -> User:
         """Create an account; Conflict if the email or user id is taken."""
         user_id = (
             validate_id(request.user_id, kind="user_id")
             if request.user_id is not None
             else self._ids.new_id("usr_")
         )
-        check_password_policy(request.password)
-        password_hash = await self._hasher.hash(request.password)
-        user = await self._users.add(
-            NewUser(
-                user_id=user_id,
-                email=request.email.strip(),
-                password_hash=password_hash,
-                first_name=request.first_name,
-                last_name=request.last_name,
-                about=request.about,
-                metadata=dict(request.metadata),
-            )
+        email = request.email.strip()
+        self._check_password(
+            request.password,
+            field="password",
+            personal=_personal_words(email, request.user_id, request.first_name, request.last_name),
         )
+        async with self._slow_refusals():
+            admitted = self._guard.admit(client_address)
+            try:
+                password_hash = await self._gate.run(
+                    lambda: self._hasher.hash(request.password), suspect=admitted.suspect
+                )
+                user = await self._users.add(
+                    NewUser(
+                        user_id=user_id,
+                        email=email,
+                        password_hash=password_hash,
+                        first_name=request.first_name,
+                        last_name=request.last_name,
+                        about=request.about,
+                        metadata=dict(request.metadata),
+                    )
+                )
+            except Conflict:
+                # a signup for a taken email or id cost a hash for nothing: it counts for
+                # the address like a failed login, so repeating it is throttled the same way
+                admitted.failed()
+                raise
+            finally:
+                admitted.release()
         await self._sync_providers(user)
         return user
 
@@ -124,49 +201,157 @@ class AccountService:
         if self._outbox is not None and self._provider_jobs is not None:
             await self._outbox.enqueue(self._provider_jobs.user_sync(user))
 
+    async def _password_matches(
+        self, admitted: LoginPass, password: str, credentials: Credentials | None
+    ) -> bool:
+        # Unknown accounts cost one decoy verification through the same gate and pool,
+        # so both paths take the same time and the same share of the hashing threads.
+        if credentials is None:
+            await self._gate.run(lambda: self._hasher.burn(password), suspect=admitted.suspect)
+            matches = False
+        else:
+            matches = await self._gate.run(
+                lambda: self._hasher.verify(password, credentials.password_hash),
+                suspect=admitted.suspect,
+            )
+        if not matches:
+            admitted.failed()
+        return matches
+
     async def login(
-        self, *, password: str, email: str | None = None, user_id: str | None = None
+        self,
+        *,
+        password: str,
+        email: str | None = None,
+        user_id: str | None = None,
+        client_address: str | None = None,
     ) -> IssuedToken:
-        """Check a password and issue a token.
+        """Check a password and issue a token bound to the account.
 
         Every failure looks the same to the caller (and takes about as long), whether
-        the account exists or not; repeated failures lock the identifier for a while.
+        the account exists or not. Attempts are counted per account, whichever
+        identifier named it (email or user id, JSON or form); identifiers naming no
+        account are counted on their own.
         """
-        identifier = f"email:{normalize_email(email)}" if email else f"id:{user_id}"
-        await self._throttle.check(identifier)
-        credentials = await self._users.find_credentials(
-            email=normalize_email(email) if email else None, user_id=user_id
+        async with self._slow_refusals():
+            admitted = self._guard.admit(client_address)
+            try:
+                credentials = await self._users.find_credentials(
+                    email=normalize_email(email) if email else None,
+                    user_id=None if email else user_id,
+                )
+                subject = (
+                    LoginSubject.for_account(credentials)
+                    if credentials is not None
+                    else LoginSubject.for_identifier(email=email, user_id=user_id)
+                )
+                await self._throttle.attempt(subject)
+                matches = await self._password_matches(admitted, password, credentials)
+                if credentials is None or not matches:
+                    raise Unauthenticated(INVALID_CREDENTIALS)
+                await self._throttle.succeeded(subject)
+            finally:
+                admitted.release()
+        return self._tokens.issue(
+            credentials.user_id,
+            account_id=credentials.account_id,
+            generation=credentials.token_generation,
         )
-        if credentials is None:
-            await self._hasher.burn(password)
-            await self._throttle.record_failure(identifier)
-            raise Unauthenticated(INVALID_CREDENTIALS)
-        if not await self._hasher.verify(password, credentials.password_hash):
-            await self._throttle.record_failure(identifier)
-            raise Unauthenticated(INVALID_CREDENTIALS)
-        await self._throttle.record_success(identifier)
-        return self._tokens.issue(credentials.user_id)
 
     async def authenticate(self, token: str) -> Principal:
-        """Turn a bearer token into the caller; Unauthenticated if it is not usable."""
-        claims = self._tokens.verify(token)
-        revoked, user = await asyncio.gather(
+        """Turn a bearer token into the caller; Unauthenticated if it is not usable.
+
+        The token must verify, must not be revoked, and must name the account as it is
+        now: the same account instance (``acc``) and its current token generation
+        (``gen``). Every failure raises the same error.
+        """
+        try:
+            claims = self._tokens.verify(token)
+        except Unauthenticated:
+            raise Unauthenticated(INVALID_TOKEN) from None
+        revoked, account = await asyncio.gather(
             self._revocations.is_revoked(claims.jti),
-            self._users.get(claims.subject),
+            self._users.identity(claims.subject),
             return_exceptions=True,
         )
         if isinstance(revoked, BaseException):
             raise revoked
-        if revoked or isinstance(user, NotFound):
-            raise Unauthenticated("token is no longer valid")
-        if isinstance(user, BaseException):
-            raise user
-        return Principal(user=user, claims=claims)
+        if isinstance(account, NotFound):
+            raise Unauthenticated(INVALID_TOKEN)
+        if isinstance(account, BaseException):
+            raise account
+        if (
+            revoked
+            or account.account_id != claims.account_id
+            or account.token_generation != claims.generation
+        ):
+            raise Unauthenticated(INVALID_TOKEN)
+        return Principal(account=account, claims=claims)
 
     async def logout(self, principal: Principal) -> None:
         """Revoke the caller's token until it would have expired anyway."""
         await self._revocations.revoke(
             principal.claims.jti, principal.user_id, principal.claims.expires_at
+        )
+
+    async def logout_everywhere(self, principal: Principal) -> None:
+        """Revoke every token of the caller's account, this one included."""
+        await self._users.revoke_all_tokens(principal.user_id, principal.account.account_id)
+
+    async def change_password(
+        self,
+        principal: Principal,
+        *,
+        current_password: str,
+        new_password: str,
+        client_address: str | None = None,
+    ) -> IssuedToken:
+        """Replace the password after checking the current one; every token of the account
+        is revoked and a fresh one is returned.
+
+        The current password is checked like a login (same per-account budget, same
+        address limits), so a stolen token is no oracle for guessing it.
+        """
+        profile = await self._users.get(principal.user_id)
+        self._check_password(
+            new_password,
+            field="new_password",
+            personal=_personal_words(
+                profile.email, profile.user_id, profile.first_name, profile.last_name
+            ),
+        )
+        async with self._slow_refusals():
+            return await self._replace_password(
+                principal, current_password, new_password, client_address
+            )
+
+    async def _replace_password(
+        self,
+        principal: Principal,
+        current_password: str,
+        new_password: str,
+        client_address: str | None,
+    ) -> IssuedToken:
+        admitted = self._guard.admit(client_address)
+        try:
+            credentials = await self._users.find_credentials(email=None, user_id=principal.user_id)
+            if credentials is None or credentials.account_id != principal.account.account_id:
+                raise Unauthenticated(INVALID_TOKEN)
+            subject = LoginSubject.for_account(credentials)
+            await self._throttle.attempt(subject)
+            if not await self._password_matches(admitted, current_password, credentials):
+                raise Forbidden("current_password is wrong", details={"field": "current_password"})
+            await self._throttle.succeeded(subject)
+            new_hash = await self._gate.run(
+                lambda: self._hasher.hash(new_password), suspect=admitted.suspect
+            )
+        finally:
+            admitted.release()
+        generation = await self._users.change_password(
+            principal.user_id, credentials.account_id, new_hash
+        )
+        return self._tokens.issue(
+            principal.user_id, account_id=credentials.account_id, generation=generation
         )
 
     async def profile(self, user_id: str) -> User:
@@ -195,11 +380,12 @@ class AccountService:
         await self._sync_providers(user)
         return user
 
-    async def delete_account(self, user_id: str) -> None:
+    async def delete_account(self, user_id: str, *, account_id: str | None = None) -> None:
         """Delete the account and everything stored for the user, here and (through jobs
-        retried until done, committed with the local delete) at every memory provider."""
+        retried until done, committed with the local delete) at every memory provider.
+        With ``account_id``, only that account instance (not one re-created since)."""
         follow_up = self._provider_jobs.user_delete(user_id) if self._provider_jobs else []
-        await self._users.delete(user_id, follow_up=follow_up)
+        await self._users.delete(user_id, account_id=account_id, follow_up=follow_up)
 
     async def list_users(
         self,

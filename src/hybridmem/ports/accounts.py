@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hybridmem.domain.accounts import (
+    AccountIdentity,
     ChatSession,
     Credentials,
+    LoginSubject,
     MetadataPatch,
     NewUser,
     ProfileChange,
@@ -23,12 +25,22 @@ class UserRepository(Protocol):
 
     Contract:
     - ``add`` raises ``Conflict`` when the user id or the (normalized) email is taken,
-      also when two adds race: exactly one of them wins.
+      also when two adds race: exactly one of them wins. Every added account gets a new
+      random ``account_id`` (also when its user id was used by a deleted account) and
+      token generation 0.
     - ``get`` raises ``NotFound`` for an unknown id.
+    - ``identity`` returns what authentication needs (no metadata, no profile text);
+      ``NotFound`` for an unknown id.
     - ``update`` applies a partial change atomically; the metadata patch is merged at
-      the top level and keys set to ``None`` are removed.
+      the top level and keys set to ``None`` are removed. A merged metadata object over
+      ``MAX_METADATA_BYTES`` raises ``InvalidInput`` (rule ``max_bytes``) and changes
+      nothing at all.
+    - ``change_password`` and ``revoke_all_tokens`` act only on the given account
+      instance (``NotFound`` otherwise) and raise its token generation by one, returning
+      the new one; ``change_password`` also stores the new hash.
     - ``delete`` removes the user and everything stored under the user's id in this
-      database (sessions, messages, tokens…); ``NotFound`` if absent.
+      database (sessions, messages, token revocations, login-failure counters…);
+      ``NotFound`` if absent, or if ``account_id`` is given and is not the user's.
     - ``list`` is ordered by creation time then id; its cursor is stable under inserts.
     """
 
@@ -38,6 +50,10 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: str) -> User:
         """Return one user."""
+        ...
+
+    async def identity(self, user_id: str) -> AccountIdentity:
+        """Return the account binding and role of one user (a cheap key lookup)."""
         ...
 
     async def ensure(self, user_id: str) -> None:
@@ -54,11 +70,25 @@ class UserRepository(Protocol):
         """Apply a profile change and return the updated user."""
         ...
 
+    async def change_password(self, user_id: str, account_id: str, password_hash: str) -> int:
+        """Store a new password hash and revoke every token; return the new generation."""
+        ...
+
+    async def revoke_all_tokens(self, user_id: str, account_id: str) -> int:
+        """Revoke every token of the account; return the new generation."""
+        ...
+
     async def set_admin(self, user_id: str, is_admin: bool) -> User:
         """Grant or withdraw the admin role."""
         ...
 
-    async def delete(self, user_id: str, *, follow_up: Sequence[NewJob] = ()) -> None:
+    async def delete(
+        self,
+        user_id: str,
+        *,
+        account_id: str | None = None,
+        follow_up: Sequence[NewJob] = (),
+    ) -> None:
         """Delete the user and all their data held in this database; enqueue
         ``follow_up`` jobs (e.g. deletion at memory providers) in the same transaction."""
         ...
@@ -81,6 +111,8 @@ class SessionRepository(Protocol):
     - ``start`` creates the session, or returns the existing one with ``created=False``
       (merging ``metadata`` into it); a soft-deleted session is restored. Racing starts
       of one id create it once.
+    - ``start`` and ``update_metadata`` raise ``InvalidInput`` (rule ``max_bytes``) when
+      the merged metadata would exceed ``MAX_METADATA_BYTES``, and change nothing.
     - ``get``/``update``/``delete`` raise ``NotFound`` for an unknown, soft-deleted or
       other user's session.
     - ``delete`` is soft: the session and its messages are hidden, and ``purge`` removes
@@ -134,23 +166,23 @@ class TokenRevocations(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Counts failed logins per login identifier to slow down password guessing.
+    """Counts login attempts per subject (an account, or an identifier naming none) to
+    slow down password guessing.
 
-    Contract: after ``max_failures`` failures within the window, ``check`` raises
-    ``RateLimited`` with the seconds until the lockout ends; a success resets the count.
-    Unknown identifiers are counted exactly like known ones, so throttling reveals
-    nothing about which accounts exist.
+    Contract: ``attempt`` counts one attempt *before* the password is checked, atomically,
+    so concurrent guesses cannot slip past the limit: the ``max_failures``-th attempt
+    within the window starts a lockout, and while it lasts ``attempt`` raises
+    ``RateLimited`` with the seconds until it ends (and counts nothing). ``succeeded``
+    forgets the subject's count and lockout. Unknown identifiers are counted exactly like
+    accounts, so throttling reveals nothing about which accounts exist. Counters of an
+    account (``subject.user_id`` set) are deleted with the account.
     """
 
-    async def check(self, identifier: str) -> None:
-        """Raise RateLimited while the identifier is locked out."""
+    async def attempt(self, subject: LoginSubject) -> None:
+        """Count an attempt, or raise RateLimited while the subject is locked out."""
         ...
 
-    async def record_failure(self, identifier: str) -> None:
-        """Count one failed attempt."""
-        ...
-
-    async def record_success(self, identifier: str) -> None:
+    async def succeeded(self, subject: LoginSubject) -> None:
         """Reset the count after a successful login."""
         ...
 

@@ -57,7 +57,11 @@ def serve(
         workers=None if reload else settings.workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from the proxies named in
+        # HYBRIDMEM_FORWARDED_ALLOW_IPS; by default the client is the socket peer (login
+        # limits count per client address, so a spoofable one would void them).
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
 
 

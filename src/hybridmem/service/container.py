@@ -35,6 +35,7 @@ from hybridmem.adapters.postgres.links import PostgresProviderLinks
 from hybridmem.adapters.postgres.messages import PostgresMessages
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.adapters.security.passwords import BcryptPasswordHasher
+from hybridmem.adapters.security.strength import ZxcvbnPasswordStrength
 from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.adapters.system import SystemClock, UuidIds
 from hybridmem.adapters.zep.client import ZepClient, zep_http_client
@@ -47,6 +48,7 @@ from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.extraction import FactExtraction, MessageIndexing
 from hybridmem.application.fact_editing import FactEditor
 from hybridmem.application.llm_extraction import LlmFactExtractor
+from hybridmem.application.login_guard import AddressGuard, GuardLimits, HashingGate
 from hybridmem.application.providers import ProviderDelivery, ProviderJobs
 from hybridmem.application.readiness import Readiness, RoleHealth
 from hybridmem.application.recall import RecallService, RecallSettings
@@ -275,6 +277,16 @@ def readiness_checks(
     }
 
 
+def guard_limits(settings: Settings) -> GuardLimits:
+    """The per-address and global login limits from the settings."""
+    return GuardLimits(
+        address_max_failures=settings.login_address_max_failures,
+        address_window=timedelta(seconds=settings.login_address_window_seconds),
+        address_max_in_flight=settings.login_address_max_in_flight,
+        global_max_failures=settings.login_global_max_failures,
+    )
+
+
 def count_event(metrics: Metrics) -> object:
     """A sink that counts worker events in Prometheus."""
     return lambda event: metrics.events.labels(event).inc()
@@ -311,7 +323,20 @@ class Container(containers.DeclarativeContainer):
     )
 
     password_hasher = providers.Singleton(
-        BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds
+        BcryptPasswordHasher,
+        rounds=settings.provided.bcrypt_rounds,
+        threads=settings.provided.password_hash_threads,
+    )
+    password_strength = providers.Singleton(ZxcvbnPasswordStrength)
+    login_guard = providers.Singleton(
+        AddressGuard, clock, providers.Callable(guard_limits, settings)
+    )
+    hashing_gate = providers.Singleton(
+        HashingGate,
+        slots=settings.provided.password_hash_threads,
+        max_waiting=settings.provided.login_max_queued,
+        max_suspect_waiting=settings.provided.login_max_queued_suspect,
+        wait_timeout=settings.provided.login_queue_timeout_seconds,
     )
     access_tokens = providers.Singleton(
         JwtAccessTokens,
@@ -339,6 +364,10 @@ class Container(containers.DeclarativeContainer):
         throttle=login_throttle,
         ids=ids,
         clock=clock,
+        strength=password_strength,
+        guard=login_guard,
+        gate=hashing_gate,
+        refusal_delay=settings.provided.login_refusal_delay_seconds,
         outbox=outbox,
         provider_jobs=provider_jobs,
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from hybridmem.application.accounts import AccountService, Principal
+from hybridmem.application.accounts import INVALID_TOKEN, AccountService, Principal
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.fact_editing import FactEditor
@@ -26,6 +26,12 @@ def services_of(request: Request) -> Services:
     """The services of the app serving this request (built when it started)."""
     services: Services = request.app.state.services
     return services
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address for login limits: the socket peer, or the address a trusted
+    proxy forwarded (uvicorn applies ``HYBRIDMEM_FORWARDED_ALLOW_IPS`` before this)."""
+    return request.client.host if request.client else None
 
 
 def _accounts(request: Request) -> AccountService:
@@ -77,7 +83,8 @@ async def _principal(
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     if not token:
-        raise Unauthenticated("missing bearer token")
+        # the same error as every other token failure (see AccountService.authenticate)
+        raise Unauthenticated(INVALID_TOKEN)
     principal = await accounts.authenticate(token)
     request.state.user_id = principal.user_id
     return principal

@@ -24,6 +24,7 @@ from hybridmem.application.recall import Recall
 from hybridmem.application.views import MemoryView
 from hybridmem.domain.accounts import (
     ID_PATTERN,
+    MAX_METADATA_BYTES,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     ChatSession,
@@ -39,7 +40,6 @@ from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import FactEvent, GraphView
 from hybridmem.domain.temporal import TemporalPlan
 
-MAX_METADATA_BYTES = 16_384
 MAX_METADATA_DEPTH = 8
 
 
@@ -131,7 +131,10 @@ class SignupRequest(StrictModel):
     email: EmailStr
     password: Annotated[
         str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-    ] = Field(description="At least 8 characters, at least 3 different ones")
+    ] = Field(
+        description="At least 8 characters, at least 3 different ones, not one of the "
+        "30,000 most common passwords nor easy to guess (e.g. built from the email)"
+    )
     user_id: ClientId | None = Field(
         default=None, description="Your own id for the user (e.g. 'user123'); generated if absent"
     )
@@ -147,6 +150,15 @@ class LoginRequest(StrictModel):
     email: EmailStr | None = None
     user_id: ClientId | None = None
     password: Password
+
+
+class PasswordChangeRequest(StrictModel):
+    """Change the password: the current one, and the new one (same rules as signup)."""
+
+    current_password: Password
+    new_password: Annotated[
+        str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    ]
 
 
 class TokenResponse(BaseModel):

@@ -6,6 +6,7 @@ The seed's variable names are kept as they are; everything else is ``HYBRIDMEM_*
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,10 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_KEY_BYTES = 32
+#: zxcvbn's estimate of the guesses a key needs, as a power of ten: 10^24 is ~80 bits.
+#: Any random key of 32+ characters is far above (hex: ~10^31); repeats, sequences,
+#: keyboard walks and word salads such as "abcdefgh" x 4 (10^2) are far below.
+MIN_SECRET_KEY_GUESSES_LOG10 = 24.0
 _WEAK_SECRET_MARKERS = (
     "secret",
     "changeme",
@@ -44,7 +49,22 @@ def weak_secret_reason(key: str | None) -> str | None:
     lowered = key.lower()
     if any(marker in lowered for marker in _WEAK_SECRET_MARKERS) or len(set(key)) < 8:
         return "SECRET_KEY looks like a default or placeholder value"
+    if _guesses_log10(key) < MIN_SECRET_KEY_GUESSES_LOG10:
+        return "SECRET_KEY is too predictable (repeats, sequences, keyboard walks or words)"
     return None
+
+
+def _guesses_log10(key: str) -> float:
+    # Imported here: only production start-up checks the key, and the lists are large.
+    from zxcvbn import zxcvbn
+
+    # zxcvbn refuses input over 72 characters; a weak pattern shows in the first 72
+    return float(zxcvbn(key[:72])["guesses_log10"])
+
+
+def _default_hash_threads() -> int:
+    # One bcrypt thread per core, up to 4; the event loop shares the cores with them.
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 class Settings(BaseSettings):
@@ -112,6 +132,16 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    password_hash_threads: int = Field(default_factory=_default_hash_threads, ge=1, le=64)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_address_window_seconds: int = Field(default=300, ge=1)
+    login_address_max_in_flight: int = Field(default=8, ge=1)
+    login_global_max_failures: int = Field(default=300, ge=1)
+    login_max_queued: int = Field(default=64, ge=0)
+    login_max_queued_suspect: int = Field(default=8, ge=0)
+    login_queue_timeout_seconds: float = Field(default=10.0, gt=0)
+    login_refusal_delay_seconds: float = Field(default=1.0, ge=0, le=30)
+    forwarded_allow_ips: str = ""
 
     # Memory roles: which backend plays each (auto: a key present selects its cloud).
     history: Literal["auto", "postgres", "zep"] = "auto"

@@ -45,6 +45,10 @@ def test_secrets_do_not_leak_through_repr(monkeypatch):
         "change-me-please-change-me-please-123",
         "a" * 40,
         "your-super-secret-key-here-xx-0123",
+        "abcdefgh" * 4,  # 32 bytes and 8 distinct characters, but a repeat
+        "0123456789abcdef0123456789abcdef",
+        "qwertyuiopasdfghjklzxcvbnm123456",
+        "Tr0ub4dor&3Tr0ub4dor&3Tr0ub4dor&3",
     ],
 )
 def test_production_refuses_weak_keys(monkeypatch, key):
@@ -79,3 +83,16 @@ def test_unknown_algorithm_is_refused(monkeypatch):
     monkeypatch.setenv("ALGORITHM", "none")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("key", ["abcdefgh" * 4, "Tr0ub4dor&3Tr0ub4dor&3Tr0ub4dor&3"])
+def test_low_entropy_keys_are_named_as_predictable(key):
+    assert "predictable" in (weak_secret_reason(key) or "")
+
+
+def test_random_keys_of_the_minimum_length_pass():
+    import secrets
+
+    for _ in range(50):
+        for key in (secrets.token_hex(16), secrets.token_urlsafe(24)):
+            assert weak_secret_reason(key) is None, key

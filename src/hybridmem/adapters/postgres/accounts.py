@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from psycopg import errors as pg_errors
@@ -13,19 +11,21 @@ from psycopg.types.json import Jsonb
 
 from hybridmem.adapters.postgres.database import Database
 from hybridmem.adapters.postgres.outbox import enqueue_jobs
+from hybridmem.adapters.postgres.throttle import PostgresLoginThrottle
 from hybridmem.domain.accounts import (
+    AccountIdentity,
     ChatSession,
     Credentials,
     MetadataPatch,
     NewUser,
     ProfileChange,
     User,
+    check_merged_metadata,
     normalize_email,
 )
-from hybridmem.domain.errors import Conflict, NotFound, RateLimited
+from hybridmem.domain.errors import Conflict, NotFound
 from hybridmem.domain.jobs import NewJob
 from hybridmem.domain.pagination import CursorShape, Page, decode_cursor, encode_cursor
-from hybridmem.ports.system import Clock
 
 _USER_COLUMNS = (
     "user_id, email, first_name, last_name, about, metadata, is_admin, created_at, updated_at"
@@ -121,6 +121,20 @@ class PostgresUsers:
             raise NotFound("user not found")
         return _user(row)
 
+    async def identity(self, user_id: str) -> AccountIdentity:
+        """The account binding and role: a primary-key lookup of a few small columns
+        (authentication runs it on every request; the metadata stays on disk)."""
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT user_id, account_id::text AS account_id, token_generation, is_admin, "
+                "first_name, last_name FROM users WHERE user_id = %s",
+                (user_id,),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("user not found")
+        return AccountIdentity(**row)
+
     async def ensure(self, user_id: str) -> None:
         """Insert a login-less user ('!' never verifies as a bcrypt hash) if absent."""
         async with self._db.connection() as conn:
@@ -138,22 +152,24 @@ class PostgresUsers:
         if email is None and user_id is None:
             return None
         async with self._db.connection() as conn:
+            columns = "user_id, password_hash, account_id::text AS account_id, token_generation"
             if email is not None:
                 cursor = await conn.execute(
-                    "SELECT user_id, password_hash FROM users WHERE email_normalized = %s",
+                    f"SELECT {columns} FROM users WHERE email_normalized = %s",
                     (normalize_email(email),),
                 )
             else:
                 cursor = await conn.execute(
-                    "SELECT user_id, password_hash FROM users WHERE user_id = %s", (user_id,)
+                    f"SELECT {columns} FROM users WHERE user_id = %s", (user_id,)
                 )
             row = await cursor.fetchone()
         if row is None:
             return None
-        return Credentials(user_id=row["user_id"], password_hash=row["password_hash"])
+        return Credentials(**row)
 
     async def update(self, user_id: str, change: ProfileChange) -> User:
-        """Apply a partial change in one statement; metadata merged atomically."""
+        """Apply a partial change in one statement; metadata merged atomically. A merged
+        metadata object over the cap rolls the whole change back."""
         assignments: list[str] = ["updated_at = clock_timestamp()"]
         params: list[Any] = []
         if change.email is not None:
@@ -168,18 +184,47 @@ class PostgresUsers:
             assignments.append("metadata = (metadata - %s::text[]) || %s")
             params += [sorted(change.metadata.remove), Jsonb(dict(change.metadata.set))]
         try:
-            async with self._db.connection() as conn:
+            async with self._db.transaction() as conn:
                 cursor = await conn.execute(
                     f"UPDATE users SET {', '.join(assignments)} WHERE user_id = %s "
                     f"RETURNING {_USER_COLUMNS}",
                     (*params, user_id),
                 )
                 row = await cursor.fetchone()
+                if row is not None and change.metadata is not None:
+                    check_merged_metadata(row["metadata"])  # raising rolls back
         except pg_errors.UniqueViolation as exc:
             raise _duplicate_conflict(exc) from exc
         if row is None:
             raise NotFound("user not found")
         return _user(row)
+
+    async def change_password(self, user_id: str, account_id: str, password_hash: str) -> int:
+        """Store the new hash and raise the token generation in one statement."""
+        return await self._next_generation(
+            user_id,
+            account_id,
+            ", password_hash = %s, updated_at = clock_timestamp()",
+            (password_hash,),
+        )
+
+    async def revoke_all_tokens(self, user_id: str, account_id: str) -> int:
+        """Raise the token generation: every token issued before is refused."""
+        return await self._next_generation(user_id, account_id, "", ())
+
+    async def _next_generation(
+        self, user_id: str, account_id: str, extra: str, params: tuple[Any, ...]
+    ) -> int:
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"UPDATE users SET token_generation = token_generation + 1{extra} "
+                "WHERE user_id = %s AND account_id::text = %s RETURNING token_generation",
+                (*params, user_id, account_id),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound("user not found")
+        return int(row["token_generation"])
 
     async def set_admin(self, user_id: str, is_admin: bool) -> User:
         """Grant or withdraw the admin role."""
@@ -194,15 +239,28 @@ class PostgresUsers:
             raise NotFound("user not found")
         return _user(row)
 
-    async def delete(self, user_id: str, *, follow_up: Sequence[NewJob] = ()) -> None:
+    async def delete(
+        self,
+        user_id: str,
+        *,
+        account_id: str | None = None,
+        follow_up: Sequence[NewJob] = (),
+    ) -> None:
         """Delete the user; foreign keys cascade to everything keyed by the user. Pending
-        jobs go too; ``follow_up`` jobs are enqueued in the same transaction."""
+        jobs, revocations and login counters go too; ``follow_up`` jobs are enqueued in
+        the same transaction. With ``account_id``, only that account instance."""
         async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
-            await conn.execute("DELETE FROM jobs WHERE user_id = %s", (user_id,))
-            cursor = await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
-            if cursor.rowcount == 0:
+            cursor = await conn.execute(
+                "SELECT 1 FROM users WHERE user_id = %s "
+                "AND (%s::text IS NULL OR account_id::text = %s) FOR UPDATE",
+                (user_id, account_id, account_id),
+            )
+            if await cursor.fetchone() is None:
                 raise NotFound("user not found")
+            await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
+            await conn.execute("DELETE FROM login_failures WHERE user_id = %s", (user_id,))
+            await conn.execute("DELETE FROM jobs WHERE user_id = %s", (user_id,))
+            await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
             await enqueue_jobs(conn, follow_up)
 
     async def list(
@@ -247,8 +305,9 @@ class PostgresSessions:
     async def start(
         self, user_id: str, session_id: str, metadata: dict[str, Any]
     ) -> tuple[ChatSession, bool]:
-        """Insert, or merge metadata into the existing session and restore it."""
-        async with self._db.connection() as conn:
+        """Insert, or merge metadata into the existing session and restore it; a merged
+        metadata object over the cap rolls back."""
+        async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 f"""
                 INSERT INTO sessions (user_id, session_id, metadata)
@@ -264,7 +323,8 @@ class PostgresSessions:
                 (user_id, session_id, Jsonb(metadata)),
             )
             row = await cursor.fetchone()
-        assert row is not None
+            assert row is not None
+            check_merged_metadata(row["metadata"])
         return _session(row), bool(row["inserted"])
 
     async def get(self, user_id: str, session_id: str) -> ChatSession:
@@ -283,8 +343,8 @@ class PostgresSessions:
     async def update_metadata(
         self, user_id: str, session_id: str, patch: MetadataPatch
     ) -> ChatSession:
-        """Merge a metadata patch atomically."""
-        async with self._db.connection() as conn:
+        """Merge a metadata patch atomically; over the cap, nothing changes."""
+        async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 f"""
                 UPDATE sessions
@@ -295,6 +355,8 @@ class PostgresSessions:
                 (sorted(patch.remove), Jsonb(dict(patch.set)), user_id, session_id),
             )
             row = await cursor.fetchone()
+            if row is not None:
+                check_merged_metadata(row["metadata"])
         if row is None:
             raise NotFound("session not found")
         return _session(row)
@@ -375,89 +437,6 @@ class PostgresTokenRevocations:
         """Drop revocations of expired tokens (they are refused for expiry anyway)."""
         async with self._db.connection() as conn:
             cursor = await conn.execute("DELETE FROM revoked_tokens WHERE expires_at < %s", (now,))
-        return cursor.rowcount
-
-
-class PostgresLoginThrottle:
-    """Failed-login counters in PostgreSQL, shared by every API process."""
-
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        *,
-        max_failures: int,
-        window: timedelta,
-        lockout: timedelta,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._max_failures = max_failures
-        self._window = window
-        self._lockout = lockout
-
-    @staticmethod
-    def _key(identifier: str) -> str:
-        return hashlib.sha256(identifier.encode()).hexdigest()
-
-    async def check(self, identifier: str) -> None:
-        """Raise RateLimited while the identifier is locked out."""
-        now = self._clock.now()
-        async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT locked_until FROM login_failures "
-                "WHERE identifier_hash = %s AND locked_until > %s",
-                (self._key(identifier), now),
-            )
-            row = await cursor.fetchone()
-        if row is not None:
-            retry_after = max(1, math.ceil((row["locked_until"] - now).total_seconds()))
-            raise RateLimited("too many failed logins; try again later", retry_after=retry_after)
-
-    async def record_failure(self, identifier: str) -> None:
-        """Count a failure; lock the identifier once the limit is reached in the window."""
-        now = self._clock.now()
-        window_start = now - self._window
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                """
-                INSERT INTO login_failures (identifier_hash, failures, window_started_at)
-                VALUES (%(key)s, 1, %(now)s)
-                ON CONFLICT (identifier_hash) DO UPDATE SET
-                    failures = CASE WHEN login_failures.window_started_at < %(window_start)s
-                                    THEN 1 ELSE login_failures.failures + 1 END,
-                    window_started_at = CASE WHEN login_failures.window_started_at
-                                                  < %(window_start)s
-                                             THEN %(now)s
-                                             ELSE login_failures.window_started_at END
-                RETURNING failures
-                """,
-                {"key": self._key(identifier), "now": now, "window_start": window_start},
-            )
-            row = await cursor.fetchone()
-            assert row is not None
-            if row["failures"] >= self._max_failures:
-                await conn.execute(
-                    "UPDATE login_failures SET locked_until = %s, failures = 0, "
-                    "window_started_at = %s WHERE identifier_hash = %s",
-                    (now + self._lockout, now, self._key(identifier)),
-                )
-
-    async def record_success(self, identifier: str) -> None:
-        """Forget the failures of the identifier."""
-        async with self._db.connection() as conn:
-            await conn.execute(
-                "DELETE FROM login_failures WHERE identifier_hash = %s", (self._key(identifier),)
-            )
-
-    async def purge_stale(self, now: datetime) -> int:
-        """Drop counters whose window and lockout are over."""
-        async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM login_failures WHERE window_started_at < %s "
-                "AND (locked_until IS NULL OR locked_until < %s)",
-                (now - self._window, now),
-            )
         return cursor.rowcount
 
 

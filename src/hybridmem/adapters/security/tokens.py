@@ -10,7 +10,10 @@ from hybridmem.domain.errors import Unauthenticated
 from hybridmem.ports.security import IssuedToken, TokenClaims
 from hybridmem.ports.system import Clock, Ids
 
-_REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti", "iss", "aud"]
+# "acc" (the account instance) and "gen" (its token generation) bind a token to one
+# account: a re-created account with the same user id has another "acc", and revoking
+# every token of an account raises its generation.
+_REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "jti", "iss", "aud", "acc", "gen"]
 _INVALID = "invalid or expired token"
 
 
@@ -39,8 +42,8 @@ class JwtAccessTokens:
         self._ids = ids
         self._leeway = leeway
 
-    def issue(self, subject: str) -> IssuedToken:
-        """Sign a token for the subject, valid for the configured time."""
+    def issue(self, subject: str, *, account_id: str, generation: int) -> IssuedToken:
+        """Sign a token for the subject's account, valid for the configured time."""
         now = self._clock.now().replace(microsecond=0)
         expires_at = now + self._ttl
         jti = self._ids.new_id()
@@ -53,6 +56,8 @@ class JwtAccessTokens:
                 "jti": jti,
                 "iss": self._issuer,
                 "aud": self._audience,
+                "acc": account_id,
+                "gen": generation,
             },
             self._key,
             algorithm=self._algorithm,
@@ -85,12 +90,27 @@ class JwtAccessTokens:
             # Times are checked against our clock (not PyJWT's), so tests can move time.
             issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
             expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
-            not_before = datetime.fromtimestamp(int(claims.get("nbf", claims["iat"])), UTC)
+            not_before = datetime.fromtimestamp(int(claims["nbf"]), UTC)
         except (jwt.PyJWTError, TypeError, ValueError, OverflowError) as exc:
             raise Unauthenticated(_INVALID) from exc
         if now >= expires_at + self._leeway or now + self._leeway < max(issued_at, not_before):
             raise Unauthenticated(_INVALID)
-        subject, jti = claims["sub"], claims["jti"]
-        if not isinstance(subject, str) or not isinstance(jti, str) or not subject or not jti:
+        subject, jti, account_id, generation = (
+            claims["sub"],
+            claims["jti"],
+            claims["acc"],
+            claims["gen"],
+        )
+        if not all(isinstance(value, str) and value for value in (subject, jti, account_id)):
             raise Unauthenticated(_INVALID)
-        return TokenClaims(subject=subject, jti=jti, issued_at=issued_at, expires_at=expires_at)
+        # bool is an int in Python; a generation is a plain non-negative integer
+        if type(generation) is not int or generation < 0:
+            raise Unauthenticated(_INVALID)
+        return TokenClaims(
+            subject=subject,
+            jti=jti,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            account_id=account_id,
+            generation=generation,
+        )

@@ -187,6 +187,34 @@ def bench_load(
         raise typer.Exit(1)
 
 
+@bench_app.command("login")
+def bench_login(
+    junk: Annotated[int, typer.Option(min=1, max=256, help="Concurrent junk login clients")] = 32,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="Length of each scenario")] = 30,
+    scenarios: Annotated[
+        str, typer.Option(help="Comma-separated: alone, other-address, same-address")
+    ] = "alone,other-address,same-address",
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """A real user's login latency (p50/p95/max) while junk logins (unknown emails, wrong
+    passwords) hammer a server on loopback with production bcrypt cost; what the junk got."""
+    from hybridmem.service.bench.login import SCENARIOS, render_markdown, run_login_benchmark
+
+    chosen = [part.strip() for part in scenarios.split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in SCENARIOS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"one or more of {', '.join(SCENARIOS)}", param_hint="--scenarios")
+    settings = _settings()
+    report = asyncio.run(
+        run_login_benchmark(
+            junk=junk, seconds=seconds, scenarios=chosen, database_url=settings.database_url
+        )
+    )
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2))
+    typer.echo(render_markdown(report))
+
+
 @bench_app.command("plot")
 def bench_plot(
     memory: Annotated[

@@ -18,8 +18,9 @@ import httpx
 def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> dict[str, str]:
     """Environment of a server under benchmark: the fake model, local memory only (the
     load stays on this machine whatever keys the caller's environment holds), no per-user
-    chat throttle (capacity is measured, not the limit), and cheap bcrypt (signups would
-    otherwise dominate a short run)."""
+    chat throttle and no per-address login limits (capacity is measured, not the limits;
+    every simulated user comes from 127.0.0.1), and cheap bcrypt (signups would otherwise
+    dominate a short run)."""
     env = {
         "HYBRIDMEM_HOST": "127.0.0.1",
         "HYBRIDMEM_LLM": "openai",
@@ -31,6 +32,8 @@ def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> 
         "HYBRIDMEM_FACTS": "postgres",
         "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
         "HYBRIDMEM_BCRYPT_ROUNDS": "4",
+        "HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT": "100000",
+        "HYBRIDMEM_LOGIN_MAX_QUEUED_SUSPECT": "100000",
         "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
         "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix=f"hybridmem-{purpose}-data-"),
     }

@@ -1,4 +1,4 @@
-"""Signup, login (JSON or OAuth2 form) and logout."""
+"""Signup, login (JSON or OAuth2 form), logout (this token or every token), password change."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from hybridmem.application.accounts import Signup
-from hybridmem.service.deps import Accounts, CurrentUser
+from hybridmem.service.deps import Accounts, CurrentUser, client_address
 from hybridmem.service.errors import declared
-from hybridmem.service.schemas import LoginRequest, SignupRequest, TokenResponse, UserOut
+from hybridmem.service.schemas import (
+    LoginRequest,
+    PasswordChangeRequest,
+    SignupRequest,
+    TokenResponse,
+    UserOut,
+)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -33,10 +39,12 @@ _LOGIN_FORM_SCHEMA: dict[str, Any] = {
     "/signup",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=declared(409, 413, 422, 503),
+    responses=declared(409, 413, 422, 429, 503),
 )
-async def signup(body: SignupRequest, accounts: Accounts) -> UserOut:
-    """Create an account. Duplicate email or user_id gives 409."""
+async def signup(body: SignupRequest, request: Request, accounts: Accounts) -> UserOut:
+    """Create an account. Duplicate email or user_id gives 409; a password that breaks a
+    rule gives 422 naming it in ``details.rule`` (min_length, max_length,
+    distinct_characters, common, guessable)."""
     user = await accounts.signup(
         Signup(
             email=str(body.email),
@@ -46,7 +54,8 @@ async def signup(body: SignupRequest, accounts: Accounts) -> UserOut:
             last_name=body.last_name,
             about=body.about,
             metadata=body.metadata,
-        )
+        ),
+        client_address=client_address(request),
     )
     return UserOut.of(user)
 
@@ -104,6 +113,7 @@ async def login(request: Request, accounts: Accounts) -> TokenResponse:
         password=body.password,
         email=str(body.email) if body.email is not None else None,
         user_id=body.user_id,
+        client_address=client_address(request),
     )
     return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)
 
@@ -118,3 +128,35 @@ async def logout(principal: CurrentUser, accounts: Accounts) -> Response:
     """Revoke the token used for this request."""
     await accounts.logout(principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=declared(401, 503),
+)
+async def logout_all(principal: CurrentUser, accounts: Accounts) -> Response:
+    """Log out everywhere: revoke every token of the account, this one included."""
+    await accounts.logout_everywhere(principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password",
+    response_model=TokenResponse,
+    responses=declared(401, 403, 413, 422, 429, 503),
+)
+async def change_password(
+    body: PasswordChangeRequest, request: Request, principal: CurrentUser, accounts: Accounts
+) -> TokenResponse:
+    """Change the password. Needs the current one (a wrong one: 403; attempts count
+    against the same budget as logins). Every token of the account is revoked; the
+    response carries a fresh one for this client."""
+    issued = await accounts.change_password(
+        principal,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client_address=client_address(request),
+    )
+    return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)

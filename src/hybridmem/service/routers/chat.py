@@ -62,7 +62,7 @@ async def chat(
     """Answer a message with memory. The message and the reply are stored before the
     response completes; memory extraction follows in the background."""
     user_id = await acting_for(principal, body.user_id, accounts)
-    name = principal.user.display_name
+    name = principal.account.display_name
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         reply = await chat.turn(

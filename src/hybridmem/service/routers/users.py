@@ -22,9 +22,9 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserOut, responses=declared(401, 503))
-async def read_me(principal: CurrentUser) -> UserOut:
+async def read_me(principal: CurrentUser, accounts: Accounts) -> UserOut:
     """The caller's profile."""
-    return UserOut.of(principal.user)
+    return UserOut.of(await accounts.profile(principal.user_id))
 
 
 @router.patch("/me", response_model=UserOut, responses=declared(401, 409, 413, 422, 503))
@@ -49,7 +49,7 @@ async def update_me(body: UserPatch, principal: CurrentUser, accounts: Accounts)
 )
 async def delete_me(principal: CurrentUser, accounts: Accounts) -> Response:
     """Delete the account and everything stored for the user (right to be forgotten)."""
-    await accounts.delete_account(principal.user_id)
+    await accounts.delete_account(principal.user_id, account_id=principal.account.account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
