@@ -148,8 +148,15 @@ def _supersede(items: Sequence[StoredFact]) -> dict[tuple[Store, str], _Effectiv
             groups[(item.fact.user_id, found.slot)].append((item, found.claim))
     for members in groups.values():
         members.sort(key=lambda pair: supersession_order(pair[0]))
-        for index, (item, claim) in enumerate(members):
-            successor = next((later for later, c in members[index + 1 :] if c != claim), None)
+        for index, (item, _) in enumerate(members):
+            successor = next(
+                (
+                    later
+                    for later, _ in members[index + 1 :]
+                    if slots.competes(later.fact, item.fact)
+                ),
+                None,
+            )
             if successor is not None:
                 state = effective[(item.store, item.fact.fact_id)]
                 state.valid_to = successor.fact.valid_from

@@ -4,14 +4,16 @@ A *slot* is a place that holds one current claim at a time:
 
 - every single-valued attribute is one slot per user ("location": Delhi *or* Mumbai), and
   the claim is the fact's key (value and qualifier);
-- a like and a dislike of the same thing share a slot ("preference: tea"), and the claim is
-  which of the two it is.
+- likes and dislikes (of one qualifier) share a slot, and the claim is which of the two
+  a fact is; within it, a like and a dislike compete when they are about the same thing:
+  the same value, or near-identical ones ("Star Wars" / "Starwars") — the same
+  near-identity consolidation merges duplicates by, so a merge never makes two facts stop
+  competing.
 
 Other facts (the second language, another pet) are in no slot and accumulate. Two current
-facts *compete* when they are in the same slot with different claims; the later one wins
-and closes the other. Both the temporal rules (a new statement arriving) and consolidation
-(reconciling stored facts) use these functions, so they cannot disagree on what competes
-or who wins.
+facts that *compete* cannot both hold; the later one wins and closes the other. Both the
+temporal rules (a new statement arriving) and consolidation (reconciling stored facts) use
+these functions, so they cannot disagree on what competes or who wins.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 
 from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
 from hybridmem.domain.facts import FactCandidate
+from hybridmem.domain.text import is_near_identical
 
 _PREFERENCE = "preference"
 
@@ -46,14 +49,19 @@ def placement(fact: FactCandidate) -> Placement | None:
     if is_single_valued(fact.attribute):
         return Placement(Slot((fact.attribute.value,)), str(key))
     if fact.attribute in OPPOSITE_ATTRIBUTES:
-        return Placement(Slot((_PREFERENCE, key.value, key.qualifier)), fact.attribute.value)
+        return Placement(Slot((_PREFERENCE, key.qualifier)), fact.attribute.value)
     return None
 
 
 def competes(left: FactCandidate, right: FactCandidate) -> bool:
-    """True when the two facts are in one slot with different claims."""
+    """True when the two facts cannot both hold: one slot, different claims, and — for a
+    like and a dislike — the same thing."""
     a, b = placement(left), placement(right)
-    return a is not None and b is not None and a.slot == b.slot and a.claim != b.claim
+    if a is None or b is None or a.slot != b.slot or a.claim == b.claim:
+        return False
+    if is_single_valued(left.attribute):
+        return True
+    return left.key.value == right.key.value or is_near_identical(left.value, right.value)
 
 
 def supersession_order(fact: FactCandidate, tie_break: str = "") -> tuple[datetime, str, str]:

@@ -174,6 +174,21 @@ def test_a_later_dislike_supersedes_a_like_of_the_same_thing() -> None:
     assert invalidate.result.superseded_by == "f2"
 
 
+def test_a_merge_never_makes_a_like_and_a_dislike_stop_competing() -> None:
+    # Found by hypothesis: "likes Star Wars" and "likes Starwars" merge into the latter;
+    # had only the exact value competed with the graph's "dislikes Star Wars", the second
+    # run would no longer see the competition and add the dislike again.
+    items = [
+        StoredFact(fact("id0", Attribute.DISLIKES, "Star Wars", 0), GRAPH),
+        *in_facts(
+            fact("id2", Attribute.LIKES, "Starwars", 0),
+            fact("id8", Attribute.LIKES, "Star Wars", 0),
+        ),
+    ]
+    once = apply_decisions(items, consolidate(items))
+    assert [d for d in consolidate(once) if d.kind is not DecisionKind.KEEP] == []
+
+
 def test_consistent_memories_need_only_keeps() -> None:
     items = in_facts(
         fact("f1", Attribute.LOCATION, "Delhi", 1, 3),

@@ -118,6 +118,15 @@ def test_a_like_and_a_dislike_of_the_same_thing_exclude_each_other(
     assert (closed.fact_id, closed.valid_to, closed.superseded_by) == ("f1", day(3), "n1")
 
 
+def test_a_dislike_closes_a_like_of_a_near_identical_value() -> None:
+    like = stored("f1", Attribute.LIKES, "Starwars", 1)
+    plan = plan_temporal_update(
+        [like], [candidate(Attribute.DISLIKES, "Star Wars", 5)], user_id="u1", new_id=ids()
+    )
+    [closed] = plan.closed
+    assert closed.fact_id == "f1"
+
+
 def test_pets_with_the_same_name_but_another_species_are_different() -> None:
     dog = stored("f1", Attribute.PET, "Bruno", 1, qualifier="dog")
     plan = plan_temporal_update(
