@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
 from collections.abc import AsyncIterator
@@ -98,6 +99,10 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
     """The chat model for the configured provider; the embedded one lives as long as the
     app. When it cannot start, a stand-in answers 503 with the reason and the rest of the
     service keeps working."""
+    # Agno with the OpenAI and Gemini SDKs takes 1-5 s to import (more on a busy machine).
+    # In a thread, the event loop keeps running meanwhile: the database pool opening next
+    # to this resource would otherwise be starved into its timeout.
+    await asyncio.to_thread(importlib.import_module, "hybridmem.adapters.agno.model")
     from hybridmem.adapters.agno.model import (
         AgnoLanguageModel,
         gemini_model,
