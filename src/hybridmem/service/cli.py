@@ -9,8 +9,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from hybridmem.service.bench.commands import bench_app
+from hybridmem.service.cli_support import check_database_or_exit, with_container
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.cli_support import with_container
 from hybridmem.service.container import Container, resolve
 
 T = TypeVar("T")
@@ -41,6 +41,8 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port, workers=workers)
+    # Checked here, before uvicorn: a failing app startup there is a page of traceback.
+    check_database_or_exit(settings.database_url, settings)
     database = "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
     typer.echo(
         f"hybridmem ({settings.env}) on http://{settings.host}:{settings.port}, "

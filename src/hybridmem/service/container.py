@@ -89,6 +89,7 @@ async def database_resource(server: PostgresServer, settings: Settings) -> Async
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         acquire_timeout=settings.db_acquire_timeout_seconds,
+        connect_timeout=settings.db_connect_timeout_seconds,
         statement_timeout_ms=settings.db_statement_timeout_ms,
         migrate=settings.migrate_on_start,
     ) as database:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -21,6 +23,7 @@ __all__ = [
     "EmbeddedPostgres",
     "ExternalPostgres",
     "PostgresServer",
+    "check_connection",
     "normalize_dsn",
     "open_database",
 ]
@@ -68,6 +71,72 @@ class ExternalPostgres:
         """Nothing to stop."""
 
 
+# A password in a URL (``user:secret@``) or in key=value form, wherever libpq echoes it.
+_URL_PASSWORD = re.compile(r"""([\w.%+-]+:)[^\s"'@/]*@""")
+_OPTION_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s"']+)""", re.IGNORECASE)
+# Failures that retrying cannot fix: the server answered and refused, or libpq refused the
+# URL before connecting.
+_PERMANENT = (
+    "authentication failed",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied",
+)
+# libpq's prefix when it refuses the URL itself (e.g. an invalid port) before connecting.
+_BAD_URL = "connection is bad: "
+
+
+def _redacted(text: str) -> str:
+    return _OPTION_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
+def _one_line(exc: BaseException) -> str:
+    """libpq's message on one line, without any password it may echo."""
+    text = str(exc).strip().removeprefix("connection failed: ")
+    return _redacted("; ".join(line.strip() for line in text.splitlines() if line.strip()))
+
+
+async def check_connection(dsn: str, *, wait_seconds: float) -> None:
+    """Wait up to ``wait_seconds`` until one connection to ``dsn`` succeeds.
+
+    A malformed URL, an unknown role or database and bad credentials fail at once (no
+    wait fixes them); a server that refuses or does not answer yet is retried until the
+    deadline, so a database starting next to the service is waited for. Failures are
+    ``UpstreamUnavailable`` with libpq's reason on one line (passwords masked).
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            # libpq's connect_timeout is whole seconds, at least 2
+            conn = await psycopg.AsyncConnection.connect(
+                dsn, connect_timeout=max(2, round(remaining))
+            )
+        except psycopg.ProgrammingError as exc:
+            raise UpstreamUnavailable(
+                f"invalid database URL: {_one_line(exc)}", upstream="database"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            reason = _one_line(exc)
+            if reason.startswith(_BAD_URL):
+                raise UpstreamUnavailable(
+                    f"invalid database URL: {reason.removeprefix(_BAD_URL)}", upstream="database"
+                ) from exc
+            if any(marker in reason for marker in _PERMANENT):
+                raise UpstreamUnavailable(
+                    f"the database refused the connection: {reason}", upstream="database"
+                ) from exc
+            if time.monotonic() + 0.5 >= deadline:
+                raise UpstreamUnavailable(
+                    f"cannot reach the database (waited {wait_seconds:g} s): {reason}",
+                    upstream="database",
+                ) from exc
+            await asyncio.sleep(0.5)
+        else:
+            await conn.close()
+            return
+
+
 class Database:
     """A pooled async connection source that speaks in domain errors."""
 
@@ -78,11 +147,13 @@ class Database:
         min_size: int = 1,
         max_size: int = 10,
         acquire_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
         statement_timeout_ms: int = 15_000,
     ) -> None:
         self.dsn = dsn
         self._statement_timeout_ms = statement_timeout_ms
         self._acquire_timeout = acquire_timeout
+        self._connect_timeout = connect_timeout
         self._pool = AsyncConnectionPool(
             dsn,
             min_size=min_size,
@@ -100,9 +171,17 @@ class Database:
         await conn.execute(f"SET statement_timeout = {int(self._statement_timeout_ms)}")
 
     async def open(self) -> None:
-        """Open the pool and wait until one connection works."""
+        """Wait (up to ``connect_timeout``) for the database, then open the pool.
+
+        The startup wait is its own bound, not the per-request ``acquire_timeout``: a
+        short acquire timeout (fail requests fast during an outage) must not make a
+        start on a busy machine fail.
+        """
+        await check_connection(self.dsn, wait_seconds=self._connect_timeout)
         try:
-            await self._pool.open(wait=True, timeout=self._acquire_timeout)
+            await self._pool.open(
+                wait=True, timeout=max(self._connect_timeout, self._acquire_timeout)
+            )
         except PoolTimeout as exc:
             raise UpstreamUnavailable("database is unreachable", upstream="database") from exc
 
@@ -142,6 +221,7 @@ async def open_database(
     min_size: int = 1,
     max_size: int = 10,
     acquire_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
     statement_timeout_ms: int = 15_000,
     migrate: bool = True,
 ) -> AsyncIterator[Database]:
@@ -154,6 +234,7 @@ async def open_database(
         min_size=min_size,
         max_size=max_size,
         acquire_timeout=acquire_timeout,
+        connect_timeout=connect_timeout,
         statement_timeout_ms=statement_timeout_ms,
     )
     try:

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from hybridmem.service.cli_support import check_database_or_exit, with_container
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.cli_support import with_container
 from hybridmem.service.container import Container
 
 bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
@@ -54,6 +54,7 @@ def bench_chat(
     from hybridmem.service.bench.chat import render_markdown, run_chat_benchmark
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_chat_benchmark(
             levels=[int(part) for part in concurrency.split(",") if part.strip()],
@@ -122,6 +123,7 @@ def bench_retrieval(
         raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
     settings = _settings(log_level="WARNING", embeddings=embeddings)
     database_url = dsn or settings.database_url
+    check_database_or_exit(database_url, settings)
     directory = None if database_url else (data_dir or settings.data_dir)
 
     async def work() -> dict[str, Any]:
@@ -165,6 +167,7 @@ def bench_load(
     from hybridmem.service.bench.load import render_markdown, run_load_benchmark
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_load_benchmark(
             users=users,
@@ -226,6 +229,7 @@ def bench_soak(
     from hybridmem.service.bench.soak import render_markdown, run_soak
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_soak(
             users=users,
