@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
+from tests.conftest import scratch_dir
 from tests.e2e.conftest import RunningServer, start_server, stop_server
 
 EXAMPLES_PER_OPERATION = 40
@@ -27,7 +27,7 @@ def fuzz_server() -> Iterator[RunningServer]:
     with fake_chat_process(0.0) as model_url:
         server = start_server(
             {
-                "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-fuzz-"),
+                "HYBRIDMEM_DATA_DIR": str(scratch_dir("fuzz-")),
                 "HYBRIDMEM_LLM": "openai",
                 "HYBRIDMEM_LLM_BASE_URL": model_url,
                 "HYBRIDMEM_LLM_MODEL": "fake",
@@ -56,7 +56,7 @@ def _token(base_url: str) -> str:
 
 def test_every_operation_holds_under_generated_input(fuzz_server: RunningServer) -> None:
     token = _token(fuzz_server.base_url)
-    reports = Path(tempfile.mkdtemp(prefix="hybridmem-fuzz-report-"))
+    reports = scratch_dir("fuzz-report-")
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "schemathesis"),
