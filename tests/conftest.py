@@ -10,6 +10,7 @@ Each test worker gets a fresh database per backend; tables are emptied after eac
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -32,6 +33,22 @@ from hybridmem.service.container import Container
 from hybridmem.service.settings import Settings
 from tests.support.fakes import FrozenClock, ScriptedLanguageModel
 
+# Every temporary directory a test process makes lives under one root, removed when the
+# session ends: long runs used to leave hundreds of hybridmem-* directories (~225 MB of
+# embedded PostgreSQL data) in the temp directory.
+SCRATCH = Path(tempfile.mkdtemp(prefix="hybridmem-tests-"))
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A fresh directory under this test process's scratch root (removed at the end)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the scratch root; the servers using it were stopped by their fixtures."""
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET_KEY = "test-only-signing-key-" + "k" * 50
 BACKENDS = ["server", "embedded"]
@@ -40,7 +57,8 @@ BACKENDS = ["server", "embedded"]
 def _server_url() -> str | None:
     url = os.environ.get("HYBRIDMEM_TEST_DATABASE_URL") or DEFAULT_SERVER_URL
     try:
-        with psycopg.connect(url, connect_timeout=2):
+        # generous: a loaded machine may take seconds to accept a connection
+        with psycopg.connect(url, connect_timeout=10):
             return url
     except psycopg.OperationalError:
         if os.environ.get("CI") == "true":
@@ -62,7 +80,7 @@ class DatabaseRegistry:
                 pytest.skip("no PostgreSQL server at HYBRIDMEM_TEST_DATABASE_URL / 127.0.0.1:5432")
             return url
         if self._embedded is None:
-            self._embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="hybridmem-test-")))
+            self._embedded = EmbeddedPostgres(scratch_dir("embedded-"))
             self._embedded_url = await self._embedded.start()
         return self._embedded_url
 
@@ -147,7 +165,9 @@ def make_settings(**overrides: object) -> Settings:
         "login_refusal_delay_seconds": 0,
         # semantic search has its own tests; the rest rank by text and attributes
         "embeddings": "off",
-        "data_dir": Path(tempfile.mkdtemp(prefix="hybridmem-data-")),
+        # the production bound (2 s) would skip a memory source on a loaded machine
+        "memory_source_timeout_seconds": 30.0,
+        "data_dir": scratch_dir("data-"),
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -45,7 +45,7 @@ def _reset(request):
             behaviour.requests.clear()
 
 
-def gemini_adapter(fake: FakeGemini, timeout: float = 5.0) -> AgnoLanguageModel:
+def gemini_adapter(fake: FakeGemini, timeout: float = 30.0) -> AgnoLanguageModel:
     return AgnoLanguageModel(
         gemini_model(
             model_id="gemini-test-flash",
@@ -58,7 +58,7 @@ def gemini_adapter(fake: FakeGemini, timeout: float = 5.0) -> AgnoLanguageModel:
     )
 
 
-def openai_adapter(fake: FakeChatServer, timeout: float = 5.0) -> AgnoLanguageModel:
+def openai_adapter(fake: FakeChatServer, timeout: float = 30.0) -> AgnoLanguageModel:
     return AgnoLanguageModel(
         openai_like_model(
             model_id="fake", base_url=fake.base_url, api_key="k", timeout=timeout, max_tokens=64

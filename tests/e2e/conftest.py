@@ -6,13 +6,14 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import scratch_dir
 
 
 def free_port() -> int:
@@ -30,8 +31,12 @@ class RunningServer:
         self.log = log
 
 
-def start_server(env_overrides: dict[str, str], *, timeout: float = 90.0) -> RunningServer:
-    """Start ``hybridmem serve`` on a free loopback port and wait until it is ready."""
+def start_server(env_overrides: dict[str, str], *, timeout: float = 300.0) -> RunningServer:
+    """Start ``hybridmem serve`` on a free loopback port and wait until it is ready.
+
+    The deadline is generous (readiness is polled, so a fast start returns at once): on
+    a loaded machine the imports alone take several seconds and the embedded PostgreSQL
+    and model start behind them."""
     port = free_port()
     env = {
         key: value
@@ -41,14 +46,14 @@ def start_server(env_overrides: dict[str, str], *, timeout: float = 90.0) -> Run
         and not key.startswith("HYBRIDMEM_")
     }
     env.update(env_overrides)
-    log = Path(tempfile.mkdtemp(prefix="hybridmem-e2e-")) / "server.log"
+    log = scratch_dir("e2e-") / "server.log"
     handle = log.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "hybridmem.service", "serve", "--port", str(port)],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
-        cwd=tempfile.mkdtemp(prefix="hybridmem-cwd-"),
+        cwd=scratch_dir("cwd-"),
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -56,12 +61,13 @@ def start_server(env_overrides: dict[str, str], *, timeout: float = 90.0) -> Run
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/readyz", timeout=10).status_code == 200:
                 return RunningServer(process, base_url, log)
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
     process.terminate()
+    process.wait()
     raise RuntimeError(f"server not ready in {timeout}s:\n{log.read_text()}")
 
 
@@ -69,7 +75,8 @@ def stop_server(server: RunningServer) -> int:
     """Stop it the way a user would (Ctrl-C) and return its exit code."""
     server.process.send_signal(2)
     try:
-        return server.process.wait(timeout=30)
+        # generous: shutdown stops the embedded model and PostgreSQL, slow when loaded
+        return server.process.wait(timeout=120)
     except subprocess.TimeoutExpired:
         server.process.kill()
         return server.process.wait()
@@ -78,7 +85,7 @@ def stop_server(server: RunningServer) -> int:
 @pytest.fixture(scope="module")
 def embedded_server() -> Iterator[RunningServer]:
     """The service with embedded defaults: no keys, no DATABASE_URL."""
-    data_dir = tempfile.mkdtemp(prefix="hybridmem-e2e-data-")
+    data_dir = str(scratch_dir("e2e-data-"))
     # short replies keep the suite fast and bound how long an uncancelled turn could take
     server = start_server({"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS": "96"})
     yield server

@@ -9,7 +9,6 @@ import base64
 import json
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
+from tests.conftest import scratch_dir
 from tests.e2e.conftest import RunningServer, start_server, stop_server
 
 EXAMPLES_PER_OPERATION = 40
@@ -31,7 +31,7 @@ def fuzz_server() -> Iterator[RunningServer]:
     with fake_chat_process(0.0) as model_url:
         server = start_server(
             {
-                "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-fuzz-"),
+                "HYBRIDMEM_DATA_DIR": str(scratch_dir("fuzz-")),
                 "HYBRIDMEM_LLM": "openai",
                 "HYBRIDMEM_LLM_BASE_URL": model_url,
                 "HYBRIDMEM_LLM_MODEL": "fake",
@@ -62,7 +62,7 @@ def _token(base_url: str) -> str:
 
 def test_every_operation_holds_under_generated_input(fuzz_server: RunningServer) -> None:
     token = _token(fuzz_server.base_url)
-    reports = Path(tempfile.mkdtemp(prefix="hybridmem-fuzz-report-"))
+    reports = scratch_dir("fuzz-report-")
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "schemathesis"),

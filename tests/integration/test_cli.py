@@ -25,7 +25,13 @@ async def server_database_url():
 def hybridmem(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hybridmem.service", *args],
-        env={"DATABASE_URL": url, "PATH": "/usr/bin", "HYBRIDMEM_LOG_LEVEL": "WARNING"},
+        env={
+            "DATABASE_URL": url,
+            "PATH": "/usr/bin",
+            "HYBRIDMEM_LOG_LEVEL": "WARNING",
+            # an unreachable server is retried this long before the command gives up
+            "HYBRIDMEM_DB_CONNECT_TIMEOUT_SECONDS": "1",
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -52,3 +58,61 @@ async def test_migrate_purge_and_admin(server_database_url):
     assert "admin=True" in granted.stdout
     missing = hybridmem(server_database_url, "admin", "grant", "ghost")
     assert missing.returncode == 1
+
+
+# Wrong DATABASE_URLs: each must end the command with one clear line and exit code 2,
+# never a traceback, never the password.
+WRONG_URLS = {
+    "unreachable": ("postgresql://postgres@127.0.0.1:1/postgres", "cannot reach the database"),
+    "malformed": ("nobody:s3cret-pw@127.0.0.1/postgres", "invalid database URL"),
+    "invalid port": ("postgresql://postgres@127.0.0.1:99999/postgres", "invalid port"),
+    "unknown role": (
+        "postgresql://nobody:s3cret-pw@127.0.0.1:5432/postgres",
+        'role "nobody" does not exist',
+    ),
+    "unknown database": (
+        "postgresql://postgres@127.0.0.1:5432/hm_no_such_database",
+        'database "hm_no_such_database" does not exist',
+    ),
+}
+
+
+def _assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, output
+    assert lines[0].startswith("database error (DATABASE_URL): "), output
+    assert expected in lines[0], output
+    assert "s3cret-pw" not in output
+    assert "Traceback" not in output
+
+
+def _wrong_url(case: str) -> tuple[str, str]:
+    url, expected = WRONG_URLS[case]
+    if "5432" in url and _server_url() is None:
+        pytest.skip("no PostgreSQL server to refuse the login")
+    return url, expected
+
+
+@pytest.mark.parametrize("case", WRONG_URLS)
+def test_a_wrong_database_url_is_one_line_and_exit_2(case):
+    url, expected = _wrong_url(case)
+    _assert_one_clear_line(hybridmem(url, "migrate"), expected)
+
+
+@pytest.mark.parametrize(
+    ("command", "case"),
+    [
+        (["serve", "--port", "1"], "unreachable"),
+        (["worker"], "unknown database"),
+        (["purge"], "unreachable"),
+        (["jobs", "dead"], "unknown database"),
+        (["admin", "grant", "someone"], "unreachable"),
+        (["bench", "memory", "--sizes", "10"], "unknown database"),
+        (["bench", "load", "--seconds", "1"], "unreachable"),
+    ],
+)
+def test_every_command_that_opens_the_database_reports_a_wrong_url_the_same_way(command, case):
+    url, expected = _wrong_url(case)
+    _assert_one_clear_line(hybridmem(url, *command), expected)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+
+import pytest
 
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.application.worker import JobWorker
@@ -64,6 +67,36 @@ async def test_unknown_kind_is_buried(database):
     await worker.drain()
     [dead] = await outbox.dead(limit=1)
     assert "mystery" in dead.last_error
+
+
+async def test_drain_bounds_each_round_not_the_whole_queue(database):
+    # A long queue that keeps moving finishes (a loaded machine makes every queue long);
+    # only a round that stops moving is a hang. One user and kind: one job per round.
+    outbox = PostgresOutbox(database)
+    done: list[str] = []
+
+    async def slow(job):
+        await asyncio.sleep(1.0)
+        done.append(job.idempotency_key)
+
+    worker = JobWorker(outbox=outbox, handlers={JobKind.EXTRACT: slow}, clock=FrozenClock())
+    await outbox.enqueue(
+        [NewJob(kind=JobKind.EXTRACT, user_id="u", idempotency_key=f"j{i}") for i in range(5)]
+    )
+    await worker.drain(within=3)  # five rounds of at least 1 s each: more than 3 s in all
+    assert done == [f"j{i}" for i in range(5)]
+
+
+async def test_drain_gives_up_on_a_job_that_hangs(database):
+    outbox = PostgresOutbox(database)
+
+    async def hang(job):
+        await asyncio.Event().wait()
+
+    worker = JobWorker(outbox=outbox, handlers={JobKind.EXTRACT: hang}, clock=FrozenClock())
+    await outbox.enqueue([NewJob(kind=JobKind.EXTRACT, user_id="u", idempotency_key="stuck")])
+    with pytest.raises(TimeoutError):
+        await worker.drain(within=0.5)
 
 
 def test_retry_delay_backs_off_and_honours_retry_after():

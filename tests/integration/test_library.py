@@ -7,6 +7,7 @@ from tests.conftest import DatabaseRegistry
 
 
 async def test_library_walkthrough(database, test_databases: DatabaseRegistry):
+    # a generous source bound: the 2 s default could skip one on a loaded machine
     async with hybridmem.open_memory(
         database.dsn, db_pool_max_size=2, memory_source_timeout_seconds=30
     ) as memory:
@@ -54,6 +55,7 @@ async def test_library_walkthrough(database, test_databases: DatabaseRegistry):
 
 
 async def test_retrieve_ranks_every_memory_with_provenance(database):
+    # a generous source bound: the 2 s default could skip one on a loaded machine
     async with hybridmem.open_memory(
         database.dsn, db_pool_max_size=2, memory_source_timeout_seconds=30
     ) as memory:

@@ -4,12 +4,12 @@ delete account. Uses a throwaway user id and deletes it at the end."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
 
 import httpx
 
+from tests.conftest import scratch_dir
 from tests.e2e.conftest import start_server, stop_server
 from tests.live.conftest import require
 
@@ -30,10 +30,10 @@ def test_signup_chat_memory_search_consolidate_delete_on_the_clouds():
     server = start_server(
         {
             **keys,
-            "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix="hybridmem-live-"),
+            "HYBRIDMEM_DATA_DIR": str(scratch_dir("live-")),
             "HYBRIDMEM_LOG_LEVEL": "WARNING",
         },
-        timeout=180,
+        timeout=300,
     )
     user_id = f"hm-live-{uuid.uuid4().hex[:10]}"
     try:

@@ -107,7 +107,7 @@ class FakeGemini:
 
     def __enter__(self) -> FakeGemini:
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not self._server.started:
             assert time.monotonic() < deadline, "fake Gemini did not start"
             time.sleep(0.01)

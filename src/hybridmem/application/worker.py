@@ -128,10 +128,16 @@ class JobWorker:
                 await self._bell.wait(self._idle_sleep)
 
     async def drain(self, *, within: float = 30.0) -> None:
-        """Process until no job is ready now (retries scheduled later stay queued)."""
-        async with asyncio.timeout(within):
-            while await self.run_once():
-                pass
+        """Process until no job is ready (used by the library API and tests).
+
+        ``within`` bounds each round (one batch), not the whole drain: a long queue that
+        keeps moving finishes however slow the machine, a job that hangs raises
+        ``TimeoutError``.
+        """
+        while True:
+            async with asyncio.timeout(within):
+                if not await self.run_once():
+                    return
 
     async def settle(
         self,

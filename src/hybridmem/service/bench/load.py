@@ -254,8 +254,8 @@ async def run_load_benchmark(
 ) -> dict[str, Any]:
     """Start the fake model and a real server on loopback, then :func:`drive` it."""
     with fake_chat_process(model_delay) as model_url:
-        env = benchmark_env(model_url, database_url, purpose="load")
-        with running_server(env) as base_url:
+        env = benchmark_env(model_url, database_url)
+        with running_server(env, purpose="load") as base_url:
             result = await drive(
                 base_url, users=users, seconds=seconds, think_seconds=think_seconds
             )

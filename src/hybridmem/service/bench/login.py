@@ -43,7 +43,7 @@ def login_env(database_url: str | None) -> dict[str, str]:
     """The server's environment: as other benchmarks, but with production bcrypt cost
     and the default login limits (they are what is measured here)."""
     # No model is called by logins; the URL only has to be well-formed.
-    env = benchmark_env("http://127.0.0.1:9/v1", database_url, purpose="login")
+    env = benchmark_env("http://127.0.0.1:9/v1", database_url)
     env["HYBRIDMEM_BCRYPT_ROUNDS"] = "12"
     for name in ("HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT", "HYBRIDMEM_LOGIN_MAX_QUEUED_SUSPECT"):
         env.pop(name, None)
@@ -151,7 +151,7 @@ async def run_scenario(
     """One scenario against a fresh server (fresh limits, fresh database)."""
     address = SCENARIOS[name]
     tag = uuid.uuid4().hex[:8]
-    with running_server(login_env(database_url)) as base_url:
+    with running_server(login_env(database_url), purpose="login") as base_url:
         transport = httpx.AsyncHTTPTransport(local_address="127.0.0.1")
         async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=60) as client:
             user, decoys = await _setup(client, tag)

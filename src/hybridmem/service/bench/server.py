@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 
-def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> dict[str, str]:
+def benchmark_env(model_url: str, database_url: str | None) -> dict[str, str]:
     """Environment of a server under benchmark: the fake model, local memory only (the
     load stays on this machine whatever keys the caller's environment holds), no per-user
     chat throttle and no per-address login limits (capacity is measured, not the limits;
@@ -35,7 +35,6 @@ def benchmark_env(model_url: str, database_url: str | None, *, purpose: str) -> 
         "HYBRIDMEM_LOGIN_ADDRESS_MAX_IN_FLIGHT": "100000",
         "HYBRIDMEM_LOGIN_MAX_QUEUED_SUSPECT": "100000",
         "HYBRIDMEM_DB_POOL_MAX_SIZE": "20",
-        "HYBRIDMEM_DATA_DIR": tempfile.mkdtemp(prefix=f"hybridmem-{purpose}-data-"),
     }
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -50,35 +49,52 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *, timeout: float = 120.0) -> Iterator[str]:
-    """Run the service with ``env`` on top of ours; yield its base URL; stop it after."""
+def running_server(
+    env: dict[str, str], *, purpose: str = "bench", timeout: float = 300.0
+) -> Iterator[str]:
+    """Run the service with ``env`` on top of ours; yield its base URL; stop it after.
+
+    Its log and (unless ``env`` names one) its data directory live in a temporary
+    directory removed afterwards, embedded PostgreSQL included. Readiness is polled
+    against a deadline generous enough for a loaded machine."""
     port = free_port()
-    log = Path(tempfile.mkdtemp(prefix="hybridmem-bench-")) / "server.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, "-m", "hybridmem.service", "serve", "--port", str(port)],
-            env={**os.environ, "HYBRIDMEM_LOG_LEVEL": "WARNING", **env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"server exited:\n{log.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not ready:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield base_url
-        finally:
-            process.terminate()
+    with tempfile.TemporaryDirectory(
+        prefix=f"hybridmem-{purpose}-", ignore_cleanup_errors=True
+    ) as scratch:
+        log = Path(scratch) / "server.log"
+        env = {"HYBRIDMEM_DATA_DIR": str(Path(scratch) / "data"), **env}
+        with log.open("wb") as handle:
+            process = subprocess.Popen(  # noqa: S603 - our own entry point
+                [sys.executable, "-m", "hybridmem.service", "serve", "--port", str(port)],
+                env={**os.environ, "HYBRIDMEM_LOG_LEVEL": "WARNING", **env},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+            base_url = f"http://127.0.0.1:{port}"
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                _wait_until_ready(process, base_url, log, deadline=time.monotonic() + timeout)
+                yield base_url
+            finally:
+                process.terminate()
+                try:
+                    # its shutdown (embedded PostgreSQL included) is bounded well below this
+                    process.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], base_url: str, log: Path, *, deadline: float
+) -> None:
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=10).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server not ready:\n{log.read_text()}")
+        time.sleep(0.2)

@@ -52,8 +52,8 @@ async def run_soak(
 ) -> dict[str, Any]:
     """Drive the server for ``seconds`` and sample its memory every ``sample_every``."""
     with fake_chat_process(model_delay) as model_url:
-        env = benchmark_env(model_url, database_url, purpose="soak")
-        with running_server(env) as base_url:
+        env = benchmark_env(model_url, database_url)
+        with running_server(env, purpose="soak") as base_url:
             process = _server_process(base_url)
             samples: list[tuple[float, float]] = []
             sampler = asyncio.create_task(_sample_rss(process, sample_every, samples))
