@@ -38,6 +38,7 @@ from hybridmem.domain.graph import (
 from hybridmem.domain.jobs import Job, NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
 from hybridmem.domain.pagination import Page
+from hybridmem.domain.replies import is_degenerate_message, is_memory_source
 from hybridmem.domain.retrieval import (
     FactEvent,
     FactQuery,
@@ -187,6 +188,9 @@ class MemoryService:
                     metadata=dict(incoming.metadata),
                 )
             )
+            # a replaced (degenerate) reply is kept for the record only: no provider
+            # receives it and it is not indexed, so it never becomes memory
+            deliveries = () if is_degenerate_message(incoming.metadata) else self._delivery_jobs
             jobs += [
                 NewJob(
                     kind=kind,
@@ -202,7 +206,7 @@ class MemoryService:
                         "metadata": dict(incoming.metadata),
                     },
                 )
-                for kind in self._delivery_jobs
+                for kind in deliveries
             ]
             if plan_write(incoming.content, incoming.role).extract:
                 payload = {
@@ -401,7 +405,7 @@ class MemoryService:
                     occurred_at=found.relation.valid_at,
                 ),
             )
-        for rank, said in enumerate(messages):
+        for rank, said in enumerate(m for m in messages if is_memory_source(m.message)):
             add(
                 rank,
                 MemoryItem(
@@ -488,12 +492,13 @@ class MemoryService:
         )
         items: list[ContextItem] = [item_from_fact(f.fact, score=f.score) for f in fact_rows]
         items += [item_from_relation(r.relation, score=r.score) for r in relation_rows]
+        messages = [m for m in messages if is_memory_source(m)]
         items += [item_from_message(m, score=0.0) for m in messages]
         recent_ids = {m.message_id for m in messages}
         items += [
             item_from_message(e.message, score=e.score * 0.5)
             for e in earlier
-            if e.message.message_id not in recent_ids
+            if e.message.message_id not in recent_ids and is_memory_source(e.message)
         ]
         context = assemble_context(items, budget_tokens=budget_tokens or self._context_budget)
         return Recall(
