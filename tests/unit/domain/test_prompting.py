@@ -1,0 +1,98 @@
+"""The compact prompt: memory lines addressed to the user, the worked example."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hybridmem.application.prompts import COMPACT_SYSTEM, EXAMPLE_TERMS, build_prompt
+from hybridmem.domain.context import ContextItem, ContextSource, assemble_context
+from hybridmem.domain.facts import Attribute, describe
+from hybridmem.domain.messages import Role
+from hybridmem.domain.prompting import PromptStyle, memory_lines, to_second_person
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_fact_texts_are_addressed_to_the_user() -> None:
+    assert to_second_person("Lives in Delhi") == "You live in Delhi."
+    assert to_second_person("Name is Priya") == "Your name is Priya."
+    assert to_second_person("Has a dog named Bruno") == "You have a dog named Bruno."
+    assert to_second_person("Is 34 years old") == "You are 34 years old."
+    assert to_second_person("Is allergic to peanuts") == "You are allergic to peanuts."
+    assert to_second_person("Wife is Ana") == "Your wife is Ana."
+    assert to_second_person("Favorite color is green") == "Your favorite color is green."
+    assert to_second_person("Works as a nurse") == "You work as a nurse."
+
+
+def test_other_shapes_are_kept() -> None:
+    assert to_second_person("Alice moved to Delhi in 2023") == "Alice moved to Delhi in 2023."
+    assert to_second_person("  ") == ""
+
+
+_VALUE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop ", min_size=1, max_size=20)
+
+
+@given(st.sampled_from([a for a in Attribute if a is not Attribute.OTHER]), _VALUE)
+def test_every_described_fact_becomes_second_person(attribute: Attribute, value: str) -> None:
+    value = value.strip() or "X"
+    qualifier = {Attribute.PET: "dog", Attribute.FAMILY_MEMBER: "sister"}.get(attribute)
+    line = to_second_person(describe(attribute, value, qualifier))
+    assert line.startswith(("You ", "Your ")), line
+    assert value in line
+
+
+def _items() -> list[ContextItem]:
+    return [
+        ContextItem("fact:1", ContextSource.FACT, "Lives in Delhi", 0.9),
+        ContextItem(
+            "fact:2",
+            ContextSource.FACT,
+            "Lives in Paris",
+            0.5,
+            label="from 2020-01-01 until 2023-05-01",
+        ),
+        ContextItem("message:1", ContextSource.MESSAGE, "I love chess.", 0.4, label="user"),
+        ContextItem("message:2", ContextSource.MESSAGE, "Chess is fun!", 0.3, label="assistant"),
+    ]
+
+
+def test_memory_lines_put_facts_first_and_leave_out_the_assistant() -> None:
+    assert memory_lines(_items()) == [
+        "You live in Delhi.",
+        "In the past (from 2020-01-01 until 2023-05-01): you live in Paris.",
+        'You said: "I love chess."',
+    ]
+
+
+def test_the_compact_prompt_has_the_example_then_the_memory_with_the_question() -> None:
+    context = assemble_context(_items(), budget_tokens=500)
+    prompt = build_prompt(
+        PromptStyle.COMPACT, persona="ignored", context=context, question="Where do I live?"
+    )
+    assert prompt.system == COMPACT_SYSTEM
+    assert [m.role for m in prompt.examples] == [Role.USER, Role.ASSISTANT]
+    assert prompt.message.role is Role.USER
+    assert prompt.message.content.startswith("Memory:\n- You live in Delhi.\n")
+    assert prompt.message.content.endswith("\n\nWhere do I live?")
+    assert prompt.example_terms == EXAMPLE_TERMS
+    assert all(term in "".join(m.content for m in prompt.examples) for term in EXAMPLE_TERMS)
+
+
+def test_the_compact_prompt_says_when_nothing_is_known() -> None:
+    empty = assemble_context([], budget_tokens=500)
+    prompt = build_prompt(PromptStyle.COMPACT, persona="p", context=empty, question="Hi!")
+    assert prompt.message.content == "Memory: nothing yet.\n\nHi!"
+
+
+def test_the_standard_prompt_is_the_persona_and_the_titled_memory() -> None:
+    context = assemble_context(_items(), budget_tokens=500)
+    prompt = build_prompt(
+        PromptStyle.STANDARD, persona="Be kind.", context=context, question="Where do I live?"
+    )
+    assert prompt.system == f"Be kind.\n\nMemory:\n{context.text}"
+    assert prompt.examples == ()
+    assert prompt.message.content == "Where do I live?"
+    assert prompt.example_terms == ()
