@@ -115,8 +115,43 @@ def test_a_client_that_disconnects_cancels_the_turn(http, headers):
         for line in response.iter_lines():
             if line.startswith("event: delta"):
                 break  # leave after the first piece
-    # an uncancelled reply (at most 96 tokens here) would have been stored well within this
+    # an uncancelled reply (at most 64 tokens, the embedded model's cap) would have been
+    # stored well within this
     time.sleep(6)
     history = http.get("/api/history", headers=headers, params={"session_id": "e2e-cancel"})
     # the user's message is kept; the model call was cancelled, so no reply was stored
     assert [m["role"] for m in history.json()["items"]] == ["user"]
+
+
+def test_the_embedded_model_answers_from_memory(http):
+    # the newcomer's first exchange (issue 13): the reply names the remembered city, in
+    # the same conversation and in a new one where only long-term memory has it
+    http.post(
+        "/api/auth/signup",
+        json={"email": "newcomer@example.com", "password": PASSWORD, "user_id": "newcomer"},
+    )
+    token = http.post(
+        "/api/auth/login", json={"email": "newcomer@example.com", "password": PASSWORD}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    said = http.post(
+        "/api/chat", headers=headers, json={"session_id": "first", "message": "I live in Delhi."}
+    )
+    assert said.status_code == 200, said.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = http.post(
+            "/api/memory/search", headers=headers, json={"query": "Where do I live?"}
+        ).json()["results"]
+        if found:
+            break
+        time.sleep(0.2)
+    for session in ("first", "second"):
+        asked = http.post(
+            "/api/chat",
+            headers=headers,
+            json={"session_id": session, "message": "Where do I live?"},
+        )
+        assert asked.status_code == 200, asked.text
+        assert "delhi" in asked.json()["reply"].casefold(), (session, asked.json()["reply"])
+        assert asked.json()["memory"]["facts_used"][0]["value"] == "Delhi"

@@ -73,6 +73,11 @@ _BOILERPLATE: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     ),
     (re.compile(r"\b(?:once upon a time)\b"), frozenset({"story", "tale", "fairy"})),
 )
+# "Who are you?", "What can you do?": a question about the assistant may get an answer
+# about being an AI.
+_ABOUT_THE_ASSISTANT = re.compile(
+    r"\b(?:who|what)\s+(?:are|can|do)\s+you\b|\byourself\b|\byour\s+name\b", re.IGNORECASE
+)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 # A unit of 1–40 characters repeated back to back at least three more times ("A: 11111…").
@@ -150,6 +155,8 @@ def check_reply(
         return ReplyCheck(text=cut, problem=Degeneracy.LOOP, cut=was_cut)
     lowered = cut.casefold()
     asked = set(_words(question))
+    if _ABOUT_THE_ASSISTANT.search(question):
+        asked |= {"ai", "assistant"}
     for pattern, topic in _BOILERPLATE:
         if pattern.search(lowered) and not asked & topic:
             return ReplyCheck(text=cut, problem=Degeneracy.BOILERPLATE, cut=was_cut)

@@ -69,6 +69,10 @@ def test_boilerplate_words_the_user_asked_about_are_fine() -> None:
     story = "Once upon a time a cat lived in a fictional story book."
     assert check(story, question="Tell me a short story about a cat.").problem is None
     assert check("I am an AI, yes.", question="Are you an AI?").problem is None
+    about_me = "I'm an AI assistant designed to help you remember things."
+    assert check(about_me, question="What can you do?").problem is None
+    assert check(about_me, question="Who are you?").problem is None
+    assert check(about_me, question="Where do I work?").problem is Degeneracy.BOILERPLATE
 
 
 def test_the_worked_example_echoed_is_replaced_unless_it_is_true() -> None:
