@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from hybridmem.application.memory import IncomingMessage, MemoryService, Recall
 from hybridmem.application.prompts import ChatPrompt, build_prompt
-from hybridmem.domain.context import approximate_tokens
+from hybridmem.domain.context import approximate_tokens, item_from_message
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.replies import (
     DEGENERATE_KEY,
@@ -102,6 +102,7 @@ class ChatService:
             persona=self._persona,
             context=recall.context,
             question=text,
+            question_item_id=item_from_message(stored, score=0.0).item_id,
         )
         # A replaced (degenerate) reply is never shown to the model again.
         history = [

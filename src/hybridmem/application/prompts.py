@@ -45,11 +45,17 @@ def _memory_turn(lines: list[str] | tuple[str, ...], question: str) -> str:
 
 
 def build_prompt(
-    style: PromptStyle, *, persona: str, context: AssembledContext, question: str
+    style: PromptStyle,
+    *,
+    persona: str,
+    context: AssembledContext,
+    question: str,
+    question_item_id: str | None = None,
 ) -> ChatPrompt:
-    """The prompt for ``question`` with the recalled ``context``."""
+    """The prompt for ``question`` with the recalled ``context`` (``question_item_id``: the
+    context item of the stored question itself, left out of a compact memory)."""
     if style is PromptStyle.COMPACT:
-        lines = memory_lines(context.used)
+        lines = memory_lines(context.used, skip=(question_item_id,) if question_item_id else ())
         return ChatPrompt(
             system=COMPACT_SYSTEM,
             examples=(

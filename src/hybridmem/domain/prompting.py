@@ -78,13 +78,17 @@ def to_second_person(text: str) -> str:
     return line + "."
 
 
-def memory_lines(items: Iterable[ContextItem]) -> list[str]:
+def memory_lines(items: Iterable[ContextItem], *, skip: Iterable[str] = ()) -> list[str]:
     """The compact memory: one line per fact or relation addressed to the user, then what
     the user said (quoted). The assistant's own past replies are left out: a small model
-    repeats them rather than the facts."""
+    repeats them rather than the facts; so are the items named in ``skip`` (the message
+    being answered, which recall finds among past messages)."""
+    skipped = set(skip)
     facts: list[str] = []
     said: list[str] = []
     for item in items:
+        if item.item_id in skipped:
+            continue
         if item.source is ContextSource.MESSAGE:
             if item.label == "user":
                 said.append(f'You said: "{item.text.strip()}"')

@@ -81,6 +81,20 @@ def test_the_compact_prompt_has_the_example_then_the_memory_with_the_question() 
     assert all(term in "".join(m.content for m in prompt.examples) for term in EXAMPLE_TERMS)
 
 
+def test_the_question_itself_is_not_memory() -> None:
+    asked = ContextItem("message:q", ContextSource.MESSAGE, "Which pet did we adopt?", label="user")
+    context = assemble_context([*_items(), asked], budget_tokens=500)
+    prompt = build_prompt(
+        PromptStyle.COMPACT,
+        persona="",
+        context=context,
+        question="Which pet did we adopt?",
+        question_item_id="message:q",
+    )
+    assert prompt.message.content.count("Which pet did we adopt?") == 1
+    assert "I love chess." in prompt.message.content
+
+
 def test_the_compact_prompt_says_when_nothing_is_known() -> None:
     empty = assemble_context([], budget_tokens=500)
     prompt = build_prompt(PromptStyle.COMPACT, persona="p", context=empty, question="Hi!")
