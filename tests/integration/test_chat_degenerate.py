@@ -40,6 +40,9 @@ async def test_a_degenerate_reply_is_replaced_and_never_memory(client, app, mode
     assert history[-1]["content"] == reply
     assert history[-1]["metadata"].get("degenerate") == "boilerplate"
     await drain_jobs(app)
+    view = (await client.get("/api/memory", headers=headers, params={"session_id": "d1"})).json()
+    assert "I live in Delhi." in view["context"]
+    assert reply not in view["context"]
 
     # words of the garbage reply, so a message search would find it were it memory
     await client.post(

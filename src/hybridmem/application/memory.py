@@ -519,7 +519,7 @@ class MemoryService:
         graph = await self._graph.view(user_id, as_of=None, include_invalidated=True)
         messages = await self._history.recent(user_id, session_id, recent) if session_id else []
         items = [item_from_fact(f, score=1.0 if f.is_current else 0.5) for f in page.items]
-        items += [item_from_message(m, score=0.0) for m in messages]
+        items += [item_from_message(m, score=0.0) for m in messages if is_memory_source(m)]
         context = assemble_context(items, budget_tokens=self._context_budget)
         return MemoryView(
             facts=tuple(page.items),
