@@ -113,19 +113,15 @@ def cut_loops(text: str) -> str:
         # "...." stay; a repeated letter, word or line does not
         if any(ch.isalnum() for ch in unit) and len(run.group(0)) >= 8:
             text = text[: run.start() + len(unit)]
-    kept: list[str] = []
     seen: set[str] = set()
     position = 0
     for match in _SENTENCE_END.finditer(text + "\n"):
-        sentence = text[position : match.start()]
-        position = match.end()
-        key = _normalized(sentence)
+        key = _normalized(text[position : match.start()])
         if key and key in seen:
-            break
-        if key:
-            seen.add(key)
-        kept.append(sentence)
-    return " ".join(s.strip() for s in kept if s.strip()).strip()
+            return text[:position].strip()  # up to the sentence said again
+        seen.add(key)
+        position = match.end()
+    return text.strip()
 
 
 def _latin_share(text: str) -> float | None:

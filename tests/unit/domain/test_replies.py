@@ -119,7 +119,8 @@ def test_a_sentence_of_distinct_words_is_never_cut_or_replaced(words: list[str])
 
 
 @given(st.text(max_size=300))
-def test_cutting_is_idempotent_and_never_adds_words(text: str) -> None:
+def test_cutting_is_idempotent_and_keeps_a_beginning(text: str) -> None:
     once = cut_loops(text)
     assert cut_loops(once) == once
-    assert set(once.split()) <= set(text.split()) | {w.strip() for w in text.split()}
+    # what remains is where the reply began (whitespace aside): nothing is added or moved
+    assert " ".join(text.split()).startswith(" ".join(once.split()))
