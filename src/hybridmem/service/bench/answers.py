@@ -92,6 +92,7 @@ async def run_answers_benchmark(
     worker = await resolve(container.worker())
     users = await resolve(container.users())
     model = await resolve(container.language_model())
+    embedder = await resolve(container.embedder())
     run = uuid.uuid4().hex[:8]
 
     # One uncounted turn: the first request pays for warming the model's caches.
@@ -143,7 +144,7 @@ async def run_answers_benchmark(
         "sampling": settings.llm_sampling if settings.llm_provider != "gemini" else {},
         "threads": settings.local_model_threads,
         "statements_via": "chat" if statements_via_chat else "memory",
-        "embeddings": settings.embeddings,
+        "embeddings": "on" if embedder is not None else "off",
         "summary": summarize(results),
         "results": results,
     }
@@ -183,7 +184,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Run {m['date']} on {m['cpus']} CPUs (load average {load}); model {report['model']}, "
         f"prompt style {report['prompt_style']}, {report['threads']} thread(s); {sampling}; "
-        f"cases {report['cases']}; statements through {report['statements_via']}.",
+        f"cases {report['cases']}; statements through {report['statements_via']}; "
+        f"semantic search {report['embeddings']}.",
         "",
         "| questions | reply has the value | recall had it | hit rate when recalled "
         "| reply p50 s | p95 s | degenerate (replaced) | cut loops |",
