@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from hybridmem.adapters.agno.model import AgnoLanguageModel, gemini_model, openai_like_model
-from hybridmem.domain.errors import ContextTooLong, UpstreamRateLimited, UpstreamUnavailable
+from hybridmem.domain.errors import (
+    ContextTooLong,
+    InvalidInput,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from hybridmem.domain.messages import Role
 from hybridmem.ports.llm import ChatMessage, Completion, ModelInfo, TextDelta
 from hybridmem.service.bench.fake_llm import FakeChatServer
@@ -180,6 +185,39 @@ async def test_openai_compatible_stream_usage(openai_server):
     assert events[-1].output_tokens > 0
     [request] = openai_server.behaviour.requests
     assert request["body"]["stream"] is True
+
+
+async def test_decoding_settings_reach_the_server_and_extraction_keeps_its_own(openai_server):
+    def model(**sampling):
+        return openai_like_model(
+            model_id="fake", base_url=openai_server.base_url, api_key="k", timeout=5.0, **sampling
+        )
+
+    adapter = AgnoLanguageModel(
+        model(
+            max_tokens=64,
+            temperature=0.0,
+            top_p=0.9,
+            top_k=40,
+            repeat_penalty=1.1,
+            stop=["\n\n", "User:"],
+        ),
+        INFO,
+        extraction_model=model(max_tokens=512),
+    )
+    await adapter.complete("Be brief.", CONVERSATION)
+    with pytest.raises(InvalidInput):  # the fake answers prose; only the request matters
+        await adapter.extract("Extract.", "I live in Delhi.", {"type": "object"})
+    chat, extraction = (r["body"] for r in openai_server.behaviour.requests)
+    assert chat["max_tokens"] == 64
+    assert chat["temperature"] == 0.0
+    assert chat["top_p"] == 0.9
+    assert chat["stop"] == ["\n\n", "User:"]
+    # llama.cpp's own sampling fields travel as extras in the body
+    assert chat["top_k"] == 40
+    assert chat["repeat_penalty"] == 1.1
+    assert extraction["max_tokens"] == 512
+    assert not {"stop", "temperature", "top_k", "repeat_penalty"} & set(extraction)
 
 
 @pytest.mark.parametrize("status", [429, 500])

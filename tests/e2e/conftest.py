@@ -86,7 +86,10 @@ def stop_server(server: RunningServer) -> int:
 def embedded_server() -> Iterator[RunningServer]:
     """The service with embedded defaults: no keys, no DATABASE_URL."""
     data_dir = str(scratch_dir("e2e-data-"))
-    # short replies keep the suite fast and bound how long an uncancelled turn could take
-    server = start_server({"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS": "96"})
+    # the embedded model's default cap (64 tokens) bounds how long an uncancelled turn takes;
+    # a loaded test machine may need more than the default 2 s for a memory read
+    server = start_server(
+        {"HYBRIDMEM_DATA_DIR": data_dir, "HYBRIDMEM_MEMORY_SOURCE_TIMEOUT_SECONDS": "10"}
+    )
     yield server
     stop_server(server)

@@ -112,7 +112,7 @@ def test_a_client_that_disconnects_cancels_the_turn(http, headers):
         for line in response.iter_lines():
             if line.startswith("event: delta"):
                 break  # leave after the first piece
-    # A twin turn started after it (both capped at 96 tokens, the model has two slots):
+    # A twin turn started after it (both capped at 64 tokens, the model has two slots):
     # when the twin is answered, an uncancelled first reply would have been stored too.
     # A condition rather than a sleep, so a loaded machine cannot make this pass vacuously.
     twin = http.post(
@@ -122,3 +122,37 @@ def test_a_client_that_disconnects_cancels_the_turn(http, headers):
     history = http.get("/api/history", headers=headers, params={"session_id": "e2e-cancel"})
     # the user's message is kept; the model call was cancelled, so no reply was stored
     assert [m["role"] for m in history.json()["items"]] == ["user"]
+
+
+def test_the_embedded_model_answers_from_memory(http):
+    # the newcomer's first exchange (issue 13): the reply names the remembered city, in
+    # the same conversation and in a new one where only long-term memory has it
+    http.post(
+        "/api/auth/signup",
+        json={"email": "newcomer@example.com", "password": PASSWORD, "user_id": "newcomer"},
+    )
+    token = http.post(
+        "/api/auth/login", json={"email": "newcomer@example.com", "password": PASSWORD}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    said = http.post(
+        "/api/chat", headers=headers, json={"session_id": "first", "message": "I live in Delhi."}
+    )
+    assert said.status_code == 200, said.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = http.post(
+            "/api/memory/search", headers=headers, json={"query": "Where do I live?"}
+        ).json()["results"]
+        if found:
+            break
+        time.sleep(0.2)
+    for session in ("first", "second"):
+        asked = http.post(
+            "/api/chat",
+            headers=headers,
+            json={"session_id": session, "message": "Where do I live?"},
+        )
+        assert asked.status_code == 200, asked.text
+        assert "delhi" in asked.json()["reply"].casefold(), (session, asked.json()["reply"])
+        assert asked.json()["memory"]["facts_used"][0]["value"] == "Delhi"

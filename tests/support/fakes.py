@@ -394,7 +394,8 @@ class ScriptedLanguageModel:
     """A LanguageModel that answers from its input, deterministically.
 
     The reply names the first memory line of the system prompt (so tests can see memory
-    reached the model) and echoes the last user message. ``fail_with`` makes every call
+    reached the model) and echoes the last user message; ``replies`` queues verbatim
+    replies to give first (a derailing small model, say). ``fail_with`` makes every call
     raise that error; ``extraction`` is what ``extract`` returns.
     """
 
@@ -410,6 +411,7 @@ class ScriptedLanguageModel:
         self.fail_with: Exception | None = None
         self.extraction: dict[str, Any] = {"facts": []}
         self.calls: list[tuple[str, list[Any]]] = []
+        self.replies: list[str] = []
 
     @property
     def info(self):
@@ -422,6 +424,8 @@ class ScriptedLanguageModel:
 
     def _answer(self, system: str, messages) -> str:
         self.calls.append((system, list(messages)))
+        if self.replies:
+            return self.replies.pop(0)
         memory = [line[2:] for line in system.splitlines() if line.startswith("- ")]
         known = f"I remember: {memory[0]}." if memory else "I have no memory of that."
         return f"{known} You said: {messages[-1].content}"

@@ -8,11 +8,19 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hybridmem.application.prompts import ChatPrompt, build_prompt
 from hybridmem.application.recall import Recall, RecallService
 from hybridmem.application.recording import IncomingMessage, MessageRecorder
 from hybridmem.application.views import MemoryViews
 from hybridmem.domain.messages import Message, Role
-from hybridmem.domain.recall import approximate_tokens
+from hybridmem.domain.recall import ItemRef, approximate_tokens
+from hybridmem.domain.replies import (
+    DEGENERATE_KEY,
+    HONEST_FALLBACK,
+    check_reply,
+    is_degenerate_message,
+)
+from hybridmem.domain.stores import Store
 from hybridmem.ports.limits import RateLimiter
 from hybridmem.ports.llm import ChatMessage, Completion, LanguageModel, TextDelta, Tool
 from hybridmem.ports.system import Clock
@@ -37,6 +45,8 @@ class ChatReply:
     memory_ms: float
     model_ms: float
     total_ms: float
+    degenerate: str | None = None  # why the model's reply was replaced, if it was
+    cut: bool = False  # the model's reply was cut where it started to loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class ChatDone:
 
 
 class ChatService:
-    """Runs chat turns: record, recall, ask the model, record the answer."""
+    """Runs chat turns: record, recall, ask the model, check and record the answer."""
 
     def __init__(
         self,
@@ -76,7 +86,7 @@ class ChatService:
 
     async def _prepare(
         self, user_id: str, session_id: str, text: str, message_id: str | None, name: str | None
-    ) -> tuple[Message, Recall, str, list[ChatMessage], float]:
+    ) -> tuple[Message, Recall, ChatPrompt, list[ChatMessage], float]:
         if self._rate_limiter is not None and self._turns_per_minute > 0:
             await self._rate_limiter.hit(
                 user_id, "chat", limit=self._turns_per_minute, window=timedelta(minutes=1)
@@ -94,26 +104,29 @@ class ChatService:
             self._views.recent(user_id, session_id, self._history_messages + 1),
         )
         memory_ms = (time.perf_counter() - started) * 1000
-        system = self._system_prompt(recall)
+        prompt = build_prompt(
+            self._model.info.prompt_style,
+            persona=self._persona,
+            context=recall.context,
+            question=text,
+            question_item=ItemRef(Store.HISTORY, stored.message_id),
+        )
+        # A replaced (degenerate) reply is never shown to the model again.
         history = [
             ChatMessage(role=m.role, content=m.content)
             for m in recent
-            if m.message_id != stored.message_id and m.role in (Role.USER, Role.ASSISTANT)
+            if m.message_id != stored.message_id
+            and m.role in (Role.USER, Role.ASSISTANT)
+            and not is_degenerate_message(m.metadata)
         ]
-        conversation = self._fit(system, history, ChatMessage(Role.USER, text))
-        return stored, recall, system, conversation, memory_ms
+        return stored, recall, prompt, self._fit(prompt, history), memory_ms
 
-    def _system_prompt(self, recall: Recall) -> str:
-        if not recall.context.text:
-            return f"{self._persona}\n\nMemory: nothing relevant is known yet."
-        return f"{self._persona}\n\nMemory (most relevant first):\n{recall.context.text}"
-
-    def _fit(
-        self, system: str, history: Sequence[ChatMessage], message: ChatMessage
-    ) -> list[ChatMessage]:
+    def _fit(self, prompt: ChatPrompt, history: Sequence[ChatMessage]) -> list[ChatMessage]:
         """Keep the newest history that fits the model's window; never fail on length."""
-        budget = self._model.info.context_tokens - self._reply_reserve - approximate_tokens(system)
-        budget -= approximate_tokens(message.content)
+        budget = self._model.info.context_tokens - self._reply_reserve
+        budget -= approximate_tokens(prompt.system)
+        for fixed in (*prompt.examples, prompt.message):
+            budget -= approximate_tokens(fixed.content) + 4
         kept: list[ChatMessage] = []
         for past in reversed(history):
             cost = approximate_tokens(past.content) + 4
@@ -121,7 +134,7 @@ class ChatService:
                 break
             kept.append(past)
             budget -= cost
-        return [*reversed(kept), message]
+        return [*prompt.examples, *reversed(kept), prompt.message]
 
     def _tools(self, user_id: str, session_id: str) -> list[Tool]:
         if not self._model.info.supports_tools:
@@ -137,7 +150,11 @@ class ChatService:
         async def read_earlier_messages(count: int = 10) -> str:
             """Read the last `count` messages of this conversation (at most 50)."""
             messages = await views.recent(user_id, session_id, max(1, min(count, 50)))
-            return "\n".join(f"{m.role.value}: {m.content}" for m in messages)
+            return "\n".join(
+                f"{m.role.value}: {m.content}"
+                for m in messages
+                if not is_degenerate_message(m.metadata)
+            )
 
         return [search_memory, read_earlier_messages]
 
@@ -152,16 +169,22 @@ class ChatService:
     ) -> ChatReply:
         """Answer one message."""
         started = time.perf_counter()
-        stored, recall, system, conversation, memory_ms = await self._prepare(
+        stored, recall, prompt, conversation, memory_ms = await self._prepare(
             user_id, session_id, text, message_id, name
         )
         model_started = time.perf_counter()
         completion = await self._model.complete(
-            system, conversation, tools=self._tools(user_id, session_id)
+            prompt.system, conversation, tools=self._tools(user_id, session_id)
         )
         model_ms = (time.perf_counter() - model_started) * 1000
         return await self._finish(
-            user_id, session_id, stored, recall, completion, memory_ms, model_ms, started
+            user_id,
+            session_id,
+            stored,
+            recall,
+            (prompt, conversation),
+            completion,
+            (memory_ms, model_ms, started),
         )
 
     async def stream(
@@ -179,7 +202,7 @@ class ChatService:
         errors there surface before any byte is streamed.
         """
         started = time.perf_counter()
-        stored, recall, system, conversation, memory_ms = await self._prepare(
+        stored, recall, prompt, conversation, memory_ms = await self._prepare(
             user_id, session_id, text, message_id, name
         )
         tools = self._tools(user_id, session_id)
@@ -187,7 +210,7 @@ class ChatService:
         async def events() -> AsyncIterator[TextDelta | ChatDone]:
             model_started = time.perf_counter()
             completion: Completion | None = None
-            async for event in self._model.stream(system, conversation, tools=tools):
+            async for event in self._model.stream(prompt.system, conversation, tools=tools):
                 if isinstance(event, TextDelta):
                     yield event
                 else:
@@ -196,7 +219,13 @@ class ChatService:
             model_ms = (time.perf_counter() - model_started) * 1000
             yield ChatDone(
                 await self._finish(
-                    user_id, session_id, stored, recall, completion, memory_ms, model_ms, started
+                    user_id,
+                    session_id,
+                    stored,
+                    recall,
+                    (prompt, conversation),
+                    completion,
+                    (memory_ms, model_ms, started),
                 )
             )
 
@@ -208,19 +237,38 @@ class ChatService:
         session_id: str,
         stored: Message,
         recall: Recall,
+        sent: tuple[ChatPrompt, Sequence[ChatMessage]],
         completion: Completion,
-        memory_ms: float,
-        model_ms: float,
-        started: float,
+        times: tuple[float, float, float],
     ) -> ChatReply:
+        """Check the reply (cut a loop; replace a degenerate one and mark it, so it is
+        never memory nor prompt history), store it, and account for the turn."""
+        memory_ms, model_ms, started = times
+        prompt, conversation = sent
+        history = conversation[len(prompt.examples) : -1]
+        seen = "\n".join([prompt.memory_text, *(m.content for m in history)])
+        check = check_reply(
+            completion.text,
+            question=stored.content,
+            memory=seen,
+            example_terms=prompt.example_terms,
+        )
+        metadata: dict[str, object] = {}
+        reply = completion.text
+        if check.degenerate:
+            assert check.problem is not None
+            reply = HONEST_FALLBACK
+            metadata[DEGENERATE_KEY] = check.problem.value
+        elif check.cut:
+            reply = check.text
         [answer] = await self._recorder.add_messages(
             user_id,
             session_id,
-            [IncomingMessage(role=Role.ASSISTANT, content=completion.text or "…")],
+            [IncomingMessage(role=Role.ASSISTANT, content=reply, metadata=metadata)],
         )
         return ChatReply(
             session_id=session_id,
-            reply=completion.text,
+            reply=reply,
             user_message=stored,
             assistant_message=answer,
             recall=recall,
@@ -229,4 +277,6 @@ class ChatService:
             memory_ms=round(memory_ms, 2),
             model_ms=round(model_ms, 2),
             total_ms=round((time.perf_counter() - started) * 1000, 2),
+            degenerate=check.problem.value if check.problem else None,
+            cut=check.cut,
         )

@@ -21,6 +21,7 @@ from hybridmem.domain.recall import (
     item_from_relation,
     merge_mirrors,
 )
+from hybridmem.domain.replies import is_memory_source
 from hybridmem.domain.retrieval import FactQuery, RelationQuery, ScoredFact, ScoredRelation
 from hybridmem.domain.router import ReadPlan, plan_read
 from hybridmem.domain.stores import Store
@@ -128,7 +129,12 @@ class RecallService:
 
         async def messages() -> list[MemoryItem]:
             found = await self._history.search(user_id, query, limit=plan.limit_for(Store.HISTORY))
-            return [item_from_message(hit.message, score=hit.score) for hit in found]
+            # a replaced (degenerate) reply is never memory
+            return [
+                item_from_message(hit.message, score=hit.score)
+                for hit in found
+                if is_memory_source(hit.message)
+            ]
 
         readers: dict[Store, Callable[[], Awaitable[list[MemoryItem]]]] = {
             Store.FACTS: facts,

@@ -17,6 +17,7 @@ from hybridmem.domain.facts import FactSource, normalize_labelled
 from hybridmem.domain.jobs import EpisodeJob, JobRouting, MessageJob, NewJob
 from hybridmem.domain.messages import Message, NewMessage, Role
 from hybridmem.domain.moments import require_moment
+from hybridmem.domain.replies import is_degenerate_message
 from hybridmem.domain.router import plan_write
 from hybridmem.domain.temporal import TemporalPlan
 from hybridmem.ports.messages import MessageJournal
@@ -84,7 +85,10 @@ class MessageRecorder:
             )
             prepared.append(message)
             payload = MessageJob(session_id, message)
-            kinds = list(self._routing.every_message)
+            # a replaced (degenerate) reply is kept for the record only: no provider
+            # receives it and it is not indexed, so it never becomes memory
+            degenerate = is_degenerate_message(message.metadata)
+            kinds = [] if degenerate else list(self._routing.every_message)
             if plan_write(message.content, message.role).extract:
                 kinds += self._routing.worth_extracting
             jobs += [payload.job(kind, user_id) for kind in kinds]

@@ -10,6 +10,7 @@ from hybridmem.domain.facts import Fact
 from hybridmem.domain.messages import Message
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.recall import assemble, item_from_fact, item_from_message
+from hybridmem.domain.replies import is_memory_source
 from hybridmem.domain.retrieval import GraphView
 from hybridmem.ports.accounts import SessionRepository
 from hybridmem.ports.memory import FactMemory, GraphMemory
@@ -75,7 +76,7 @@ class MemoryViews:
         # Current facts first, newest first within each group, then the session's messages.
         ordered = sorted(page.items, key=lambda f: (not f.is_current, -f.valid_from.timestamp()))
         items = [item_from_fact(fact) for fact in ordered]
-        items += [item_from_message(message) for message in messages]
+        items += [item_from_message(message) for message in messages if is_memory_source(message)]
         context = assemble(items, budget_tokens=self._context_budget)
         return MemoryView(
             facts=tuple(page.items),

@@ -25,7 +25,7 @@ from datetime import datetime
 from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Relation
-from hybridmem.domain.messages import Message
+from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.stores import Store
 from hybridmem.domain.text import NEAR_IDENTICAL_THRESHOLD, normalize_text, text_similarity
 
@@ -53,7 +53,7 @@ class MemoryItem:
 
     ``occurred_at`` is when a message was said or a fact/relation became valid;
     ``valid_to`` is set for a fact or relation that no longer holds; ``speaker`` names who
-    said a message.
+    said a message and ``role`` in what part (user, assistant).
     """
 
     ref: ItemRef
@@ -63,6 +63,7 @@ class MemoryItem:
     occurred_at: datetime | None = None
     valid_to: datetime | None = None
     speaker: str | None = None
+    role: Role | None = None
 
     @property
     def store(self) -> Store:
@@ -114,6 +115,7 @@ def item_from_message(message: Message, *, score: float = 0.0) -> MemoryItem:
         provenance=(message.message_id,),
         occurred_at=message.occurred_at,
         speaker=message.name or message.role.value,
+        role=message.role,
     )
 
 

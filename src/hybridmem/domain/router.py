@@ -98,7 +98,9 @@ _ATTRIBUTE_CUES: tuple[tuple[re.Pattern[str], tuple[Attribute, ...]], ...] = (
         (Attribute.LOCATION,),
     ),
     (
-        _compile(r"\b(?:where\s+am\s+i\s+from|hometown|grow up|grew up|born in|come from)\b"),
+        _compile(
+            r"\b(?:where\s+am\s+i\s+from|hometown|grow up|grew up|born in|come from|childhood)\b"
+        ),
         (Attribute.HOMETOWN,),
     ),
     (
@@ -158,8 +160,10 @@ _RELATIONAL = _compile(
     r"|kids?|children|wife|husband|partner|girlfriend|boyfriend|family|friend|friends|dog"
     r"|cat|pet|pets|cousin|aunt|uncle)|relationship|related)\b"
 )
-# "me" alone is not enough: "tell me a joke" is not about the user.
+# "me" alone is not enough: "tell me a joke" is not about the user; "me", "we", "our" are
+# when the message also names something remembered ("Which company employs me?").
 _SELF = _compile(r"\b(?:i|my|mine|myself|about me)\b")
+_WEAK_SELF = _compile(r"\b(?:me|we|us|our|ours)\b")
 _QUESTION = _compile(
     r"\?\s*$|^(?:do|does|did|am|is|are|was|were|can|could|would|will|have|has|where|what"
     r"|when|who|whom|whose|why|how|which|remind me|tell me|remember)\b"
@@ -186,7 +190,7 @@ def _attributes(text: str) -> tuple[Attribute, ...]:
 def _intent(text: str, attributes: tuple[Attribute, ...]) -> Intent:
     if _SMALL_TALK.match(text.strip()):
         return Intent.CHIT_CHAT
-    if not _SELF.search(text):
+    if not (_SELF.search(text) or (attributes and _WEAK_SELF.search(text))):
         # Not about the user ("What did Caroline research?"): every memory may still know.
         return Intent.GENERAL if _QUESTION.search(text) else Intent.CHIT_CHAT
     if _TEMPORAL.search(text) and (attributes or _QUESTION.search(text)):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hybridmem.domain.messages import Role
+from hybridmem.domain.prompting import PromptStyle
 from hybridmem.ports.health import Health
 
 #: A tool the model may call: an async function with a docstring and typed arguments.
@@ -29,6 +30,7 @@ class ModelInfo:
     context_tokens: int
     supports_tools: bool
     supports_structured_output: bool
+    prompt_style: PromptStyle = PromptStyle.STANDARD  # COMPACT for very small models
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobBell, JobHandler, JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.jobs import JobKind
+from hybridmem.domain.prompting import PromptStyle
 from hybridmem.ports.embeddings import Embedder
 from hybridmem.ports.health import HealthCheck
 from hybridmem.ports.llm import LanguageModel, ModelInfo
@@ -70,7 +71,11 @@ from hybridmem.service.roles import (
     graph_source,
     job_routing,
 )
-from hybridmem.service.settings import Settings, resolve_secret_key
+from hybridmem.service.settings import (
+    STANDARD_MAX_OUTPUT_TOKENS,
+    Settings,
+    resolve_secret_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -149,23 +154,30 @@ async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageM
         model_id = server.alias
         context = settings.llm_context_tokens or settings.local_model_context_tokens
     http_client = model_http_client(timeout=settings.llm_timeout_seconds, keep_alive=server is None)
+    endpoint: dict[str, Any] = {
+        "model_id": model_id,
+        "base_url": base_url,
+        "api_key": settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+        "timeout": settings.llm_timeout_seconds,
+        "http_client": http_client,
+    }
     try:
         yield AgnoLanguageModel(
-            openai_like_model(
-                model_id=model_id,
-                base_url=base_url,
-                api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-                timeout=settings.llm_timeout_seconds,
-                max_tokens=settings.llm_max_output_tokens,
-                http_client=http_client,
-            ),
+            openai_like_model(**endpoint, **settings.llm_sampling),
             ModelInfo(
                 name=f"{provider}:{model_id}",
                 context_tokens=context,
                 supports_tools=settings.llm_tools_enabled,
                 supports_structured_output=True,
+                prompt_style=PromptStyle.COMPACT
+                if settings.llm_small_model
+                else PromptStyle.STANDARD,
             ),
             stream_completions=server is not None,
+            # structured extraction keeps the server's decoding and a JSON-sized cap
+            extraction_model=openai_like_model(
+                **endpoint, max_tokens=max(settings.llm_reply_tokens, STANDARD_MAX_OUTPUT_TOKENS)
+            ),
         )
     finally:
         await http_client.aclose()

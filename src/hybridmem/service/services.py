@@ -24,7 +24,9 @@ from hybridmem.application.sessions import SessionService
 from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobWorker
 from hybridmem.ports.accounts import UserRepository
+from hybridmem.ports.embeddings import Embedder
 from hybridmem.ports.limits import RateLimiter
+from hybridmem.ports.llm import LanguageModel
 from hybridmem.ports.outbox import Outbox
 from hybridmem.service.container import Container
 from hybridmem.service.observability import Metrics
@@ -48,6 +50,8 @@ class Services:
     users: UserRepository
     rate_limiter: RateLimiter
     metrics: Metrics
+    model: LanguageModel
+    embedder: Embedder | None
 
 
 async def _ready(value: Any) -> Any:
@@ -73,6 +77,8 @@ async def build_services(container: Container) -> Services:
         users=await _ready(container.users()),
         rate_limiter=await _ready(container.rate_limiter()),
         metrics=container.metrics(),
+        model=await _ready(container.language_model()),
+        embedder=await _ready(container.embedder()),
     )
 
 

@@ -10,7 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, model_validator
@@ -34,6 +34,14 @@ _WEAK_SECRET_MARKERS = (
     "xxxx",
     "1234",
 )
+# The small-model profile's decoding, chosen by measurement (docs/benchmarks.md, "Answers
+# from memory"): greedy decoding and no repetition penalty (it penalises copying the
+# remembered value from the prompt), a chat-sized cap, and stop at a paragraph break or
+# an invented next turn.
+SMALL_MODEL_TEMPERATURE = 0.0
+SMALL_MODEL_MAX_OUTPUT_TOKENS = 64
+SMALL_MODEL_STOP = ("\n\n", "User:", "<|im_end|>")
+STANDARD_MAX_OUTPUT_TOKENS = 512
 
 
 def _default_data_dir() -> Path:
@@ -163,7 +171,13 @@ class Settings(BaseSettings):
     local_model_context_tokens: int = Field(default=4096, ge=512)
     llm_context_tokens: int | None = Field(default=None, ge=512)
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
-    llm_max_output_tokens: int = Field(default=512, ge=16)
+    llm_profile: Literal["auto", "small", "standard"] = "auto"
+    llm_max_output_tokens: int | None = Field(default=None, ge=16)
+    llm_temperature: float | None = Field(default=None, ge=0, le=2)
+    llm_top_p: float | None = Field(default=None, gt=0, le=1)
+    llm_top_k: int | None = Field(default=None, ge=0)
+    llm_repeat_penalty: float | None = Field(default=None, gt=0, le=3)
+    llm_stop: list[str] | None = None
     llm_extraction: Literal["auto", "on", "off"] = "auto"
     llm_tools: Literal["auto", "on", "off"] = "auto"
     chat_history_messages: int = Field(default=6, ge=0, le=50)
@@ -240,6 +254,41 @@ class Settings(BaseSettings):
         if self.facts_backend == "mem0" and self.mem0_api_key is None:
             raise ValueError("HYBRIDMEM_FACTS=mem0 needs MEM0_API_KEY")
         return self
+
+    @property
+    def llm_small_model(self) -> bool:
+        """The small-model profile (compact prompt, greedy short replies): by default for
+        the embedded model and any GGUF it runs; forced with HYBRIDMEM_LLM_PROFILE."""
+        if self.llm_profile == "auto":
+            return self.llm_provider == "local"
+        return self.llm_profile == "small"
+
+    @property
+    def llm_reply_tokens(self) -> int:
+        """The cap on a chat reply's length."""
+        if self.llm_max_output_tokens is not None:
+            return self.llm_max_output_tokens
+        return SMALL_MODEL_MAX_OUTPUT_TOKENS if self.llm_small_model else STANDARD_MAX_OUTPUT_TOKENS
+
+    @property
+    def llm_sampling(self) -> dict[str, Any]:
+        """Decoding settings for chat (OpenAI-compatible and local models); None leaves a
+        setting to the model server."""
+        small = self.llm_small_model
+        temperature = self.llm_temperature
+        if temperature is None and small:
+            temperature = SMALL_MODEL_TEMPERATURE
+        stop = self.llm_stop
+        if stop is None and small:
+            stop = list(SMALL_MODEL_STOP)
+        return {
+            "max_tokens": self.llm_reply_tokens,
+            "temperature": temperature,
+            "top_p": self.llm_top_p,
+            "top_k": self.llm_top_k,
+            "repeat_penalty": self.llm_repeat_penalty,
+            "stop": stop or None,
+        }
 
     @property
     def llm_tools_enabled(self) -> bool:

@@ -30,10 +30,20 @@ from hybridmem.domain.stores import Store
         ("When did I move to Mumbai?", Intent.TEMPORAL, {Attribute.LOCATION}),
         ("Where did I use to work?", Intent.TEMPORAL, {Attribute.OCCUPATION, Attribute.EMPLOYER}),
         ("Do I still work at Google?", Intent.TEMPORAL, {Attribute.OCCUPATION, Attribute.EMPLOYER}),
+        # "me"/"we" count when the question names something remembered (issue 13)
+        (
+            "Which company employs me?",
+            Intent.PERSONAL_FACT,
+            {Attribute.OCCUPATION, Attribute.EMPLOYER},
+        ),
+        ("When should you wish me a happy birthday?", Intent.PERSONAL_FACT, {Attribute.BIRTHDAY}),
+        ("Which pet did we adopt?", Intent.RELATIONAL, {Attribute.PET}),
+        ("Where did I spend my childhood?", Intent.PERSONAL_FACT, {Attribute.HOMETOWN}),
         ("Hi!", Intent.CHIT_CHAT, set()),
         ("Tell me a joke", Intent.GENERAL, set()),
         ("What's the capital of France?", Intent.GENERAL, set()),
         ("What did Caroline research?", Intent.GENERAL, set()),
+        ("Tell me about chess.", Intent.GENERAL, set()),
         ("I'm tired today.", Intent.CHIT_CHAT, set()),
     ],
 )

@@ -96,3 +96,50 @@ def test_random_keys_of_the_minimum_length_pass():
     for _ in range(50):
         for key in (secrets.token_hex(16), secrets.token_urlsafe(24)):
             assert weak_secret_reason(key) is None, key
+
+
+def test_the_embedded_model_gets_the_small_model_profile(monkeypatch):
+    for name in ("GEMINI_API_KEY", "HYBRIDMEM_LLM_BASE_URL", "HYBRIDMEM_LLM"):
+        monkeypatch.delenv(name, raising=False)
+    local = Settings(_env_file=None)
+    assert local.llm_provider == "local"
+    assert local.llm_small_model
+    assert local.llm_sampling == {
+        "max_tokens": 64,
+        "temperature": 0.0,
+        "top_p": None,
+        "top_k": None,
+        "repeat_penalty": None,
+        "stop": ["\n\n", "User:", "<|im_end|>"],
+    }
+    remote = Settings(_env_file=None, llm_base_url="http://127.0.0.1:11434/v1")
+    assert not remote.llm_small_model
+    assert remote.llm_sampling["max_tokens"] == 512
+    assert remote.llm_sampling["temperature"] is None
+    assert remote.llm_sampling["stop"] is None
+
+
+def test_decoding_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HYBRIDMEM_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
+    monkeypatch.setenv("HYBRIDMEM_LLM_PROFILE", "small")
+    monkeypatch.setenv("HYBRIDMEM_LLM_TEMPERATURE", "0.3")
+    monkeypatch.setenv("HYBRIDMEM_LLM_TOP_K", "20")
+    monkeypatch.setenv("HYBRIDMEM_LLM_REPEAT_PENALTY", "1.05")
+    monkeypatch.setenv("HYBRIDMEM_LLM_STOP", '["###"]')
+    monkeypatch.setenv("HYBRIDMEM_LLM_MAX_OUTPUT_TOKENS", "96")
+    settings = Settings(_env_file=None)
+    assert settings.llm_provider == "openai"
+    assert settings.llm_small_model
+    assert settings.llm_sampling == {
+        "max_tokens": 96,
+        "temperature": 0.3,
+        "top_p": None,
+        "top_k": 20,
+        "repeat_penalty": 1.05,
+        "stop": ["###"],
+    }
+    monkeypatch.setenv("HYBRIDMEM_LLM_STOP", "[]")
+    monkeypatch.setenv("HYBRIDMEM_LLM_PROFILE", "standard")
+    settings = Settings(_env_file=None, llm="local")
+    assert not settings.llm_small_model
+    assert settings.llm_sampling["stop"] is None

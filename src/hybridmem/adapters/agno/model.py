@@ -125,10 +125,14 @@ class AgnoLanguageModel:
         *,
         structured: str = "openai",
         stream_completions: bool = False,
+        extraction_model: Model | None = None,
     ) -> None:
         # Agno reads this whenever an Agent is created, and it overrides the constructor flag.
         os.environ["AGNO_TELEMETRY"] = "false"
         self._model = model
+        # Chat decoding (a short cap, stop sequences) would cut JSON: extraction may use
+        # another object for the same model.
+        self._extraction_model = extraction_model or model
         self._info = info
         self._structured = structured
         self._stream_completions = stream_completions
@@ -142,9 +146,11 @@ class AgnoLanguageModel:
         """Configured and usable (no request is sent)."""
         return Health(ok=True, backend=self._info.name)
 
-    def _agent(self, system: str, tools: Sequence[Tool], **options: Any) -> Agent:
+    def _agent(
+        self, system: str, tools: Sequence[Tool], *, model: Model | None = None, **options: Any
+    ) -> Agent:
         return Agent(
-            model=self._model,
+            model=model or self._model,
             instructions=system,
             tools=list(tools) if tools and self._info.supports_tools else None,
             telemetry=False,
@@ -231,10 +237,17 @@ class AgnoLanguageModel:
                     "type": "json_schema",
                     "json_schema": {"name": "extraction", "schema": dict(schema), "strict": True},
                 }
-                agent = self._agent(instructions, (), output_schema=output_schema)
+                agent = self._agent(
+                    instructions, (), model=self._extraction_model, output_schema=output_schema
+                )
             else:
                 described = f"{instructions}\n\nAnswer with JSON matching this schema:\n"
-                agent = self._agent(described + json.dumps(schema), (), use_json_mode=True)
+                agent = self._agent(
+                    described + json.dumps(schema),
+                    (),
+                    model=self._extraction_model,
+                    use_json_mode=True,
+                )
             result = await agent.arun(input=text)
         finally:
             _captured.reset(token)
@@ -261,9 +274,24 @@ def openai_like_model(
     timeout: float,
     max_tokens: int,
     http_client: httpx.AsyncClient | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    repeat_penalty: float | None = None,
+    stop: Sequence[str] | None = None,
 ) -> CapturingOpenAILike:
     """An OpenAI-compatible chat model (Ollama, vLLM, llama.cpp, LM Studio…), on the
-    given pooled HTTP client (one per process and upstream)."""
+    given pooled HTTP client (one per process and upstream).
+
+    Unset decoding settings are left to the server. ``top_k`` and ``repeat_penalty`` are
+    not OpenAI fields: they go in the request body as extras, which llama.cpp, LM Studio
+    and vLLM read and others ignore.
+    """
+    extra = {
+        name: value
+        for name, value in (("top_k", top_k), ("repeat_penalty", repeat_penalty))
+        if value is not None
+    }
     return CapturingOpenAILike(
         id=model_id,
         base_url=base_url,
@@ -272,6 +300,10 @@ def openai_like_model(
         max_retries=0,
         max_tokens=max_tokens,
         http_client=http_client,
+        temperature=temperature,
+        top_p=top_p,
+        stop=list(stop) if stop else None,
+        extra_body=extra or None,
     )
 
 

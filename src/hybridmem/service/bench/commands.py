@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from hybridmem.service.cli_support import check_database_or_exit
+from hybridmem.service.cli_support import check_database_or_exit, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.container import Container
-from hybridmem.service.services import running
+from hybridmem.service.services import Services, running
 
 bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
 
@@ -283,3 +283,67 @@ def bench_soak(
     typer.echo(render_markdown(report))
     failed = report["errors"] or report["messages"]["lost"] or not report["rss_stable"]
     raise typer.Exit(1 if failed else 0)
+
+
+@bench_app.command("answers")
+def bench_answers(
+    cases: Annotated[
+        Path,
+        typer.Option(
+            "--cases", exists=True, dir_okay=False, help="JSON-lines cases (default: the dev set)"
+        ),
+    ] = Path("tests/data/chat_recall_dev.jsonl"),
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
+    ] = None,
+    llm: Annotated[
+        str, typer.Option(help="Which model answers: local (embedded, default) or configured")
+    ] = "local",
+    via_chat: Annotated[
+        bool, typer.Option(help="State the facts as chat turns (default: store them as chat does)")
+    ] = False,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+) -> None:
+    """Does the chat answer from memory? Facts stated in one session, asked about in other
+    words in a fresh one through the real chat turn: share of replies containing the
+    remembered value, reply p50/p95, degenerate replies caught. Never touches your data:
+    a temporary data dir (or --database-url) and fresh users."""
+    import shutil
+    import tempfile
+
+    from hybridmem.service.bench.answers import load_cases, render_markdown, run_answers_benchmark
+
+    if llm not in ("local", "configured"):
+        raise typer.BadParameter("local or configured", param_hint="--llm")
+    try:
+        loaded = load_cases(cases)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot read {cases}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-answers-"))
+    settings = _settings(
+        log_level="WARNING",
+        data_dir=data_dir,
+        database_url=database_url or "",
+        llm="local" if llm == "local" else None,
+    )
+
+    async def work(services: Services) -> dict[str, Any]:
+        return await run_answers_benchmark(
+            services,
+            settings,
+            loaded,
+            statements_via_chat=via_chat,
+            progress=progress,
+            source=cases.name,
+        )
+
+    try:
+        report = asyncio.run(with_services(settings, work, with_model=True, with_embedder=True))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    typer.echo(render_markdown(report))
