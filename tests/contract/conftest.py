@@ -1,5 +1,6 @@
-"""Each account port's contract runs against every implementation: the in-memory
-fakes and PostgreSQL (server and embedded)."""
+"""Each port's contract runs against every implementation: PostgreSQL (server and
+embedded) and the in-memory fake: the ``implementation`` fixture is a PostgreSQL database
+or None (the fake), and each suite builds its ports on it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from hybridmem.adapters.postgres.accounts import (
     PostgresTokenRevocations,
     PostgresUsers,
 )
+from hybridmem.adapters.postgres.database import Database
+from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from tests.conftest import DatabaseRegistry
 from tests.support.fakes import (
     FrozenClock,
@@ -24,6 +27,7 @@ from tests.support.fakes import (
     InMemorySessions,
     InMemoryUsers,
 )
+from tests.support.message_fakes import InMemoryOutbox
 
 
 @dataclass
@@ -33,31 +37,46 @@ class AccountStores:
     revocations: Any
     throttle: Any
     clock: FrozenClock
+    outbox: Any
 
 
 THROTTLE = {"max_failures": 3, "window": timedelta(minutes=15), "lockout": timedelta(minutes=5)}
 
 
-@pytest.fixture(params=["memory", "server", "embedded"])
-async def stores(
-    request: pytest.FixtureRequest, clock: FrozenClock, test_databases: DatabaseRegistry
-) -> AsyncIterator[AccountStores]:
-    if request.param == "memory":
-        users = InMemoryUsers(clock)
-        yield AccountStores(
+IMPLEMENTATIONS = ["server", "embedded", "fake"]
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+async def implementation(
+    request: pytest.FixtureRequest, test_databases: DatabaseRegistry
+) -> AsyncIterator[Database | None]:
+    """A PostgreSQL database (emptied after the test), or None for the fake."""
+    if request.param == "fake":
+        yield None
+        return
+    database = await test_databases.get(request.param)
+    yield database
+    await test_databases.empty(database)
+
+
+@pytest.fixture
+async def stores(implementation: Database | None, clock: FrozenClock) -> AccountStores:
+    if implementation is None:
+        outbox = InMemoryOutbox(clock)
+        users = InMemoryUsers(clock, outbox=outbox)
+        return AccountStores(
             users=users,
             sessions=InMemorySessions(users),
             revocations=InMemoryRevocations(),
             throttle=InMemoryLoginThrottle(clock, users=users, **THROTTLE),
             clock=clock,
+            outbox=outbox,
         )
-        return
-    database = await test_databases.get(request.param)
-    yield AccountStores(
-        users=PostgresUsers(database),
-        sessions=PostgresSessions(database),
-        revocations=PostgresTokenRevocations(database),
-        throttle=PostgresLoginThrottle(database, clock, **THROTTLE),
+    return AccountStores(
+        users=PostgresUsers(implementation),
+        sessions=PostgresSessions(implementation),
+        revocations=PostgresTokenRevocations(implementation),
+        throttle=PostgresLoginThrottle(implementation, clock, **THROTTLE),
         clock=clock,
+        outbox=PostgresOutbox(implementation),
     )
-    await test_databases.empty(database)

@@ -9,6 +9,7 @@ import pytest
 
 from hybridmem.domain.accounts import LoginSubject, MetadataPatch, NewUser, ProfileChange
 from hybridmem.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hybridmem.domain.jobs import NewJob
 
 
 def new_user(user_id: str, email: str | None = None, **extra) -> NewUser:
@@ -65,6 +66,21 @@ async def test_delete_cascades_to_sessions(stores):
         await stores.sessions.get("u1", "s")
     with pytest.raises(NotFound):
         await stores.users.delete("u1")
+
+
+async def test_delete_drops_the_users_jobs_and_enqueues_its_follow_ups(stores):
+    await stores.users.add(new_user("u1"))
+    await stores.users.add(new_user("u2"))
+    await stores.outbox.enqueue(
+        [NewJob(kind="k", user_id=u, idempotency_key=f"k:{u}") for u in ("u1", "u2")]
+    )
+    follow_up = NewJob(kind="provider.user_delete", user_id="u1", idempotency_key="bye:u1")
+    with pytest.raises(NotFound):
+        await stores.users.delete("ghost", follow_up=[follow_up])
+    assert await stores.outbox.pending_count() == 2
+    await stores.users.delete("u1", follow_up=[follow_up])
+    claimed = await stores.outbox.claim(limit=10, lease=timedelta(minutes=1))
+    assert sorted(job.idempotency_key for job in claimed) == ["bye:u1", "k:u2"]
 
 
 async def test_list_pages_and_filters(stores):

@@ -1,9 +1,12 @@
-"""Contract of ChatHistory/MessageJournal and Outbox on PostgreSQL (server, embedded)."""
+"""Contract of ChatHistory/MessageJournal/MessageIndex and Outbox, run against PostgreSQL
+(server, embedded) and the in-memory fakes."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,16 +14,39 @@ from hybridmem.adapters.postgres.accounts import PostgresSessions, PostgresUsers
 from hybridmem.adapters.postgres.messages import PostgresMessages
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from hybridmem.domain.accounts import NewUser
-from hybridmem.domain.errors import NotFound
+from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import JobStatus, NewJob
 from hybridmem.domain.messages import NewMessage, Role
+from tests.support.memory_fakes import UtcClock
+from tests.support.message_fakes import InMemoryWorld
+
+
+@dataclass
+class Journal:
+    messages: Any
+    outbox: Any
+    sessions: Any
 
 
 @pytest.fixture
-async def user(database):
-    await PostgresUsers(database).add(
-        NewUser(user_id="u", email="u@example.com", password_hash="h")
-    )
+async def journal(implementation) -> Journal:
+    if implementation is None:
+        world = InMemoryWorld(UtcClock())  # leases run on the wall clock, as now() does
+        ports = Journal(world.messages, world.outbox, world.sessions)
+        users = world.users
+    else:
+        ports = Journal(
+            PostgresMessages(implementation),
+            PostgresOutbox(implementation),
+            PostgresSessions(implementation),
+        )
+        users = PostgresUsers(implementation)
+    await users.add(NewUser(user_id="u", email="u@example.com", password_hash="h"))
+    return ports
+
+
+@pytest.fixture
+def user(journal) -> str:
     return "u"
 
 
@@ -28,8 +54,8 @@ def msg(i: int, role: Role = Role.USER) -> NewMessage:
     return NewMessage(message_id=f"m{i}", role=role, content=f"message {i}")
 
 
-async def test_record_is_atomic_idempotent_and_ordered(database, user):
-    messages = PostgresMessages(database)
+async def test_record_is_atomic_idempotent_and_ordered(journal, user):
+    messages = journal.messages
     jobs = [NewJob(kind="extract", user_id=user, idempotency_key="extract:m1")]
     stored = await messages.record(user, "s", [msg(1), msg(2, Role.ASSISTANT)], jobs)
     assert [m.message_id for m in stored] == ["m1", "m2"]
@@ -37,20 +63,20 @@ async def test_record_is_atomic_idempotent_and_ordered(database, user):
     assert [m.message_id for m in again] == ["m1", "m2"]
     page = await messages.list(user, "s", limit=10, cursor=None)
     assert [m.content for m in page.items] == ["message 1", "message 2"]
-    assert await PostgresOutbox(database).pending_count() == 1
+    assert await journal.outbox.pending_count() == 1
 
 
-async def test_record_for_an_unknown_user_is_not_found_and_stores_nothing(database):
-    messages = PostgresMessages(database)
+async def test_record_for_an_unknown_user_is_not_found_and_stores_nothing(journal):
+    messages = journal.messages
     with pytest.raises(NotFound):
         await messages.record(
             "ghost", "s", [msg(1)], [NewJob(kind="k", user_id="ghost", idempotency_key="k1")]
         )
-    assert await PostgresOutbox(database).pending_count() == 0
+    assert await journal.outbox.pending_count() == 0
 
 
-async def test_pages_and_recent(database, user):
-    messages = PostgresMessages(database)
+async def test_pages_and_recent(journal, user):
+    messages = journal.messages
     for i in range(7):
         await messages.append(user, "s", [msg(i)])
     seen, cursor = [], None
@@ -65,18 +91,18 @@ async def test_pages_and_recent(database, user):
     assert (await messages.list(user, "other", limit=3, cursor=None)).items == []
 
 
-async def test_occurred_at_is_kept_when_given(database, user):
+async def test_occurred_at_is_kept_when_given(journal, user):
     when = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
-    messages = PostgresMessages(database)
+    messages = journal.messages
     [stored] = await messages.append(
         user, "s", [NewMessage(message_id="old", role=Role.USER, content="x", occurred_at=when)]
     )
     assert stored.occurred_at == when
 
 
-async def test_soft_deleted_session_is_restored_by_a_message_without_old_messages(database, user):
-    messages = PostgresMessages(database)
-    sessions = PostgresSessions(database)
+async def test_soft_deleted_session_is_restored_by_a_message_without_old_messages(journal, user):
+    messages = journal.messages
+    sessions = journal.sessions
     await messages.append(user, "s", [msg(1)])
     await sessions.delete(user, "s")
     with pytest.raises(NotFound):
@@ -87,8 +113,8 @@ async def test_soft_deleted_session_is_restored_by_a_message_without_old_message
     assert [m.message_id for m in page.items] == ["m2"]
 
 
-async def test_outbox_claims_in_per_user_order_with_leases(database, user):
-    outbox = PostgresOutbox(database)
+async def test_outbox_claims_in_per_user_order_with_leases(journal, user):
+    outbox = journal.outbox
     await outbox.enqueue(
         [
             NewJob(kind="k", user_id=user, idempotency_key="a"),
@@ -107,8 +133,8 @@ async def test_outbox_claims_in_per_user_order_with_leases(database, user):
     assert next_job.idempotency_key == "b"
 
 
-async def test_concurrent_claimers_never_share_a_job(database, user):
-    outbox = PostgresOutbox(database)
+async def test_concurrent_claimers_never_share_a_job(journal, user):
+    outbox = journal.outbox
     await outbox.enqueue(
         [NewJob(kind="k", user_id=f"user{i}", idempotency_key=f"j{i}") for i in range(30)]
     )
@@ -119,8 +145,8 @@ async def test_concurrent_claimers_never_share_a_job(database, user):
     assert len(keys) == len(set(keys)) == 30
 
 
-async def test_expired_lease_makes_a_job_claimable_again(database, user):
-    outbox = PostgresOutbox(database)
+async def test_expired_lease_makes_a_job_claimable_again(journal, user):
+    outbox = journal.outbox
     await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key="lease")])
     [first] = await outbox.claim(limit=1, lease=timedelta(milliseconds=1))
     await asyncio.sleep(0.01)
@@ -129,8 +155,8 @@ async def test_expired_lease_makes_a_job_claimable_again(database, user):
     assert again.attempts == 2
 
 
-async def test_retry_bury_dead_and_revive(database, user):
-    outbox = PostgresOutbox(database)
+async def test_retry_bury_dead_and_revive(journal, user):
+    outbox = journal.outbox
     await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key="r")])
     [job] = await outbox.claim(limit=1, lease=timedelta(minutes=1))
     await outbox.retry(job.job_id, error="boom", run_after=datetime.now(UTC) + timedelta(hours=1))
@@ -145,8 +171,8 @@ async def test_retry_bury_dead_and_revive(database, user):
     assert revived.attempts == 1
 
 
-async def test_search_finds_messages_across_sessions_best_first(database, user):
-    messages = PostgresMessages(database)
+async def test_search_finds_messages_across_sessions_best_first(journal, user):
+    messages = journal.messages
     await messages.append(
         user,
         "a",
@@ -166,8 +192,8 @@ async def test_search_finds_messages_across_sessions_best_first(database, user):
     assert await messages.search("someone-else", "puppy", limit=5) == []
 
 
-async def test_counts_of_pending_and_dead_jobs(database, user):
-    outbox = PostgresOutbox(database)
+async def test_counts_of_pending_and_dead_jobs(journal, user):
+    outbox = journal.outbox
     await outbox.enqueue(
         [NewJob(kind="k", user_id=f"c{i}", idempotency_key=f"c{i}") for i in range(3)]
     )
@@ -176,11 +202,83 @@ async def test_counts_of_pending_and_dead_jobs(database, user):
     assert (await outbox.pending_count(), await outbox.dead_count()) == (2, 1)
 
 
-async def test_lookup_finds_live_messages_of_the_user_only(database, user):
-    messages = PostgresMessages(database)
-    await PostgresUsers(database).add(
-        NewUser(user_id="v", email="v@example.com", password_hash="h")
+async def test_record_is_all_or_nothing_when_the_store_refuses_a_message(journal, user):
+    messages = journal.messages
+    job = NewJob(kind="extract", user_id=user, idempotency_key="extract:ok")
+    nul_text = NewMessage(message_id="bad", role=Role.USER, content="a\x00b")
+    nul_metadata = NewMessage(
+        message_id="bad2", role=Role.USER, content="x", metadata={"k": "\x00"}
     )
+    for bad in (nul_text, nul_metadata):
+        with pytest.raises(InvalidInput):
+            await messages.record(user, "s", [msg(1), bad], [job])
+    assert (await messages.list(user, "s", limit=10, cursor=None)).items == []
+    assert await journal.outbox.pending_count() == 0
+
+
+async def test_a_message_id_is_stored_once_per_user(journal, user):
+    messages = journal.messages
+    [first] = await messages.append(user, "a", [msg(1)])
+    [again] = await messages.append(user, "b", [NewMessage("m1", Role.USER, "other text")])
+    assert again == first  # the stored message, in its own session
+    assert (await messages.list(user, "b", limit=10, cursor=None)).items == []
+    assert await messages.recent("v", "a", 10) == []  # another user's session reads as empty
+
+
+async def test_forged_or_garbled_cursors_are_invalid_input(journal, user):
+    from hybridmem.domain.pagination import encode_cursor
+
+    await journal.messages.append(user, "s", [msg(1), msg(2)])
+    for cursor in ("nonsense", encode_cursor("x"), encode_cursor(1, 2)):
+        with pytest.raises(InvalidInput):
+            await journal.messages.list(user, "s", limit=1, cursor=cursor)
+
+
+async def test_search_weighs_rare_words_over_common_ones_and_skips_deleted_sessions(journal, user):
+    messages = journal.messages
+    common = [NewMessage(f"c{i}", Role.USER, f"Max went to the park, day {i}") for i in range(5)]
+    await messages.append(user, "s", common)
+    await messages.append(user, "s", [NewMessage("rare", Role.USER, "Max joined a support group")])
+    await messages.append(user, "gone", [NewMessage("hidden", Role.USER, "support group again")])
+    await journal.sessions.delete(user, "gone")
+    found = await messages.search(user, "Max and the support group", limit=3)
+    assert found[0].message.message_id == "rare"
+    assert "hidden" not in {hit.message.message_id for hit in found}
+    assert len(found) == 3
+    assert await messages.search(user, "???", limit=3) == []
+
+
+async def test_index_is_idempotent_and_harmless_without_semantic_search(journal, user):
+    messages = journal.messages
+    await messages.append(user, "s", [msg(1)])
+    for _ in range(2):
+        await messages.index(user, [("m1", "message 1"), ("unknown", "no such message")])
+    await messages.index(user, [])
+    [hit] = await messages.search(user, "message 1", limit=5)
+    assert hit.message.message_id == "m1"
+
+
+async def test_an_unfinished_earlier_job_holds_back_later_ones_of_its_user_and_kind(journal, user):
+    outbox = journal.outbox
+    keys = ["first", "second", "third"]
+    await outbox.enqueue([NewJob(kind="k", user_id=user, idempotency_key=key) for key in keys])
+    [first] = await outbox.claim(limit=10, lease=timedelta(minutes=1))
+    later = datetime.now(UTC) + timedelta(hours=1)
+    await outbox.retry(first.job_id, error="boom", run_after=later)
+    assert await outbox.claim(limit=10, lease=timedelta(minutes=1)) == []  # order is kept
+    await outbox.bury(first.job_id, error="x" * 5000)
+    [second] = await outbox.claim(limit=10, lease=timedelta(minutes=1))
+    assert second.idempotency_key == "second"  # a dead job no longer holds the queue
+    await outbox.bury(second.job_id, error="second")
+    dead = await outbox.dead(limit=10)
+    assert [job.idempotency_key for job in dead] == ["second", "first"]  # newest burial first
+    assert len(dead[1].last_error) <= 2000
+    assert not await outbox.revive(10**9)
+    assert (await outbox.pending_count(), await outbox.dead_count()) == (1, 2)
+
+
+async def test_lookup_finds_live_messages_of_the_user_only(journal, user):
+    messages = journal.messages
     await messages.append(user, "s", [msg(1)])
     await messages.append(user, "old", [msg(2)])
     found = await messages.get(user, "m1")
@@ -189,6 +287,6 @@ async def test_lookup_finds_live_messages_of_the_user_only(database, user):
         await messages.get("v", "m1")
     with pytest.raises(NotFound):
         await messages.get(user, "m404")
-    await PostgresSessions(database).delete(user, "old")
+    await journal.sessions.delete(user, "old")
     with pytest.raises(NotFound):
         await messages.get(user, "m2")

@@ -39,6 +39,10 @@ def fuzz_server() -> Iterator[RunningServer]:
                 "HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0",
                 # generated logins fail by the hundred: answer their 429s at once
                 "HYBRIDMEM_LOGIN_REFUSAL_DELAY_SECONDS": "0",
+                # ... and must not spend the loopback address's failure budget, or the
+                # later fixtures' own logins are refused (throttling has its own tests)
+                "HYBRIDMEM_LOGIN_ADDRESS_MAX_FAILURES": "1000000",
+                "HYBRIDMEM_LOGIN_GLOBAL_MAX_FAILURES": "1000000",
                 "HYBRIDMEM_LOG_LEVEL": "WARNING",
             }
         )

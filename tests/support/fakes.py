@@ -64,9 +64,11 @@ def _page_after(items: list[Any], cursor: str | None, key: Any, limit: int) -> P
 
 
 class InMemoryUsers:
-    """UserRepository in a dict."""
+    """UserRepository in a dict. ``outbox`` (an InMemoryOutbox) receives the follow-up jobs
+    of a deletion; ``dependents`` (fakes with ``forget_user``) lose the deleted user's data,
+    as PostgreSQL's foreign keys cascade."""
 
-    def __init__(self, clock: FrozenClock | None = None) -> None:
+    def __init__(self, clock: FrozenClock | None = None, *, outbox: Any = None) -> None:
         self._clock = clock or FrozenClock()
         self._users: dict[str, User] = {}
         self._hashes: dict[str, str] = {}
@@ -74,8 +76,8 @@ class InMemoryUsers:
         self._accounts: dict[str, list[Any]] = {}
         self._lock = asyncio.Lock()
         self._tick = itertools.count()
-        self.sessions: InMemorySessions | None = None
-        self.throttle: InMemoryLoginThrottle | None = None
+        self._outbox = outbox
+        self.dependents: list[Any] = [outbox] if outbox is not None else []
 
     def _now(self) -> datetime:
         # distinct timestamps even under a frozen clock, as clock_timestamp() gives
@@ -190,13 +192,16 @@ class InMemoryUsers:
             account_id is not None and self._accounts[user_id][0] != account_id
         ):
             raise NotFound("user not found")
+        if follow_up and self._outbox is None:
+            raise AssertionError("InMemoryUsers needs an outbox for follow-up jobs")
+        jobs = self._outbox.prepared(follow_up) if follow_up else []
         del self._users[user_id]
         del self._hashes[user_id]
         del self._accounts[user_id]
-        if self.sessions is not None:
-            self.sessions.forget_user(user_id)
-        if self.throttle is not None:
-            self.throttle.forget_user(user_id)
+        for dependent in self.dependents:
+            dependent.forget_user(user_id)
+        if jobs:
+            self._outbox.insert(jobs)
 
     async def list(
         self,
@@ -235,9 +240,10 @@ class InMemorySessions:
     def __init__(self, users: InMemoryUsers, clock: FrozenClock | None = None) -> None:
         self._clock = clock or users._clock
         self._users = users
-        users.sessions = self
+        users.dependents.append(self)
         self._sessions: dict[tuple[str, str], ChatSession] = {}
         self._tick = itertools.count()
+        self.messages: Any = None  # an InMemoryMessages: deletes hide, purges drop its rows
 
     def _now(self) -> datetime:
         return self._clock.now() + timedelta(microseconds=next(self._tick))
@@ -270,6 +276,17 @@ class InMemorySessions:
         self._sessions[(user_id, session_id)] = restored
         return restored, False
 
+    def ensure_live(self, user_id: str, session_id: str) -> None:
+        """What recording a message does to its session: create it, or restore it."""
+        existing = self._sessions.get((user_id, session_id))
+        if existing is None:
+            now = self._now()
+            self._sessions[(user_id, session_id)] = ChatSession(user_id, session_id, {}, now, now)
+        elif existing.is_deleted:
+            self._sessions[(user_id, session_id)] = ChatSession(
+                **{**_fields(existing), "deleted_at": None, "updated_at": self._now()}
+            )
+
     async def get(self, user_id: str, session_id: str) -> ChatSession:
         session = self._sessions.get((user_id, session_id))
         if session is None or session.is_deleted:
@@ -288,9 +305,12 @@ class InMemorySessions:
 
     async def delete(self, user_id: str, session_id: str) -> None:
         session = await self.get(user_id, session_id)
+        deleted_at = self._now()
         self._sessions[(user_id, session_id)] = ChatSession(
-            **{**_fields(session), "deleted_at": self._now()}
+            **{**_fields(session), "deleted_at": deleted_at}
         )
+        if self.messages is not None:
+            self.messages.session_deleted(user_id, session_id, deleted_at)
 
     async def list(self, user_id: str, *, limit: int, cursor: str | None) -> Page[ChatSession]:
         live = [
@@ -306,6 +326,8 @@ class InMemorySessions:
         ]
         for key in doomed:
             del self._sessions[key]
+        if self.messages is not None:
+            self.messages.purge(deleted_before)
         return len(doomed)
 
 
@@ -346,7 +368,7 @@ class InMemoryLoginThrottle:
         self._lockout = lockout
         self._state: dict[str, dict[str, Any]] = {}
         if users is not None:
-            users.throttle = self
+            users.dependents.append(self)
 
     @staticmethod
     def _key(subject: LoginSubject) -> str:
@@ -411,6 +433,7 @@ class ScriptedLanguageModel:
         self.fail_with: Exception | None = None
         self.extraction: dict[str, Any] = {"facts": []}
         self.calls: list[tuple[str, list[Any]]] = []
+        self.tools: list[Any] = []  # the tools offered on the last call
         self.replies: list[str] = []
 
     @property
@@ -433,6 +456,7 @@ class ScriptedLanguageModel:
     async def complete(self, system, messages, *, tools=()):
         from hybridmem.ports.llm import Completion
 
+        self.tools = list(tools)
         if self.fail_with is not None:
             raise self.fail_with
         text = self._answer(system, messages)
@@ -443,6 +467,7 @@ class ScriptedLanguageModel:
     async def stream(self, system, messages, *, tools=()):
         from hybridmem.ports.llm import Completion, TextDelta
 
+        self.tools = list(tools)
         if self.fail_with is not None:
             raise self.fail_with
         text = self._answer(system, messages)

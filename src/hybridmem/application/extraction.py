@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from hybridmem.domain.extraction import extract_facts
-from hybridmem.domain.facts import FactCandidate
+from hybridmem.domain.facts import Fact, FactCandidate
 from hybridmem.domain.graph import GraphUpdate, facts_to_graph, graph_update
 from hybridmem.domain.jobs import Job, MessageJob
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan, plan_temporal_update
@@ -46,7 +46,12 @@ class FactExtraction:
             stated_at=stated_at,
         )
         await self._facts.apply(user_id, plan)
-        await self._graph.apply(user_id, _graph_update_for(plan))
+        # A retry after the fact write succeeded but the graph write failed plans nothing
+        # (the facts are stored); mirroring the stored facts the candidates restate too
+        # repairs the graph (relation inserts are idempotent).
+        keys = {candidate.key for candidate in candidates}
+        restated = [fact for fact in existing if fact.key in keys]
+        await self._graph.apply(user_id, _graph_update_for(plan, restated))
         return plan
 
     async def handle(self, job: Job) -> None:
@@ -72,11 +77,14 @@ class MessageIndexing:
         await self._index.index(job.user_id, [(message.message_id, message.content)])
 
 
-def _graph_update_for(plan: TemporalPlan) -> GraphUpdate:
-    # Mirror every fact the plan touched, not only the new ones: relation inserts are
-    # idempotent, so a retried job still repairs a graph write that failed after the fact
-    # write succeeded (the retry sees "confirm" decisions, which alone add nothing).
+def _graph_update_for(plan: TemporalPlan, restated: Sequence[Fact] = ()) -> GraphUpdate:
+    # Mirror every fact the plan touched, not only the new ones, and the stored facts the
+    # batch restates: relation inserts are idempotent, so a retried job still repairs a
+    # graph write that failed after the fact write succeeded. (A closing that reached the
+    # facts but not the graph is not repaired this way: the closed fact is not re-read.)
     kept = [d for d in plan.decisions if d.action is not TemporalAction.REMOVE]
-    touched = facts_to_graph(decision.fact for decision in kept)
+    mirrored = {fact.fact_id: fact for fact in restated}
+    mirrored.update((decision.fact.fact_id, decision.fact) for decision in kept)
+    touched = facts_to_graph(mirrored.values())
     invalidations = graph_update(kept).invalidated
     return GraphUpdate(touched.entities, touched.added, invalidations)

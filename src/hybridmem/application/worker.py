@@ -30,6 +30,11 @@ class JobBell:
         """There may be new jobs."""
         self._event.set()
 
+    @property
+    def rung(self) -> bool:
+        """Rung since the last wait ended."""
+        return self._event.is_set()
+
     async def wait(self, seconds: float) -> None:
         """Return when rung, or after ``seconds``."""
         with contextlib.suppress(TimeoutError):

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
-import httpx
 from dependency_injector import containers, providers
-from pydantic import SecretStr
 
-from hybridmem.adapters.mem0.client import Mem0Client, mem0_http_client
+from hybridmem.adapters.mem0.client import Mem0Client
 from hybridmem.adapters.mem0.facts import Mem0FactMemory
 from hybridmem.adapters.mem0.users import Mem0UserDirectory
 from hybridmem.adapters.postgres.accounts import (
@@ -26,8 +20,6 @@ from hybridmem.adapters.postgres.database import (
     Database,
     EmbeddedPostgres,
     ExternalPostgres,
-    PostgresServer,
-    open_database,
 )
 from hybridmem.adapters.postgres.facts import PostgresFactMemory
 from hybridmem.adapters.postgres.graph import PostgresGraphMemory
@@ -39,7 +31,7 @@ from hybridmem.adapters.security.passwords import BcryptPasswordHasher
 from hybridmem.adapters.security.strength import ZxcvbnPasswordStrength
 from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.adapters.system import SystemClock, UuidIds
-from hybridmem.adapters.zep.client import ZepClient, zep_http_client
+from hybridmem.adapters.zep.client import ZepClient
 from hybridmem.adapters.zep.graph import ZepGraphMemory
 from hybridmem.adapters.zep.history import ZepChatHistory
 from hybridmem.adapters.zep.users import ZepUserDirectory
@@ -57,14 +49,20 @@ from hybridmem.application.recording import MessageRecorder
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobBell, JobHandler, JobWorker
-from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.jobs import JobKind
-from hybridmem.domain.prompting import PromptStyle
-from hybridmem.ports.embeddings import Embedder
 from hybridmem.ports.health import HealthCheck
-from hybridmem.ports.llm import LanguageModel, ModelInfo
+from hybridmem.ports.llm import LanguageModel
 from hybridmem.ports.providers import UserDirectory
 from hybridmem.service.observability import Metrics
+from hybridmem.service.resources import (
+    database_resource,
+    embedded_model_resource,
+    embedder_resource,
+    gemini_model_resource,
+    mem0_http_resource,
+    openai_compatible_model_resource,
+    zep_http_resource,
+)
 from hybridmem.service.roles import (
     cloud_providers,
     database_mode,
@@ -72,166 +70,11 @@ from hybridmem.service.roles import (
     job_routing,
 )
 from hybridmem.service.settings import (
-    STANDARD_MAX_OUTPUT_TOKENS,
     Settings,
     resolve_secret_key,
 )
 
 log = logging.getLogger(__name__)
-
-
-async def database_resource(server: PostgresServer, settings: Settings) -> AsyncIterator[Database]:
-    """The pool's lifetime is the container's: opened on init, closed on shutdown."""
-    async with open_database(
-        server,
-        min_size=settings.db_pool_min_size,
-        max_size=settings.db_pool_max_size,
-        acquire_timeout=settings.db_acquire_timeout_seconds,
-        connect_timeout=settings.db_connect_timeout_seconds,
-        statement_timeout_ms=settings.db_statement_timeout_ms,
-        migrate=settings.migrate_on_start,
-    ) as database:
-        yield database
-
-
-async def language_model_resource(settings: Settings) -> AsyncIterator[LanguageModel]:
-    """The chat model for the configured provider; the embedded one lives as long as the
-    app. When it cannot start, a stand-in answers 503 with the reason and the rest of the
-    service keeps working."""
-    # Agno with the OpenAI and Gemini SDKs takes 1-5 s to import (more on a busy machine).
-    # In a thread, the event loop keeps running meanwhile: the database pool opening next
-    # to this resource would otherwise be starved into its timeout.
-    await asyncio.to_thread(importlib.import_module, "hybridmem.adapters.agno.model")
-    from hybridmem.adapters.agno.model import (
-        AgnoLanguageModel,
-        gemini_model,
-        model_http_client,
-        openai_like_model,
-    )
-    from hybridmem.adapters.local_llm.server import EmbeddedLlamaServer
-    from hybridmem.adapters.local_llm.unavailable import UnavailableLanguageModel
-
-    provider = settings.llm_provider
-    if provider == "gemini":
-        if settings.gemini_api_key is None:
-            yield UnavailableLanguageModel("HYBRIDMEM_LLM=gemini needs GEMINI_API_KEY")
-            return
-        yield AgnoLanguageModel(
-            gemini_model(
-                model_id=settings.gemini_model,
-                api_key=settings.gemini_api_key.get_secret_value(),
-                timeout=settings.llm_timeout_seconds,
-                base_url=settings.gemini_base_url,
-            ),
-            ModelInfo(
-                name=f"gemini:{settings.gemini_model}",
-                context_tokens=settings.llm_context_tokens or 1_000_000,
-                supports_tools=settings.llm_tools_enabled,
-                supports_structured_output=True,
-            ),
-            structured="json_mode",
-        )
-        return
-    server: EmbeddedLlamaServer | None = None
-    if provider == "openai":
-        if not settings.llm_base_url:
-            yield UnavailableLanguageModel("HYBRIDMEM_LLM=openai needs HYBRIDMEM_LLM_BASE_URL")
-            return
-        base_url, model_id = settings.llm_base_url, settings.llm_model
-        context = settings.llm_context_tokens or 8192
-    else:
-        server = EmbeddedLlamaServer(
-            settings.local_model_path,
-            context_tokens=settings.local_model_context_tokens,
-            threads=settings.local_model_threads,
-        )
-        try:
-            base_url = await server.start()
-        except UpstreamUnavailable as exc:
-            log.warning("chat is unavailable: %s", exc.message)
-            yield UnavailableLanguageModel(exc.message)
-            return
-        model_id = server.alias
-        context = settings.llm_context_tokens or settings.local_model_context_tokens
-    http_client = model_http_client(timeout=settings.llm_timeout_seconds, keep_alive=server is None)
-    endpoint: dict[str, Any] = {
-        "model_id": model_id,
-        "base_url": base_url,
-        "api_key": settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-        "timeout": settings.llm_timeout_seconds,
-        "http_client": http_client,
-    }
-    try:
-        yield AgnoLanguageModel(
-            openai_like_model(**endpoint, **settings.llm_sampling),
-            ModelInfo(
-                name=f"{provider}:{model_id}",
-                context_tokens=context,
-                supports_tools=settings.llm_tools_enabled,
-                supports_structured_output=True,
-                prompt_style=PromptStyle.COMPACT
-                if settings.llm_small_model
-                else PromptStyle.STANDARD,
-            ),
-            stream_completions=server is not None,
-            # structured extraction keeps the server's decoding and a JSON-sized cap
-            extraction_model=openai_like_model(
-                **endpoint, max_tokens=max(settings.llm_reply_tokens, STANDARD_MAX_OUTPUT_TOKENS)
-            ),
-        )
-    finally:
-        await http_client.aclose()
-        if server is not None:
-            await server.stop()
-
-
-async def _provider_http(
-    settings: Settings, provider: str, factory: Any, url: str, key: SecretStr | None
-) -> AsyncIterator[httpx.AsyncClient | None]:
-    if provider not in cloud_providers(settings) or key is None:
-        yield None
-        return
-    client = factory(url, key.get_secret_value(), settings.provider_timeout_seconds)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-
-
-async def zep_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
-    """The one pooled HTTP client for Zep, when Zep plays a role."""
-    async for client in _provider_http(
-        settings, "zep", zep_http_client, settings.zep_base_url, settings.zep_api_key
-    ):
-        yield client
-
-
-async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
-    """The one pooled HTTP client for Mem0, when Mem0 plays a role."""
-    async for client in _provider_http(
-        settings, "mem0", mem0_http_client, settings.mem0_api_url, settings.mem0_api_key
-    ):
-        yield client
-
-
-async def embedder_resource(settings: Settings) -> AsyncIterator[Embedder | None]:
-    """The sentence embedder when embeddings are on (auto: when the model is installed);
-    loading it reads ~90 MB of weights, so it happens off the event loop."""
-    if settings.embeddings == "off":
-        yield None
-        return
-    from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
-
-    try:
-        embedder: Embedder | None = await asyncio.to_thread(
-            MiniLmEmbedder, settings.embedding_model_path
-        )
-    except UpstreamUnavailable as exc:
-        if settings.embeddings == "on":
-            raise
-        log.info("semantic search is off: %s", exc.message)
-        embedder = None
-    yield embedder
 
 
 def user_directories(
@@ -466,7 +309,13 @@ class Container(containers.DeclarativeContainer):
         graph=graph_memory,
         graph_source=providers.Callable(graph_source, settings),
     )
-    language_model = providers.Resource(language_model_resource, settings)
+    # One resource per provider; the Selector starts only the configured one.
+    language_model = providers.Selector(
+        providers.Callable(lambda s: s.llm_provider, settings),
+        gemini=providers.Resource(gemini_model_resource, settings),
+        openai=providers.Resource(openai_compatible_model_resource, settings),
+        local=providers.Resource(embedded_model_resource, settings),
+    )
     llm_extractor = providers.Singleton(
         LlmFactExtractor,
         model=language_model,

@@ -92,16 +92,18 @@ async def open_database(container: Container) -> Database:
 async def running(
     container: Container, *, with_model: bool = True, with_embedder: bool = True
 ) -> AsyncIterator[Services]:
-    """The container's resources up (database, HTTP clients, and the language model and
-    the embedder unless switched off — operator commands never chat or embed) and its
-    services built, for as long as the block runs; everything is shut down afterwards."""
+    """The container's services built — with the resources they need (database, HTTP
+    clients, the configured language model and the embedder, unless switched off:
+    operator commands never chat or embed) — for as long as the block runs; every
+    resource started is shut down afterwards."""
     if not with_model:
         container.language_model.override(
             providers.Object(UnavailableLanguageModel("this command does not start a model"))
         )
     if not with_embedder:
         container.embedder.override(providers.Object(None))
-    await _ready(container.init_resources())
+    # Resources start when a service first needs them (no init_resources(): that would
+    # start every resource, the language models the configuration does not choose too).
     try:
         yield await build_services(container)
     finally:

@@ -10,7 +10,7 @@ import sys
 # Run in a fresh interpreter: the import under test must not have happened yet.
 _SCRIPT = """
 import asyncio, sys
-from hybridmem.service.container import language_model_resource
+from hybridmem.service.resources import openai_compatible_model_resource
 from hybridmem.service.settings import Settings
 
 async def main():
@@ -26,7 +26,7 @@ async def main():
     beat = asyncio.create_task(heartbeat())
     await asyncio.sleep(0)
     settings = Settings(_env_file=None, env="test", llm="openai", llm_base_url="http://127.0.0.1:9/v1")
-    resource = language_model_resource(settings)
+    resource = openai_compatible_model_resource(settings)
     before = ticks
     model = await anext(resource)
     during = ticks - before

@@ -32,9 +32,11 @@ _COLUMNS = (
 # Free text becomes an OR-query of its stemmed words (a question shares few words with
 # the fact that answers it). Words that only name an attribute the router already chose
 # ("like", "live") are dropped: the attribute candidates cover them, and in the fact
-# texts they are template words that would match every fact of that attribute.
+# texts they are template words that would match every fact of that attribute. The
+# lexemes are already stemmed, so the query is built with 'simple': stemming them again
+# turns "coffe" (coffee) into "coff", which no document holds.
 OR_QUERY = """
-    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
+    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
      WHERE lexeme <> ALL (tsvector_to_array(to_tsvector('english', %(cues)s)))
 """
@@ -383,6 +385,8 @@ class PostgresFactMemory:
 
     async def update(self, user_id: str, fact: Fact, *, reason: str) -> Fact:
         """Overwrite a fact (same id) and record an UPDATE event."""
+        if fact.user_id != user_id:
+            raise InvalidInput("a fact of another user", details={"field": "user_id"})
         vector = (await self._embed([fact.text]))[0] if await self._vectors() else None
         async with self._db.transaction() as conn:
             await _lock_user(conn, user_id)

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from psycopg import errors as pg_errors
+
 from hybridmem.adapters.postgres.database import Database
 from hybridmem.adapters.postgres.facts import RECENCY
 from hybridmem.domain.episodes import Episode
+from hybridmem.domain.errors import InvalidInput
 from hybridmem.domain.graph import Entity, EntityType, GraphUpdate, Relation, RelationType
 from hybridmem.domain.retrieval import GraphView, RelationQuery, ScoredRelation
 
@@ -16,8 +19,9 @@ _RELATION_COLUMNS = (
     "r.relation_id, r.user_id, r.source_key, r.relation_type, r.target_key, r.fact_text, "
     "r.qualifier, r.valid_at, r.invalid_at, r.invalidated_by, r.episode_id"
 )
+# Built with 'simple' from lexemes already stemmed (see facts.OR_QUERY).
 _OR_QUERY = """
-    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
+    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
      WHERE lexeme <> ALL (tsvector_to_array(to_tsvector('english', %(cues)s)))
 """
@@ -72,6 +76,12 @@ class PostgresGraphMemory:
         transaction."""
         if update.is_empty:
             return
+        try:
+            await self._apply(user_id, update)
+        except pg_errors.ForeignKeyViolation as exc:
+            raise InvalidInput("a relation names an entity the graph lacks") from exc
+
+    async def _apply(self, user_id: str, update: GraphUpdate) -> None:
         async with self._db.transaction() as conn:
             if update.removed:
                 await conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
@@ -23,7 +24,8 @@ _COLUMNS = (
 )
 
 
-# Messages ranked by idf; the pool is the best matches by cover density.
+# Messages ranked by idf; the pool is the best matches by cover density. Queries are
+# built with 'simple' from lexemes already stemmed (stemming twice misses "coffee").
 _SEARCH_POOL = 500
 #: Messages page by their sequence number.
 _CURSOR: CursorShape = (int,)
@@ -131,7 +133,8 @@ class PostgresMessages:
                 rows = sorted(stored.values(), key=lambda row: row["seq"])
         except pg_errors.ForeignKeyViolation as exc:
             raise NotFound("user not found") from exc
-        except pg_errors.UntranslatableCharacter as exc:
+        except psycopg.DataError as exc:
+            # NUL in jsonb (UntranslatableCharacter) or in text (refused by psycopg itself)
             raise InvalidInput("text contains characters PostgreSQL cannot store") from exc
         return [_message(row) for row in rows]
 
@@ -217,12 +220,12 @@ class PostgresMessages:
             cursor = await conn.execute(
                 f"""
                 WITH terms AS (
-                    SELECT DISTINCT lexeme, to_tsquery('english', quote_literal(lexeme)) AS q
+                    SELECT DISTINCT lexeme, to_tsquery('simple', quote_literal(lexeme)) AS q
                       FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s)))
                            AS lexeme
                 ),
                 q AS (
-                    SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | '))
+                    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | '))
                            AS query
                       FROM terms
                 ),
