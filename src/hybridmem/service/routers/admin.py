@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from hybridmem.domain.errors import NotFound
 from hybridmem.service.deps import AppServices, CurrentUser
 from hybridmem.service.errors import declared
-from hybridmem.service.schemas import JobOut
+from hybridmem.service.schemas.operations import JobOut
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 

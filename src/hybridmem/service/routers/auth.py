@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from hybridmem.application.accounts import Signup
 from hybridmem.service.deps import Accounts, CurrentUser, client_address
 from hybridmem.service.errors import declared
-from hybridmem.service.schemas import (
+from hybridmem.service.schemas.accounts import (
     LoginRequest,
     PasswordChangeRequest,
     SignupRequest,

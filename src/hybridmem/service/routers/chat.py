@@ -13,7 +13,7 @@ from hybridmem.application.chat import ChatDone, ChatReply
 from hybridmem.domain.errors import HybridMemError
 from hybridmem.service.deps import Accounts, Chat, CurrentUser, acting_for
 from hybridmem.service.errors import declared, status_for
-from hybridmem.service.schemas import ChatOut, ChatRequest
+from hybridmem.service.schemas.chat import ChatOut, ChatRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = logging.getLogger(__name__)

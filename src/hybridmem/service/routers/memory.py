@@ -20,24 +20,22 @@ from hybridmem.service.deps import (
 )
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
-from hybridmem.service.schemas import (
-    AddMessagesRequest,
+from hybridmem.service.schemas.base import Page
+from hybridmem.service.schemas.fields import Moment
+from hybridmem.service.schemas.memory import (
     ConsolidateRequest,
     ConsolidationOut,
     DataOut,
     DataRequest,
     FactEventOut,
     FactOut,
-    FactPage,
     FactPatch,
     GraphOut,
     MemoryOut,
-    MessageOut,
-    MessagePage,
-    Moment,
     SearchOut,
     SearchRequest,
 )
+from hybridmem.service.schemas.messages import AddMessagesRequest, MessageOut
 
 router = APIRouter(prefix="/api", tags=["memory"])
 
@@ -93,7 +91,9 @@ async def add_messages(
     return [MessageOut.of(message) for message in stored]
 
 
-@router.get("/history", response_model=MessagePage, responses=declared(401, 403, 404, 422, 503))
+@router.get(
+    "/history", response_model=Page[MessageOut], responses=declared(401, 403, 404, 422, 503)
+)
 async def history(
     principal: CurrentUser,
     views: Views,
@@ -102,11 +102,11 @@ async def history(
     user_id: UserIdQuery = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> MessagePage:
+) -> Page[MessageOut]:
     """A session's messages, oldest first, complete."""
     owner = await acting_for(principal, user_id, accounts)
     page = await views.history(owner, session_id, limit=limit, cursor=cursor)
-    return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
+    return Page[MessageOut].of(page)
 
 
 @router.get("/memory", response_model=MemoryOut, responses=declared(401, 403, 404, 422, 503))
@@ -155,19 +155,19 @@ async def consolidate(
     return ConsolidationOut.of(await service.run(owner, dry_run=request.dry_run))
 
 
-@router.get("/memory/facts", response_model=FactPage, responses=declared(401, 422, 503))
+@router.get("/memory/facts", response_model=Page[FactOut], responses=declared(401, 422, 503))
 async def list_facts(
     principal: CurrentUser,
     facts: Facts,
     include_invalidated: bool = False,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> FactPage:
+) -> Page[FactOut]:
     """The caller's facts, newest first."""
     page = await facts.list(
         principal.user_id, limit=limit, cursor=cursor, include_invalidated=include_invalidated
     )
-    return FactPage(items=[FactOut.of(f) for f in page.items], next_cursor=page.next_cursor)
+    return Page[FactOut].of(page)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.service.deps import CurrentUser, Views
 from hybridmem.service.errors import declared
-from hybridmem.service.schemas import MessageOut
+from hybridmem.service.schemas.messages import MessageOut
 
 router = APIRouter(prefix="/api/messages", tags=["memory"])
 

@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hybridmem.application.readiness import ReadinessStatus
 from hybridmem.service.deps import AppServices
-from hybridmem.service.schemas import HealthOut, ReadinessOut
+from hybridmem.service.schemas.operations import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["operations"])
 

@@ -10,7 +10,8 @@ from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.service.deps import Accounts, CurrentUser, Sessions, acting_for
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
-from hybridmem.service.schemas import SessionOut, SessionPage, SessionPatch, SessionStartRequest
+from hybridmem.service.schemas.base import Page
+from hybridmem.service.schemas.sessions import SessionOut, SessionPatch, SessionStartRequest
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -45,16 +46,16 @@ async def start_session(
     return SessionOut.of(session)
 
 
-@router.get("/sessions", response_model=SessionPage, responses=declared(401, 422, 503))
+@router.get("/sessions", response_model=Page[SessionOut], responses=declared(401, 422, 503))
 async def list_sessions(
     principal: CurrentUser,
     sessions: Sessions,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> SessionPage:
+) -> Page[SessionOut]:
     """The caller's live sessions, oldest first."""
     page = await sessions.list(principal.user_id, limit=limit, cursor=cursor)
-    return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
+    return Page[SessionOut].of(page)
 
 
 @router.get(

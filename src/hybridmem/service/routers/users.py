@@ -9,14 +9,10 @@ from fastapi import APIRouter, Query, Response, status
 from hybridmem.service.deps import Accounts, CurrentUser, Sessions
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
-from hybridmem.service.schemas import (
-    QueryText,
-    SessionOut,
-    SessionPage,
-    UserOut,
-    UserPage,
-    UserPatch,
-)
+from hybridmem.service.schemas.accounts import UserOut, UserPatch
+from hybridmem.service.schemas.base import Page
+from hybridmem.service.schemas.fields import QueryText
+from hybridmem.service.schemas.sessions import SessionOut
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -53,19 +49,19 @@ async def delete_me(principal: CurrentUser, accounts: Accounts) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/sessions", response_model=SessionPage, responses=declared(401, 422, 503))
+@router.get("/me/sessions", response_model=Page[SessionOut], responses=declared(401, 422, 503))
 async def my_sessions(
     principal: CurrentUser,
     sessions: Sessions,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> SessionPage:
+) -> Page[SessionOut]:
     """The caller's live sessions, oldest first."""
     page = await sessions.list(principal.user_id, limit=limit, cursor=cursor)
-    return SessionPage(items=[SessionOut.of(s) for s in page.items], next_cursor=page.next_cursor)
+    return Page[SessionOut].of(page)
 
 
-@router.get("", response_model=UserPage, responses=declared(401, 403, 422, 503))
+@router.get("", response_model=Page[UserOut], responses=declared(401, 403, 422, 503))
 async def list_users(
     principal: CurrentUser,
     accounts: Accounts,
@@ -73,10 +69,10 @@ async def list_users(
     cursor: Cursor = None,
     metadata_key: Annotated[QueryText | None, Query(min_length=1, max_length=256)] = None,
     metadata_value: Annotated[QueryText | None, Query(max_length=1024)] = None,
-) -> UserPage:
+) -> Page[UserOut]:
     """All users (admins only), optionally those whose metadata has key = value."""
     metadata_filter = (metadata_key, metadata_value or "") if metadata_key is not None else None
     page = await accounts.list_users(
         principal, limit=limit, cursor=cursor, metadata_filter=metadata_filter
     )
-    return UserPage(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+    return Page[UserOut].of(page)
