@@ -208,7 +208,7 @@ def _assert_clean(response: httpx.Response, what: str) -> None:
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == {"error"}, what
-        assert {"code", "message"} <= set(body["error"]), what
+        assert set(body["error"]) == {"code", "message", "details"}, what
 
 
 @pytest.fixture(scope="module")

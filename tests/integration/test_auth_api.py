@@ -246,3 +246,50 @@ async def test_token_lifetime_follows_settings(client, clock):
     assert (await client.get("/api/users/me", headers=headers)).status_code == 200
     clock.advance(seconds=60)
     assert (await client.get("/api/users/me", headers=headers)).status_code == 401
+
+
+async def test_json_sent_with_curls_default_form_type_is_told_to_send_json(client):
+    # what `curl -d '{...}'` without -H 'content-type: application/json' sends
+    response = await client.post(
+        "/api/auth/signup",
+        content=json.dumps({"email": "form@example.com", "password": PASSWORD}),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "form", "expected"),
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, None, ["body", "email"]),
+        ({"email": "a@example.com"}, None, ["body", "password"]),
+        ({"email": "a@example.com", "password": PASSWORD, "x": 1}, None, ["body", "x"]),
+        (None, {"username": "a@example.com"}, ["body", "password"]),
+        (None, {"username": "not an id!", "password": PASSWORD}, ["body", "username"]),
+    ],
+)
+async def test_login_errors_locate_fields_as_signup_does(client, body, form, expected):
+    response = await client.post("/api/auth/login", json=body, data=form)
+    assert response.status_code == 422
+    locations = [entry["loc"] for entry in response.json()["error"]["details"]["fields"]]
+    assert expected in locations, locations
+    if body is not None:
+        signed = await client.post("/api/auth/signup", json=body)
+        signed_locations = [e["loc"] for e in signed.json()["error"]["details"]["fields"]]
+        assert expected in signed_locations, signed_locations
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/users/me", 401),
+        ("GET", "/api/no-such-route", 404),
+        ("DELETE", "/api/auth/login", 405),
+    ],
+)
+async def test_framework_errors_have_the_stable_body_with_details(client, method, path, status):
+    response = await client.request(method, path)
+    assert response.status_code == status
+    assert set(response.json()["error"]) == {"code", "message", "details"}

@@ -36,7 +36,7 @@ def error_code(response: httpx.Response) -> str:
     """The stable error code of an error response."""
     body = response.json()
     assert set(body) == {"error"}, body
-    assert {"code", "message"} <= set(body["error"]), body
+    assert set(body["error"]) == {"code", "message", "details"}, body
     return str(body["error"]["code"])
 
 

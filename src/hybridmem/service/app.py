@@ -33,7 +33,7 @@ Long-term memory for chatbots. Sign up, log in (the **Authorize** button takes y
 email or user id and password), then start sessions and chat. The memory dashboard is
 at [/](/).
 
-Every error has the body `{"error": {"code", "message", "details"?}}`.
+Every error has the body `{"error": {"code", "message", "details"}}` (details may be null).
 """
 
 

@@ -21,10 +21,16 @@ app = typer.Typer(
     help="Long-term memory for chatbots: the service and its operator commands.",
     no_args_is_help=True,
     add_completion=False,
+    # plain click help: typer's rich panels print "<bool>" beside every flag, --help too
+    rich_markup_mode=None,
 )
-admin_app = typer.Typer(help="Grant or withdraw the admin role.", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Grant or withdraw the admin role.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(admin_app, name="admin")
-jobs_app = typer.Typer(help="Inspect and revive background jobs.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Inspect and revive background jobs.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
 

@@ -92,11 +92,13 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Build the stable error body."""
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    """Build the stable error response."""
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The stable error body, the same on every path that answers an error."""
+    return {"error": {"code": code, "message": message, "details": details}}
 
 
 def _retry_after(seconds: float | None) -> dict[str, str]:
@@ -131,8 +133,31 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def _accepts(request: Request, content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return True
+    # a route that declares other body types (the login's OAuth2 form) accepts those
+    route = request.scope.get("route")
+    declared = (getattr(route, "openapi_extra", None) or {}).get("requestBody", {})
+    return media in declared.get("content", {})
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    content_type = request.headers.get("content-type")
+    if content_type and not _accepts(request, content_type):
+        body_errors = [e for e in exc.errors() if tuple(e.get("loc", ()))[:1] == ("body",)]
+        if body_errors:
+            # curl -d sends a form content type by default: FastAPI then reads the JSON
+            # text as a string and the client would learn "Input should be a valid
+            # dictionary" instead of what to change
+            return error_response(
+                415,
+                "unsupported_media_type",
+                "send the body as JSON with the header Content-Type: application/json",
+                {"content_type": content_type[:100]},
+            )
     return error_response(
         422, "validation_error", "request validation failed", {"fields": _field_errors(exc)}
     )

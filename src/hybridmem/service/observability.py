@@ -18,6 +18,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from hybridmem.service.errors import error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -145,12 +147,11 @@ class RequestContextMiddleware:
 
     async def _too_large(self, send: Send) -> None:
         body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"request body exceeds {self.max_body_bytes} bytes",
-                }
-            }
+            error_body(
+                "payload_too_large",
+                f"request body exceeds {self.max_body_bytes} bytes",
+                {"max_bytes": self.max_body_bytes},
+            )
         ).encode()
         await send(
             {

@@ -14,7 +14,11 @@ from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.container import Container
 from hybridmem.service.services import Services, running
 
-bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (results go to docs/benchmarks.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 @bench_app.command("memory")

@@ -72,10 +72,23 @@ async def _login_request(request: Request) -> LoginRequest:
                 fields["email"] = username
             else:
                 fields["user_id"] = username
-            return LoginRequest.model_validate(fields)
+            try:
+                return LoginRequest.model_validate(fields)
+            except ValidationError as exc:
+                # the form's own field names: username stands for email or user_id
+                raise _located(exc, {"email": "username", "user_id": "username"}) from exc
         return LoginRequest.model_validate_json(await request.body())
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
+        raise _located(exc, {}) from exc
+
+
+def _located(exc: ValidationError, renamed: dict[str, str]) -> RequestValidationError:
+    # the same locations as every other route's body errors: ["body", <field>]
+    errors = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(renamed.get(str(part), part) for part in error["loc"])
+        errors.append({**error, "loc": ("body", *loc)})
+    return RequestValidationError(errors)
 
 
 @router.post(

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from hybridmem.application.chat import ChatDone, ChatReply
 from hybridmem.domain.errors import HybridMemError
 from hybridmem.service.deps import Accounts, Chat, CurrentUser, acting_for
-from hybridmem.service.errors import declared, status_for
+from hybridmem.service.errors import declared, error_body, status_for
 from hybridmem.service.schemas.chat import ChatOut, ChatRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -85,10 +85,9 @@ async def chat(
                     yield _sse("delta", {"text": event.text})
         except HybridMemError as exc:
             log.warning("chat stream failed: %s", exc.code)
-            yield _sse(
-                "error",
-                {"error": {"code": exc.code, "message": exc.message, "status": status_for(exc)}},
-            )
+            body = error_body(exc.code, exc.message, exc.details)
+            body["error"]["status"] = status_for(exc)  # the status the response had no time for
+            yield _sse("error", body)
 
     return StreamingResponse(
         body_stream(),
