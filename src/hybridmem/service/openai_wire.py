@@ -41,7 +41,11 @@ class MessageIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    role: str = Field(description=f"One of: {_ROLES}")
+    # a plain string, checked below, so an unknown role gets a message saying why
+    role: str = Field(
+        description=f"One of: {_ROLES}",
+        json_schema_extra={"enum": [role.value for role in SpeakerRole]},
+    )
     content: str | list[dict[str, Any]] | None = Field(
         default=None, description="Text, or a list of text parts {type: text, text}"
     )
