@@ -156,3 +156,24 @@ def test_the_embedded_model_answers_from_memory(http):
         assert asked.status_code == 200, asked.text
         assert "delhi" in asked.json()["reply"].casefold(), (session, asked.json()["reply"])
         assert asked.json()["memory"]["facts_used"][0]["value"] == "Delhi"
+
+
+def test_the_openai_client_streams_from_the_embedded_model(embedded_server, headers):
+    import openai
+
+    token = headers["Authorization"].removeprefix("Bearer ")
+    ai = openai.OpenAI(
+        base_url=f"{embedded_server.base_url}/v1", api_key=token, max_retries=0, timeout=300
+    )
+    [model] = ai.models.list().data
+    chunks = list(
+        ai.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "Where do I live?"}],
+            stream=True,
+            extra_headers={"X-Hybridmem-Session": "e2e-openai"},
+        )
+    )
+    assert {chunk.model for chunk in chunks} == {model.id}
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices).strip()
+    assert chunks[-1].choices[0].finish_reason == "stop"

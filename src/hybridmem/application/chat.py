@@ -50,6 +50,18 @@ class ChatReply:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientConversation:
+    """A conversation the client keeps and resends (OpenAI-style chat): its earlier turns
+    and system messages are the prompt's history and instructions instead of the stored
+    session's, and are never recorded; ``reply_id`` makes storing the reply idempotent,
+    as the message's id does for the message."""
+
+    history: Sequence[ChatMessage]
+    instructions: str = ""
+    reply_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatDone:
     """The last event of a streamed turn (the same data as a ``ChatReply``)."""
 
@@ -85,7 +97,13 @@ class ChatService:
         self._turns_per_minute = turns_per_minute
 
     async def _prepare(
-        self, user_id: str, session_id: str, text: str, message_id: str | None, name: str | None
+        self,
+        user_id: str,
+        session_id: str,
+        text: str,
+        message_id: str | None,
+        name: str | None,
+        client: ClientConversation | None,
     ) -> tuple[Message, Recall, ChatPrompt, list[ChatMessage], float]:
         if self._rate_limiter is not None and self._turns_per_minute > 0:
             await self._rate_limiter.hit(
@@ -99,10 +117,21 @@ class ChatService:
             [IncomingMessage(role=Role.USER, content=text, message_id=message_id, name=name)],
         )
         started = time.perf_counter()
-        recall, recent = await asyncio.gather(
-            self._recall.recall(user_id, text),
-            self._views.recent(user_id, session_id, self._history_messages + 1),
-        )
+        if client is None:
+            recall, recent = await asyncio.gather(
+                self._recall.recall(user_id, text),
+                self._views.recent(user_id, session_id, self._history_messages + 1),
+            )
+            # A replaced (degenerate) reply is never shown to the model again.
+            history = [
+                ChatMessage(role=m.role, content=m.content)
+                for m in recent
+                if m.message_id != stored.message_id
+                and m.role in (Role.USER, Role.ASSISTANT)
+                and not is_degenerate_message(m.metadata)
+            ]
+        else:
+            recall, history = await self._recall.recall(user_id, text), list(client.history)
         memory_ms = (time.perf_counter() - started) * 1000
         prompt = build_prompt(
             self._model.info.prompt_style,
@@ -110,15 +139,8 @@ class ChatService:
             context=recall.context,
             question=text,
             question_item=ItemRef(Store.HISTORY, stored.message_id),
+            instructions=client.instructions if client else "",
         )
-        # A replaced (degenerate) reply is never shown to the model again.
-        history = [
-            ChatMessage(role=m.role, content=m.content)
-            for m in recent
-            if m.message_id != stored.message_id
-            and m.role in (Role.USER, Role.ASSISTANT)
-            and not is_degenerate_message(m.metadata)
-        ]
         return stored, recall, prompt, self._fit(prompt, history), memory_ms
 
     def _fit(self, prompt: ChatPrompt, history: Sequence[ChatMessage]) -> list[ChatMessage]:
@@ -166,11 +188,12 @@ class ChatService:
         *,
         message_id: str | None = None,
         name: str | None = None,
+        client: ClientConversation | None = None,
     ) -> ChatReply:
-        """Answer one message."""
+        """Answer one message (``client``: the conversation a client keeps, if it does)."""
         started = time.perf_counter()
         stored, recall, prompt, conversation, memory_ms = await self._prepare(
-            user_id, session_id, text, message_id, name
+            user_id, session_id, text, message_id, name, client
         )
         model_started = time.perf_counter()
         completion = await self._model.complete(
@@ -185,6 +208,7 @@ class ChatService:
             (prompt, conversation),
             completion,
             (memory_ms, model_ms, started),
+            client.reply_id if client else None,
         )
 
     async def stream(
@@ -195,6 +219,7 @@ class ChatService:
         *,
         message_id: str | None = None,
         name: str | None = None,
+        client: ClientConversation | None = None,
     ) -> AsyncIterator[TextDelta | ChatDone]:
         """Answer one message as text deltas, then a ``ChatDone``.
 
@@ -203,7 +228,7 @@ class ChatService:
         """
         started = time.perf_counter()
         stored, recall, prompt, conversation, memory_ms = await self._prepare(
-            user_id, session_id, text, message_id, name
+            user_id, session_id, text, message_id, name, client
         )
         tools = self._tools(user_id, session_id)
 
@@ -226,6 +251,7 @@ class ChatService:
                     (prompt, conversation),
                     completion,
                     (memory_ms, model_ms, started),
+                    client.reply_id if client else None,
                 )
             )
 
@@ -240,6 +266,7 @@ class ChatService:
         sent: tuple[ChatPrompt, Sequence[ChatMessage]],
         completion: Completion,
         times: tuple[float, float, float],
+        reply_id: str | None = None,
     ) -> ChatReply:
         """Check the reply (cut a loop; replace a degenerate one and mark it, so it is
         never memory nor prompt history), store it, and account for the turn."""
@@ -264,7 +291,11 @@ class ChatService:
         [answer] = await self._recorder.add_messages(
             user_id,
             session_id,
-            [IncomingMessage(role=Role.ASSISTANT, content=reply, metadata=metadata)],
+            [
+                IncomingMessage(
+                    role=Role.ASSISTANT, content=reply, message_id=reply_id, metadata=metadata
+                )
+            ],
         )
         return ChatReply(
             session_id=session_id,

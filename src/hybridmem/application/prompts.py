@@ -51,14 +51,16 @@ def build_prompt(
     context: AssembledContext,
     question: str,
     question_item: ItemRef | None = None,
+    instructions: str = "",
 ) -> ChatPrompt:
     """The prompt for ``question`` with the recalled ``context`` (``question_item``: the
     stored question itself, which recall finds among past messages, left out of a compact
-    memory)."""
+    memory; ``instructions``: a client's own system messages, after ours)."""
+    extra = f"\n\n{instructions}" if instructions else ""
     if style is PromptStyle.COMPACT:
         lines = memory_lines(context.used, skip=(question_item,) if question_item else ())
         return ChatPrompt(
-            system=COMPACT_SYSTEM,
+            system=COMPACT_SYSTEM + extra,
             examples=(
                 ChatMessage(Role.USER, _memory_turn(_EXAMPLE_MEMORY, _EXAMPLE_QUESTION)),
                 ChatMessage(Role.ASSISTANT, _EXAMPLE_ANSWER),
@@ -68,9 +70,9 @@ def build_prompt(
             example_terms=EXAMPLE_TERMS,
         )
     if context.text:
-        system = f"{persona}\n\nMemory (most relevant first):\n{context.text}"
+        system = f"{persona}{extra}\n\nMemory (most relevant first):\n{context.text}"
     else:
-        system = f"{persona}\n\nMemory: nothing relevant is known yet."
+        system = f"{persona}{extra}\n\nMemory: nothing relevant is known yet."
     return ChatPrompt(
         system=system,
         examples=(),

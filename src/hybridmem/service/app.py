@@ -21,6 +21,7 @@ from hybridmem.service.routers import (
     chat,
     memory,
     messages,
+    openai_chat,
     operations,
     sessions,
     users,
@@ -101,6 +102,7 @@ def create_app(
         messages.router,
         admin.router,
         operations.router,
+        openai_chat.router,
     ):
         app.include_router(router)
     mount_dashboard(app)

@@ -1,6 +1,8 @@
 """The one place where errors become HTTP responses.
 
 Body shape (stable): ``{"error": {"code": str, "message": str, "details": ...}}``.
+Under ``/v1/`` (the OpenAI-compatible routes) the same body also carries OpenAI's
+``type`` and ``param``, and invalid input is 400, as OpenAI's clients expect.
 """
 
 from __future__ import annotations
@@ -101,6 +103,67 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+#: Routes under this prefix speak OpenAI's API (routers/openai_chat.py).
+OPENAI_PREFIX = "/v1/"
+
+
+def _openai_type(status: int) -> str:
+    if status == 401:
+        return "authentication_error"
+    if status == 403:
+        return "permission_error"
+    if status == 429:
+        return "rate_limit_error"
+    return "server_error" if status >= 500 else "invalid_request_error"
+
+
+def openai_status(status: int) -> int:
+    """The status an OpenAI-compatible route answers: invalid input is 400 there."""
+    return 400 if status == 422 else status
+
+
+def openai_error_body(status: int, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The stable error body plus OpenAI's ``type`` and ``param`` (the field at fault)."""
+    param = None
+    if isinstance(details, dict):
+        fields = details.get("fields") or []
+        if fields:
+            first = fields[0]
+            # OpenAI's clients show the message alone: name the first field at fault in it
+            param = ".".join(part for part in first["loc"] if part != "body")
+            message = f"{message}: {param}: {first['message']}"
+        elif isinstance(details.get("field"), str):
+            param = details["field"]
+    body: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "type": _openai_type(status),
+        "param": param,
+    }
+    body["details"] = details
+    return {"error": body}
+
+
+def openai_error_of(error: HybridMemError) -> dict[str, Any]:
+    """The OpenAI-compatible error body of a domain error (for a failure mid-stream)."""
+    return openai_error_body(openai_status(status_for(error)), error.code, error.message)
+
+
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    if not request.scope.get("path", "").startswith(OPENAI_PREFIX):
+        return error_response(status, code, message, details, headers)
+    status = openai_status(status)
+    body = openai_error_body(status, code, message, details)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def _retry_after(seconds: float | None) -> dict[str, str]:
     if seconds is None:
         return {}
@@ -117,7 +180,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, UpstreamError):
         log.warning("upstream failure: %s (%s)", exc.code, exc.upstream)
-    return error_response(status, exc.code, exc.message, exc.details, headers)
+    return _respond(request, status, exc.code, exc.message, exc.details, headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -152,14 +215,19 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             # curl -d sends a form content type by default: FastAPI then reads the JSON
             # text as a string and the client would learn "Input should be a valid
             # dictionary" instead of what to change
-            return error_response(
+            return _respond(
+                request,
                 415,
                 "unsupported_media_type",
                 "send the body as JSON with the header Content-Type: application/json",
                 {"content_type": content_type[:100]},
             )
-    return error_response(
-        422, "validation_error", "request validation failed", {"fields": _field_errors(exc)}
+    return _respond(
+        request,
+        422,
+        "validation_error",
+        "request validation failed",
+        {"fields": _field_errors(exc)},
     )
 
 
@@ -182,7 +250,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-    return error_response(exc.status_code, code, message, headers=headers)
+    return _respond(request, exc.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
