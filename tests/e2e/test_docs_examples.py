@@ -8,10 +8,12 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from hybridmem.service.settings import Settings
@@ -118,14 +120,12 @@ def test_the_install_commands_are_what_ci_runs() -> None:
         assert any(packages <= set(s.replace("'.[dev]'", "-e .").split()) for s in suite_steps)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("block", _of_mode("python"), ids=_ids)
-def test_python_blocks_run(block: Block, tmp_path: Path) -> None:
+_LOCAL_SERVER = re.compile(r"\b(localhost|127\.0\.0\.1):8000\b")
+
+
+def _run_python(block: Block, tmp_path: Path, text: str, env: dict[str, str]) -> None:
     script = tmp_path / "example.py"
-    script.write_text(block.text)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYBRIDMEM_")}
-    env.pop("DATABASE_URL", None)
-    env["HYBRIDMEM_DATA_DIR"] = str(scratch_dir("docs-python-"))
+    script.write_text(text)
     result = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
@@ -135,6 +135,37 @@ def test_python_blocks_run(block: Block, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, f"{block.where}\n{result.stdout}\n{result.stderr}"
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYBRIDMEM_")}
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "block", [b for b in _of_mode("python") if not _LOCAL_SERVER.search(b.text)], ids=_ids
+)
+def test_python_blocks_run(block: Block, tmp_path: Path) -> None:
+    env = {**_clean_env(), "HYBRIDMEM_DATA_DIR": str(scratch_dir("docs-python-"))}
+    _run_python(block, tmp_path, block.text, env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "block", [b for b in _of_mode("python") if _LOCAL_SERVER.search(b.text)], ids=_ids
+)
+def test_python_blocks_run_against_a_real_server(
+    block: Block, tmp_path: Path, docs_server: RunningServer
+) -> None:
+    with httpx.Client(base_url=docs_server.base_url, timeout=60) as http:
+        user = f"docs-{uuid.uuid4().hex[:8]}"
+        credentials = {"email": f"{user}@example.com", "password": "docs example passphrase"}
+        assert http.post("/api/auth/signup", json={**credentials, "user_id": user}).is_success
+        token = http.post("/api/auth/login", json=credentials).json()["access_token"]
+    text = _LOCAL_SERVER.sub(urlsplit(docs_server.base_url).netloc, block.text)
+    _run_python(block, tmp_path, text, {**_clean_env(), "TOKEN": token})
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +194,7 @@ _SERVER_DOCUMENTS = sorted({b.path for b in _of_mode("server")})
 def test_server_blocks_run_against_a_real_server(path: Path, docs_server: RunningServer) -> None:
     address = urlsplit(docs_server.base_url).netloc
     script = _PRELUDE + "\n".join(b.text for b in blocks(path) if b.mode == "server")
-    script = re.sub(r"\b(localhost|127\.0\.0\.1):8000\b", address, script)
+    script = _LOCAL_SERVER.sub(address, script)
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, f"{path.name}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 

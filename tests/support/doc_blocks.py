@@ -5,7 +5,9 @@ A block's mode comes from an HTML comment on the line above its fence,
 
 - ``server``: shell run against a real ``hybridmem serve`` (default for a shell block that
   talks to ``localhost:8000``); a file's server blocks share one shell, in order;
-- ``python``: run as a script, on an embedded PostgreSQL in a scratch data dir;
+- ``python``: run as a script, on an embedded PostgreSQL in a scratch data dir; one that
+  talks to ``localhost:8000`` runs against the real server with ``TOKEN`` in its
+  environment (a signed-in user's token, as the README's shell examples export it);
 - ``cli``: every ``hybridmem …`` line is run with ``--help`` appended, which fails on an
   unknown command or option (default for other shell and text blocks naming hybridmem);
 - ``ci``: the README's install commands, checked against ``.ci/run``, which runs them;
@@ -48,7 +50,7 @@ class Block:
 
 def _default_mode(language: str, text: str) -> str:
     if language == "python":
-        return "python"
+        return "python"  # the test tells apart those that need the server
     if language == "json":
         return "json"
     if language in _SHELL and re.search(r"\b(localhost|127\.0\.0\.1):8000\b", text):
