@@ -24,7 +24,7 @@ from typing import Any
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.messages import Role
 from hybridmem.service.bench.progress import Progress
-from hybridmem.service.bench.stats import machine, percentile
+from hybridmem.service.bench.stats import machine, number, percentile
 from hybridmem.service.services import Services
 from hybridmem.service.settings import Settings
 
@@ -45,7 +45,7 @@ class AnswerCase:
 def load_cases(path: Path) -> list[AnswerCase]:
     """Read a JSON-lines file of cases; ValueError naming the line when one is malformed."""
     cases: list[AnswerCase] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -58,9 +58,9 @@ def load_cases(path: Path) -> list[AnswerCase]:
                 attribute=str(raw.get("attribute", "")),
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"line {number}: {exc}") from exc
+            raise ValueError(f"line {line_number}: {exc}") from exc
         if not case.statements or not case.expected:
-            raise ValueError(f"line {number}: statements and expected must not be empty")
+            raise ValueError(f"line {line_number}: statements and expected must not be empty")
         cases.append(case)
     if not cases:
         raise ValueError("no cases")
@@ -188,7 +188,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "| reply p50 s | p95 s | degenerate (replaced) | cut loops |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s['questions']} | {s['hits']} ({s['hit_rate']:.0%}) | {s['recalled']} | "
-        f"{s['hit_rate_when_recalled']:.0%} | {s['reply_p50_s']} | {s['reply_p95_s']} | "
+        f"{s['hit_rate_when_recalled']:.0%} | {number(s['reply_p50_s'])} | "
+        f"{number(s['reply_p95_s'])} | "
         f"{s['degenerate']} {s['degenerate_reasons'] or ''} | {s['cut']} |",
     ]
     misses = [r for r in report["results"] if not r["hit"]]

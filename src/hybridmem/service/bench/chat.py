@@ -18,7 +18,7 @@ import httpx
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
 from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine, summary_ms
+from hybridmem.service.bench.stats import machine, number, summary_ms
 
 PASSWORD = "benchmark password 1"  # noqa: S105 - throwaway benchmark accounts
 MESSAGES = (
@@ -135,7 +135,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         o, s = level["overhead"], level["service_overhead"]
         lines.append(
             f"| {level['concurrency']} | {level['turns']} | {level['errors']} | "
-            f"{level['throughput_turns_per_s']} | {o['p50_ms']} | {o['p99_ms']} | "
-            f"{s['p50_ms']} | {s['p99_ms']} |"
+            f"{number(level['throughput_turns_per_s'])} | {number(o['p50_ms'])} | "
+            f"{number(o['p99_ms'])} | {number(s['p50_ms'])} | {number(s['p99_ms'])} |"
         )
     return "\n".join(lines)

@@ -24,7 +24,7 @@ import httpx
 
 from hybridmem.service.bench.fake_llm import fake_chat_process
 from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine, summary_ms
+from hybridmem.service.bench.stats import machine, number, summary_ms
 
 MAX_USERS = 256
 MAX_SECONDS = 600
@@ -282,12 +282,14 @@ def render_markdown(report: dict[str, Any]) -> str:
     for name, entry in report["endpoints"].items():
         latency = entry["latency"]
         lines.append(
-            f"| {name} | {entry['requests']} | {entry['errors']} | {entry['throughput_per_s']} | "
-            f"{latency['p50_ms']} | {latency['p95_ms']} | {latency['p99_ms']} |"
+            f"| {name} | {entry['requests']} | {entry['errors']} | "
+            f"{number(entry['throughput_per_s'])} | {number(latency['p50_ms'])} | "
+            f"{number(latency['p95_ms'])} | {number(latency['p99_ms'])} |"
         )
     messages = report["messages"]
     lines += [
-        f"| **all** | {report['requests']} | {report['errors']} | {report['throughput_per_s']} "
+        f"| **all** | {report['requests']} | {report['errors']} | "
+        f"{number(report['throughput_per_s'])} "
         "| | | |",
         "",
         f"5xx responses: {report['server_errors_5xx']}; transport errors: "

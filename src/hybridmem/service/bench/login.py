@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine, summary_ms
+from hybridmem.service.bench.stats import machine, number, summary_ms
 
 MAX_JUNK = 256
 MAX_SECONDS = 600
@@ -222,8 +222,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         source = f"{run['junk_clients']} ({run['junk_address']})" if run["junk_address"] else "0"
         lines.append(
             f"| {run['scenario']} | {source} | {real['logins']} ({_statuses(real['statuses'])}) "
-            f"| {real['latency']['p50_ms']} | {real['latency']['p95_ms']} "
-            f"| {real['latency']['max_ms']} | {junk.get('requests', 0)} "
+            f"| {number(real['latency']['p50_ms'])} | {number(real['latency']['p95_ms'])} "
+            f"| {number(real['latency']['max_ms'])} | {junk.get('requests', 0)} "
             f"| {_statuses(junk.get('statuses', {}))} |"
         )
     return "\n".join(lines)

@@ -44,3 +44,17 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def number(value: float | None) -> str:
+    """One way to print a measured number in every report: three significant digits at
+    most (1.33, 48.2, 285), thousands separated, and "–" for a number there is none of
+    (a percentile of nothing)."""
+    if value is None or value != value:  # NaN
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
