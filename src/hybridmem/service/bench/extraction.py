@@ -175,7 +175,5 @@ def render_markdown(report: dict[str, Any]) -> str:
     wrong = [c for c in report["conversations"] if not c["right"]]
     if wrong:
         lines += ["", "Updates not fully right (current | closed):"]
-        lines += [
-            f"- {c['id']} {c['messages']}: {c['current']} | {c['closed']}" for c in wrong
-        ]
+        lines += [f"- {c['id']} {c['messages']}: {c['current']} | {c['closed']}" for c in wrong]
     return "\n".join(lines)

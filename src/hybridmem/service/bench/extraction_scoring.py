@@ -191,9 +191,7 @@ class UpdateScore:
         )
 
 
-def score_update(
-    case: UpdateCase, current: Sequence[Pair], closed: Sequence[Pair]
-) -> UpdateScore:
+def score_update(case: UpdateCase, current: Sequence[Pair], closed: Sequence[Pair]) -> UpdateScore:
     """Judge memory after a conversation: ``current`` and ``closed`` are the stored facts."""
     now = {pair.key for pair in current}
     before = {pair.key for pair in closed}
