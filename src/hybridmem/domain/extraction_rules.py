@@ -312,6 +312,7 @@ _WORKED_AT = i_pattern(
     r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
     r"\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
 )
+_WORK_PLACE = compile_ci(r"\s+in\s+(?P<v>.+)$")
 _LEFT_JOB = i_pattern(
     r"(?:quit|left|resigned\s+from)\s+my\s+(?:job|position|role)\s+(?:at|with)|resigned\s+from"
 )
@@ -347,6 +348,9 @@ def work_rule(clause: Clause) -> list[Found] | None:
                 clause, match.group("v"), org, Attribute.EMPLOYER, current=current,
                 ongoing=pattern is _WORK_AT,
             )  # fmt: skip
+            if pattern is _WORK_AT and (place := _WORK_PLACE.search(match.group("v"))):
+                # "I work at Amazon in Seattle": where the job is, is where the user lives
+                found += capture(clause, place.group("v"), ValueKind.PLACE, Attribute.LOCATION)
             found += capture(
                 clause, match.group("role"), role, Attribute.OCCUPATION, current=current,
                 strict_role=False,

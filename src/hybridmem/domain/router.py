@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
 from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.messages import Role
 from hybridmem.domain.sentences import expand_clitics, split_sentences
 from hybridmem.domain.stores import Store
@@ -246,6 +248,7 @@ class WritePlan:
         return Store.FACTS in self.targets
 
 
+_GATE_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # any moment: the gate only asks "any facts?"
 _SELF_STATEMENT = _compile(r"(?:^|\b)(?:i|my|we|our|i'm|im|call me|mine)\b")
 
 
@@ -265,5 +268,9 @@ def plan_write(text: str, role: Role) -> WritePlan:
         if not sentence.is_question and not sentence.is_hypothetical
     ]
     if not any(_SELF_STATEMENT.search(sentence.text) for sentence in statements):
+        # Chat drops the subject ("hate mushrooms, love sushi", "Rex passed away",
+        # "34, from Porto, nurse"): what the rules can read is worth extracting.
+        if extract_facts(stripped, message_id="gate", observed_at=_GATE_TIME):
+            return WritePlan((Store.HISTORY, Store.FACTS, Store.GRAPH), "subjectless statement")
         return WritePlan(history, "no first-person statement")
     return WritePlan((Store.HISTORY, Store.FACTS, Store.GRAPH), "first-person statement")

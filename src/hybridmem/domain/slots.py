@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
+from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, Attribute, is_single_valued
 from hybridmem.domain.facts import FactCandidate
 from hybridmem.domain.text import is_near_identical
 
@@ -51,6 +51,13 @@ def placement(fact: FactCandidate) -> Placement | None:
     if fact.attribute in OPPOSITE_ATTRIBUTES:
         return Placement(Slot((_PREFERENCE, key.qualifier)), fact.attribute.value)
     return None
+
+
+def competing_attributes(attribute: Attribute) -> frozenset[Attribute]:
+    """The attributes whose current facts a new fact of ``attribute`` may compete with
+    (what a writer must read before planning): its own, and the opposite preference."""
+    opposite = OPPOSITE_ATTRIBUTES.get(attribute)
+    return frozenset({attribute} if opposite is None else {attribute, opposite})
 
 
 def competes(left: FactCandidate, right: FactCandidate) -> bool:
