@@ -39,6 +39,7 @@ from hybridmem.domain.extraction_updates import (
     home_rule,
     named_later,
     nationality_rule,
+    several_rule,
     split_profile,
 )
 from hybridmem.domain.facts import FactCandidate, Revision, make_candidate, require_aware
@@ -79,6 +80,7 @@ _CONTRAST = compile_ci(r",|\bbut\b")
 _LEADING_RULES: tuple[Rule, ...] = (
     nationality_rule,
     name_rule,
+    several_rule,
     x_is_my_rule,
     my_rule,
     home_rule,
@@ -124,6 +126,16 @@ _UNNAMED_KINDS = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 _TRAILING_FILLER = compile_ci(
     r"(?:\s+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it))+$"
 )
+# "last year I moved to Bath": the time phrase dates the clause; the rules start at "I".
+_LEADING_TIME = compile_ci(
+    r"^(?:last\s+(?:year|month|week|weekend|summer|spring|autumn|fall|winter|night)"
+    r"|(?:a\s+few|a\s+couple\s+of|\w+)\s+(?:days?|weeks?|months?|years?)\s+ago"
+    r"|(?:in|since|back\s+in)\s+(?:19|20)\d\d|yesterday|this\s+(?:year|month|week))"
+    r"\s*,?\s*(?=(?:i|my|we)\b)"
+)
+_PLEASANTRY = compile_ci(
+    r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
+)
 _COMPANION = re.compile(
     r"\b(?:with|and)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
     r"|fianc[ée]e?|spouse|sister|brother|son|daughter|mum|mom|dad|father|mother)\s+"
@@ -167,11 +179,15 @@ def _resolve(found: Found, earlier: list[Found], casual: bool) -> Found | None:
 
 
 def _named(found: list[Found], name: str) -> bool:
-    """Give the last unnamed pet, relative or partner of the message its name."""
+    """Give the last unnamed pet, relative or partner of the message its name ("I have a
+    boyfriend now, his name is Leo": the partner is the one the status implies)."""
     for index in range(len(found) - 1, -1, -1):
         item = found[index]
         if item.attribute in _UNNAMED_KINDS and item.current and item.value == item.qualifier:
             found[index] = Found(item.attribute, name, item.qualifier)
+            return True
+        if item.attribute is Attribute.RELATIONSHIP_STATUS and item.current:
+            found.append(Found(Attribute.PARTNER, name, "partner"))
             return True
     return False
 
@@ -221,6 +237,8 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
         body = correction.body
         if name := intro_name(body[:MAX_CLAUSE_CHARS], casual=casual):
             collected.append((Found(Attribute.NAME, name), now, revision))
+        body = _PLEASANTRY.sub("", body)
+        profile = split_profile(body) is not None
         for raw_clause, drops_subject in _sentence_clauses(body):
             clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
             if (
@@ -233,15 +251,17 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
                 continue
             earlier = [item[0] for item in collected]
             if (name := named_later(clause_text, casual=casual)) and _named(earlier, name):
-                collected = [(f, t, r) for f, (_, t, r) in zip(earlier, collected, strict=True)]
+                kept = [(f, t, r) for f, (_, t, r) in zip(earlier, collected, strict=False)]
+                collected = kept + [(f, now, revision) for f in earlier[len(collected) :]]
                 continue
+            clause_text = _LEADING_TIME.sub("", clause_text)
             restored = restore_subject(clause_text, sentence_start=drops_subject)
             clause = Clause(restored, casual)
             found_here = _clause_facts(clause) or (
-                fragment_facts(restored, casual=casual) if drops_subject else []
+                fragment_facts(restored, casual=casual) if profile else []
             )
             found_here += _companions(clause)
-            times = (event_time(restored, observed_at), ongoing_since(restored, observed_at))
+            times = (event_time(raw_clause, observed_at), ongoing_since(raw_clause, observed_at))
             for found in found_here:
                 resolved = _resolve(found, [item[0] for item in collected], casual)
                 if resolved is not None:

@@ -317,7 +317,8 @@ _LEFT_JOB = i_pattern(
     r"(?:quit|left|resigned\s+from)\s+my\s+(?:job|position|role)\s+(?:at|with)|resigned\s+from"
 )
 _AM_A = i_pattern(
-    r"am\s+(?:(?:now|currently|also|still|actually|just|only|basically)\s+)*(?:a|an)",
+    r"(?:am|have\s+been)\s+(?:(?:now|currently|also|still|actually|just|only|basically)\s+)*"
+    r"(?:a|an)",
     r"\s+(?P<role>.+?)(?:\s+(?P<prep>at|for|with|from)\s+(?P<v>.+))?$",
 )
 _WAS_A = i_pattern(

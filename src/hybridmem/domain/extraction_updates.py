@@ -27,12 +27,12 @@ from hybridmem.domain.extraction_support import (
 )
 from hybridmem.domain.facts import Revision
 from hybridmem.domain.text import normalize_text
-from hybridmem.domain.values import ValueKind, name_value
+from hybridmem.domain.values import ValueKind, name_value, split_items
 
 # --- nationality -------------------------------------------------------------------------
 
 _NATIONALITY = compile_ci(
-    r"^i\s+am\s+(?:a\s+|an\s+)?(?:proud\s+|fully\s+)?(?P<v>[^\W\d_]+(?:\s+[^\W\d_]+)?)"
+    r"^i\s+am\s+(?:a\s+|an\s+)?(?:proud\s+|fully\s+)?(?P<v>[^\W\d_]+(?:\s+[^\W\d_]+)??)"
     r"(?:\s+(?:citizen|national|by\s+birth))?$"
 )
 _PASSPORT = i_pattern(
@@ -75,7 +75,7 @@ _LEFT = i_pattern(
 )
 _STOPPED = i_pattern(
     r"stopped|gave\s+up|have\s+stopped|have\s+given\s+up|quit|dropped",
-    r"\s+(?P<v>[^\W\d_]+ing(?:\s+[^\W\d_]+)?)\b",
+    r"\s+(?P<v>[^\W\d_]+ing\b.*)$",
 )
 _NOT_ANY_MORE = i_pattern(
     r"(?:do\s+not|no\s+longer|never)\s+(?:really\s+|even\s+)?(?P<verb>play|do|practi[sc]e|go)",
@@ -131,8 +131,12 @@ def ending_rule(clause: Clause) -> list[Found] | None:
         ]
         return found or None
     if match := _STOPPED.match(text):
-        activity = match.group("v").casefold()
-        return [_ending(Attribute.HOBBIES, activity), _ending(Attribute.LIKES, activity)]
+        activities = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
+        return [
+            _ending(attribute, item.value)
+            for item in activities
+            for attribute in (Attribute.HOBBIES, Attribute.LIKES)
+        ] or None
     if _ENDED.search(text):
         if match := _NOT_ANY_MORE.match(text):
             raw = match.group("v")
@@ -192,6 +196,37 @@ def home_rule(clause: Clause) -> list[Found] | None:
         raw = next(group for group in match.groups() if group)
         return capture(clause, raw, ValueKind.PLACE, Attribute.LOCATION) or None
     return None
+
+
+# --- several pets or relatives at once ("three cats: Tom, Jerry and Spike") ---------------
+
+_COUNT = r"(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+_PLURAL = rf"{KIN_ADJ}(?P<noun>{SPECIES}|{FAMILY})(?:s|es|ren)"
+_HAVE_SEVERAL = i_pattern(
+    r"have|have\s+got|got|own|adopted|rescued",
+    rf"\s+{_COUNT}\s+{_PLURAL}\s*(?:[:,-]\s*|\s+(?:called|named)\s+)(?:(?:called|named"
+    r"|they\s+are)\s+)?(?P<names>.+)$",
+)
+_MY_SEVERAL = compile_ci(
+    rf"^(?:my|our)\s+(?:{_COUNT}\s+)?{_PLURAL}\s+(?:are\s+(?:called|named)|are)\s+(?P<names>.+)$"
+)
+
+
+def several_rule(clause: Clause) -> list[Found] | None:
+    """ "I have two dogs, Max and Bella", "my two sons are called Ravi and Om"."""
+    match = _HAVE_SEVERAL.match(clause.text) or _MY_SEVERAL.match(clause.text)
+    if match is None:
+        return None
+    noun = match.group("noun").casefold()
+    if noun in ANIMALS:
+        attribute, qualifier = Attribute.PET, ANIMALS[noun]
+    else:
+        attribute, qualifier = Attribute.FAMILY_MEMBER, lexicon.FAMILY_RELATIONS[noun]
+    found = []
+    for item in split_items(match.group("names").strip(" .!")):
+        if name := name_value(item, casual=clause.casual, explicit=True):
+            found.append(Found(attribute, name, qualifier))
+    return found or None
 
 
 # --- telegraphic profile lines ("34, originally from Porto, now in Zurich, nurse") -----------

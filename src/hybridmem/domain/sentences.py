@@ -219,12 +219,19 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_JOINT_SUBJECT = re.compile(r"^[^\W\d_][\w'-]*\s+and\s+I\b", re.IGNORECASE)
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Split a sentence into first-person clauses; a shared subject is made explicit."""
     body = sentence.rstrip(" .!?")
-    parts = [body]
+    # "Mia and I broke up": a joint subject is one subject, not a clause break.
+    pair = _JOINT_SUBJECT.match(body)
+    parts = [f"I{body[pair.end() :]}" if pair else body]
     for pattern in _CLAUSE_BREAKS:
         parts = [piece for part in parts for piece in pattern.split(part)]
+    if pair:
+        parts[0] = pair.group(0) + parts[0][1:]
     clauses: list[str] = []
     for part in parts:
         pieces = _SHARED_SUBJECT_BREAK.split(part)

@@ -5,7 +5,8 @@ A *slot* is a place that holds one current claim at a time:
 - every single-valued attribute is one slot per user ("location": Delhi *or* Mumbai), and
   the claim is the fact's key (value and qualifier);
 - likes and dislikes (of one qualifier) share a slot, and the claim is which of the two
-  a fact is; within it, a like and a dislike compete when they are about the same thing:
+  a fact is; two favourites of one category (likes with that qualifier) compete; a like
+  and a dislike compete when they are about the same thing:
   the same value, or near-identical ones ("Star Wars" / "Starwars") — the same
   near-identity consolidation merges duplicates by, so a merge never makes two facts stop
   competing.
@@ -64,8 +65,16 @@ def competes(left: FactCandidate, right: FactCandidate) -> bool:
     """True when the two facts cannot both hold: one slot, different claims, and — for a
     like and a dislike — the same thing."""
     a, b = placement(left), placement(right)
-    if a is None or b is None or a.slot != b.slot or a.claim == b.claim:
+    if a is None or b is None or a.slot != b.slot:
         return False
+    if a.claim == b.claim:
+        # A favourite ("my favourite food is sushi": a like with a category) is one per
+        # category at a time; plain likes accumulate.
+        return (
+            left.attribute is Attribute.LIKES
+            and bool(left.key.qualifier)
+            and left.key.value != right.key.value
+        )
     if is_single_valued(left.attribute):
         return True
     return left.key.value == right.key.value or is_near_identical(left.value, right.value)
