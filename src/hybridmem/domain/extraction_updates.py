@@ -94,7 +94,8 @@ def _ending(attribute: Attribute, value: str, qualifier: str | None = None) -> F
 
 def _died(clause: Clause, match: re.Match[str]) -> list[Found]:
     name = match.group("v")
-    named = name_value(name, casual=clause.casual, explicit=False) if name else None
+    # the subject of "passed away" is a name even when it looks like a word ("Olive")
+    named = name_value(name, casual=clause.casual, explicit=True) if name else None
     if species := match.group("sp"):
         canonical = ANIMALS[species.casefold()]
         return [_ending(Attribute.PET, named or canonical)]

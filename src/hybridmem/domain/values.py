@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 
 from hybridmem.domain import lexicon
-from hybridmem.domain.demonyms import WORKPLACES
+from hybridmem.domain.demonyms import WORKPLACES, demonym
 from hybridmem.domain.text import clean_display, normalize_text
 
 
@@ -334,8 +334,8 @@ def name_value(raw: str, *, casual: bool, explicit: bool) -> str | None:
     if not tokens or tokens[-1].casefold() in _NAME_PARTICLES:
         return None
     first = tokens[0].casefold()
-    if first in _NOT_NAMES or first in _DETERMINERS:
-        return None
+    if first in _NOT_NAMES or first in _DETERMINERS or demonym(" ".join(tokens)):
+        return None  # "my cousin is Kenyan" names a nationality, not the cousin
     if not explicit and (first.endswith(_ADJECTIVE_ENDINGS) or first in lexicon.OCCUPATIONS):
         return None
     if casual:
