@@ -19,9 +19,7 @@ async def test_a_correction_replaces_the_slip_and_keeps_no_history_of_it(databas
         database.dsn, db_pool_max_size=2, memory_source_timeout_seconds=30
     ) as memory:
         await memory.add_messages("fixer", "s", [_said("I live in Leicester.", 0)])
-        await memory.add_messages(
-            "fixer", "s", [_said("sorry, I meant Leeds, not Leicester", 1)]
-        )
+        await memory.add_messages("fixer", "s", [_said("sorry, I meant Leeds, not Leicester", 1)])
         view = await memory.view("fixer")
         locations = {f.value: f for f in view.facts if f.attribute.value == "location"}
         assert set(locations) == {"Leeds"}

@@ -93,8 +93,6 @@ def _graph_update_for(plan: TemporalPlan, restated: Sequence[Fact] = ()) -> Grap
     invalidations = graph_update(kept).invalidated
     # A corrected slip leaves the graph too (its relation goes, like an edited fact's).
     removed = tuple(
-        relation_id_for(d.fact.fact_id)
-        for d in plan.decisions
-        if d.action is TemporalAction.REMOVE
+        relation_id_for(d.fact.fact_id) for d in plan.decisions if d.action is TemporalAction.REMOVE
     )
     return GraphUpdate(touched.entities, touched.added, invalidations, removed)

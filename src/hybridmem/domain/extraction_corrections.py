@@ -27,9 +27,7 @@ _STRONG = (
     r"sorry|oops|whoops|typo|my\s+bad|my\s+mistake|correction|scratch\s+that|i\s+misspoke"
     r"|wait\s*,?\s*no|no\s*,?\s*wait|i\s+meant|i\s+got\s+that\s+wrong"
 )
-_LEAD = compile_ci(
-    rf"^(?:(?:oh|ah|um|uh|no|nope|wait|actually|{_STRONG})\b[\s,.:;!-]*)+"
-)
+_LEAD = compile_ci(rf"^(?:(?:oh|ah|um|uh|no|nope|wait|actually|{_STRONG})\b[\s,.:;!-]*)+")
 _STRONG_WORD = compile_ci(rf"\b(?:{_STRONG})\b")
 _TRAIL = compile_ci(r"[\s,.;!-]*\b(?:sorry|my\s+mistake|my\s+bad|oops|lol)\W*$")
 _BARE: tuple[re.Pattern[str], ...] = (
@@ -37,8 +35,12 @@ _BARE: tuple[re.Pattern[str], ...] = (
         r"^(?:i\s+meant\s+|i\s+mean\s+|meant\s+|it\s+is\s+|it\s+was\s+|that\s+is\s+|make\s+that\s+"
         r"|should\s+be\s+)?(?P<new>[^,]+?)\s*,?\s+(?:not|rather\s+than|instead\s+of)\s+(?P<old>[^,]+)$"
     ),
-    compile_ci(r"^not\s+(?P<old>[^,]+?)\s*[,;]\s*(?:but\s+|it\s+is\s+|i\s+meant\s+)?(?P<new>[^,]+)$"),
-    compile_ci(r"^(?:i\s+meant\s+|meant\s+|make\s+that\s+|should\s+be\s+|it\s+is\s+)?(?P<new>[^,]+)$"),
+    compile_ci(
+        r"^not\s+(?P<old>[^,]+?)\s*[,;]\s*(?:but\s+|it\s+is\s+|i\s+meant\s+)?(?P<new>[^,]+)$"
+    ),
+    compile_ci(
+        r"^(?:i\s+meant\s+|meant\s+|make\s+that\s+|should\s+be\s+|it\s+is\s+)?(?P<new>[^,]+)$"
+    ),
 )
 _PRONOUN = compile_ci(r"\b(?:i|my|me|we|our|you|your|he|she|they|it)\b")
 #: What a bare corrected value may be, by its kind (tried in this order).

@@ -82,9 +82,7 @@ _NOT_ANY_MORE = i_pattern(
     r"\s+(?P<v>.+?)\s*(?:any\s?more|these\s+days|now)?$",
 )
 _ENDED = compile_ci(r"\b(?:no\s+longer|any\s?more)\b")
-_NO_LONGER_ROLE = i_pattern(
-    r"am\s+(?:no\s+longer|not)\s+(?:a|an)", r"\s+(?P<v>.+?)\s+any\s?more$"
-)
+_NO_LONGER_ROLE = i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a|an)", r"\s+(?P<v>.+?)\s+any\s?more$")
 _NAMED_ONES = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 
 
@@ -119,15 +117,18 @@ def ending_rule(clause: Clause) -> list[Found] | None:
         status = match.group("s").casefold()
         found = [Found(Attribute.RELATIONSHIP_STATUS, status)]
         relation = "spouse" if status == "married" else "fiancé"
-        return found + capture_name(clause, match.group("v"), Attribute.PARTNER, relation,
-                                    explicit=False)  # fmt: skip
+        partner = capture_name(
+            clause, match.group("v"), Attribute.PARTNER, relation, explicit=False
+        )
+        return found + partner
     if match := _LEFT.match(text):
         raw = match.group("v")
         found = [
             _ending(attribute, item.value)
             for attribute, kind in (
-                (Attribute.EMPLOYER, ValueKind.ORGANISATION), (Attribute.LOCATION, ValueKind.PLACE)
-            )  # fmt: skip
+                (Attribute.EMPLOYER, ValueKind.ORGANISATION),
+                (Attribute.LOCATION, ValueKind.PLACE),
+            )
             for item in capture(clause, raw, kind, attribute)
         ]
         return found or None
@@ -275,7 +276,6 @@ def named_later(clause: str, *, casual: bool) -> str | None:
     return None
 
 
-
 _PROFILE_PIECE = compile_ci(
     r"^\d{1,2}(?:\s*(?:y/?o|yrs?|years?(?:\s+old)?))?$|^(?:originally\s+)?from\s"
     r"|^(?:now|currently)\s+(?:in|at|living|based|working)\b|^(?:living|based|working|lives"
@@ -292,9 +292,11 @@ def split_profile(sentence: str) -> list[str] | None:
     pieces = [piece for piece in _COMMA.split(sentence.strip().rstrip(" .!?")) if piece]
     if len(pieces) < 2:
         return None
+
     def looks_like_fact(piece: str) -> bool:
         words = normalize_text(re.sub(r"^(?:a|an)\s+", "", piece, flags=re.IGNORECASE))
         return bool(_PROFILE_PIECE.match(piece)) or words in lexicon.OCCUPATIONS
+
     if any(looks_like_fact(piece) for piece in pieces[1:]) or _PROFILE_PIECE.match(pieces[0]):
         return pieces
     return None

@@ -257,7 +257,7 @@ def restore_subject(clause: str, *, sentence_start: bool) -> str:
     restored = _WE_ARE.sub("I am ", _WE.sub("I ", clause))
     if sentence_start and (verb := _THIRD_PERSON.match(restored)):
         word = verb.group(1).casefold()
-        restored = f"I {_BASE_FORMS.get(word, word[:-1])}{restored[verb.end():]}"
+        restored = f"I {_BASE_FORMS.get(word, word[:-1])}{restored[verb.end() :]}"
     if sentence_start:
         for pattern, subject in _DROPPED_SUBJECT:
             if pattern.match(restored):

@@ -137,7 +137,9 @@ class _State:
             fact, previous = self.facts[fact_id], self.original.get(fact_id)
             if fact_id in self.removed:
                 if previous is not None:
-                    result.append(TemporalDecision(TemporalAction.REMOVE, previous, previous, reason))
+                    result.append(
+                        TemporalDecision(TemporalAction.REMOVE, previous, previous, reason)
+                    )
                 continue
             if previous == fact:
                 continue
@@ -284,9 +286,9 @@ def plan_temporal_update(
     """Decide how ``candidates`` change one user's ``existing`` facts.
 
     Corrections come first, then current candidates in time order, then closed ones and
-    endings, so "I moved from Delhi to Mumbai" first lets Mumbai supersede Delhi (with a pointer) and then merely
-    confirms the closed Delhi. ``stated_at`` is when the candidates were said (the
-    message's time); see :func:`~hybridmem.domain.slots.closing_time`.
+    endings, so "I moved from Delhi to Mumbai" first lets Mumbai supersede Delhi (with a
+    pointer) and then merely confirms the closed Delhi. ``stated_at`` is when the
+    candidates were said (the message's time); see :func:`~hybridmem.domain.slots.closing_time`.
     """
     strangers = sorted({fact.user_id for fact in existing} - {user_id})
     if strangers:

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import Fact, FactCandidate, Revision
+from hybridmem.domain.messages import Role
 from hybridmem.domain.recall import ItemRef, MemoryItem, past_first
 from hybridmem.domain.router import plan_read, plan_write
-from hybridmem.domain.messages import Role
 from hybridmem.domain.slots import competes, competing_attributes
 from hybridmem.domain.stores import Store
-from hybridmem.domain.temporal import TemporalAction, plan_temporal_update
+from hybridmem.domain.temporal import plan_temporal_update
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -30,7 +30,9 @@ def ids(prefix: str = "n") -> Callable[[], str]:
 
 
 def said(text: str, minutes: int = 0) -> list[FactCandidate]:
-    return extract_facts(text, message_id=f"m{minutes}", observed_at=T0 + timedelta(minutes=minutes))
+    return extract_facts(
+        text, message_id=f"m{minutes}", observed_at=T0 + timedelta(minutes=minutes)
+    )
 
 
 def conversation(*messages: str) -> list[Fact]:
@@ -62,7 +64,8 @@ def pairs(text: str) -> set[tuple[str, str, bool]]:
         ("I'm Nigerian", {("nationality", "Nigerian", True)}),
         ("i have a swiss passport", {("nationality", "Swiss", True)}),
         ("I'm a proud Welsh citizen", {("nationality", "Welsh", True)}),
-        ("works at a pharmacy in york", {("employer", "a pharmacy", True), ("location", "York", True)}),
+        ("works at a pharmacy in york",
+         {("employer", "a pharmacy", True), ("location", "York", True)}),
         ("29, from Lagos, living in Accra, pharmacist",
          {("age", "29", True), ("hometown", "Lagos", True), ("location", "Accra", True),
           ("occupation", "pharmacist", True)}),
