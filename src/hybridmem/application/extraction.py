@@ -11,8 +11,9 @@ from datetime import datetime
 
 from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import Fact, FactCandidate
-from hybridmem.domain.graph import GraphUpdate, facts_to_graph, graph_update
+from hybridmem.domain.graph import GraphUpdate, facts_to_graph, graph_update, relation_id_for
 from hybridmem.domain.jobs import Job, MessageJob
+from hybridmem.domain.slots import competing_attributes
 from hybridmem.domain.temporal import TemporalAction, TemporalPlan, plan_temporal_update
 from hybridmem.ports.memory import FactMemory, GraphMemory
 from hybridmem.ports.messages import MessageIndex
@@ -37,7 +38,10 @@ class FactExtraction:
         """Apply candidate facts (said at ``stated_at``) to both memories; safe to retry."""
         if not candidates:
             return TemporalPlan(())
-        existing = await self._facts.current(user_id, {c.attribute for c in candidates})
+        # A like of X competes with a dislike of X: read every attribute a candidate's
+        # slot spans, not only its own, or the old like would stay current.
+        attributes = {a for c in candidates for a in competing_attributes(c.attribute)}
+        existing = await self._facts.current(user_id, attributes)
         plan = plan_temporal_update(
             existing,
             candidates,
@@ -87,4 +91,8 @@ def _graph_update_for(plan: TemporalPlan, restated: Sequence[Fact] = ()) -> Grap
     mirrored.update((decision.fact.fact_id, decision.fact) for decision in kept)
     touched = facts_to_graph(mirrored.values())
     invalidations = graph_update(kept).invalidated
-    return GraphUpdate(touched.entities, touched.added, invalidations)
+    # A corrected slip leaves the graph too (its relation goes, like an edited fact's).
+    removed = tuple(
+        relation_id_for(d.fact.fact_id) for d in plan.decisions if d.action is TemporalAction.REMOVE
+    )
+    return GraphUpdate(touched.entities, touched.added, invalidations, removed)

@@ -20,6 +20,7 @@ from hybridmem.domain.recall import (
     item_from_message,
     item_from_relation,
     merge_mirrors,
+    past_first,
 )
 from hybridmem.domain.replies import is_memory_source
 from hybridmem.domain.retrieval import FactQuery, RelationQuery, ScoredFact, ScoredRelation
@@ -162,8 +163,11 @@ class RecallService:
             rankings[Store.GRAPH] = merge_mirrors(
                 rankings.get(Store.FACTS, []), rankings[Store.GRAPH]
             )
+        ranked = fuse(rankings)
+        if plan.prefers_past:
+            ranked = past_first(ranked)
         context = assemble(
-            fuse(rankings),
+            ranked,
             limit=limit or self._settings.limit,
             budget_tokens=self._settings.budget_tokens if budget_tokens is None else budget_tokens,
         )

@@ -16,6 +16,7 @@ class Attribute(StrEnum):
     BIRTHDAY = "birthday"
     LOCATION = "location"
     HOMETOWN = "hometown"
+    NATIONALITY = "nationality"
     EMPLOYER = "employer"
     OCCUPATION = "occupation"
     EDUCATION = "education"
@@ -72,6 +73,7 @@ ATTRIBUTES: Mapping[Attribute, AttributeSpec] = MappingProxyType(
             _spec(Attribute.BIRTHDAY, _S, "date of birth or birthday"),
             _spec(Attribute.LOCATION, _S, "where the user lives now"),
             _spec(Attribute.HOMETOWN, _S, "where the user is from or grew up"),
+            _spec(Attribute.NATIONALITY, _S, "the user's nationality or citizenship (Kenyan)"),
             _spec(Attribute.EMPLOYER, _S, "the organisation the user works for"),
             _spec(Attribute.OCCUPATION, _S, "the user's job or role"),
             _spec(Attribute.EDUCATION, _S, "school, university or field of study"),

@@ -29,6 +29,7 @@ def describe(attribute: Attribute, value: str, qualifier: str | None = None) -> 
         Attribute.BIRTHDAY: "Birthday is {}",
         Attribute.LOCATION: "Lives in {}",
         Attribute.HOMETOWN: "Is from {}",
+        Attribute.NATIONALITY: "Nationality: {}",
         Attribute.EMPLOYER: "Works at {}",
         Attribute.EDUCATION: "Education: {}",
         Attribute.RELATIONSHIP_STATUS: "Is {}",

@@ -9,9 +9,11 @@ are in docs/memory-model.md.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.extraction_corrections import read_correction
 from hybridmem.domain.extraction_interests import (
     have_rule,
     health_rule,
@@ -30,7 +32,17 @@ from hybridmem.domain.extraction_rules import (
     x_is_my_rule,
 )
 from hybridmem.domain.extraction_support import FIRST_PERSON_START, Clause, Found, Rule, compile_ci
-from hybridmem.domain.facts import FactCandidate, make_candidate, require_aware
+from hybridmem.domain.extraction_updates import (
+    change_rule,
+    ending_rule,
+    fragment_facts,
+    home_rule,
+    named_later,
+    nationality_rule,
+    several_rule,
+    split_profile,
+)
+from hybridmem.domain.facts import FactCandidate, Revision, make_candidate, require_aware
 from hybridmem.domain.sentences import (
     FUTURE_MARKER,
     event_time,
@@ -41,7 +53,7 @@ from hybridmem.domain.sentences import (
     split_sentences,
     strip_discourse_prefix,
 )
-from hybridmem.domain.values import is_casual
+from hybridmem.domain.values import ValueKind, is_casual, validate_value
 
 RULE_CONFIDENCE = 0.9
 PAST_CONFIDENCE = 0.8
@@ -65,8 +77,18 @@ _SUBORDINATE_START = compile_ci(
 _CONTRAST = compile_ci(r",|\bbut\b")
 # Order matters: specific phrasings ("I am a big fan of", "I am a vegetarian") must win
 # over the general "I am a <occupation>".
-_LEADING_RULES: tuple[Rule, ...] = (name_rule, x_is_my_rule, my_rule, negative_rule)
+_LEADING_RULES: tuple[Rule, ...] = (
+    nationality_rule,
+    name_rule,
+    several_rule,
+    x_is_my_rule,
+    my_rule,
+    home_rule,
+    ending_rule,
+    negative_rule,
+)
 _POSITIVE_RULES: tuple[Rule, ...] = (
+    change_rule,
     place_rule,
     work_rule,
     personal_rule,
@@ -92,11 +114,44 @@ def _clause_facts(clause: Clause) -> list[Found]:
     return []
 
 
+#: What a value "switched to" is, by the attribute of what just ended.
+_INHERITED_KIND = {
+    Attribute.EMPLOYER: ValueKind.ORGANISATION,
+    Attribute.LOCATION: ValueKind.PLACE,
+    Attribute.OCCUPATION: ValueKind.ROLE,
+    Attribute.DIET: ValueKind.DIET,
+    Attribute.LANGUAGES: ValueKind.LANGUAGE,
+}
+_UNNAMED_KINDS = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
+_TRAILING_FILLER = compile_ci(
+    r"(?:\s+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it))+$"
+)
+# "last year I moved to Bath": the time phrase dates the clause; the rules start at "I".
+_LEADING_TIME = compile_ci(
+    r"^(?:last\s+(?:year|month|week|weekend|summer|spring|autumn|fall|winter|night)"
+    r"|(?:a\s+few|a\s+couple\s+of|\w+)\s+(?:days?|weeks?|months?|years?)\s+ago"
+    r"|(?:in|since|back\s+in)\s+(?:19|20)\d\d|yesterday|this\s+(?:year|month|week))"
+    r"\s*,?\s*(?=(?:i|my|we)\b)"
+)
+_PLEASANTRY = compile_ci(
+    r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
+)
+_COMPANION = re.compile(
+    r"\b(?:with|and)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
+    r"|fianc[ée]e?|spouse|sister|brother|son|daughter|mum|mom|dad|father|mother)\s+"
+    r"(?P<v>[A-Z][\w'-]+)"
+)
+
+
 def _candidate(
-    found: Found, times: tuple[datetime, datetime], *, message_id: str
+    found: Found, times: tuple[datetime, datetime], *, message_id: str, revision: Revision
 ) -> FactCandidate | None:
     """``times`` are the clause's (event time, start of an ongoing state)."""
     when = times[1] if found.ongoing else times[0]
+    if found.revision is not Revision.STATEMENT:
+        revision = found.revision
+    elif not found.current:
+        revision = Revision.STATEMENT  # a correction marker does not turn history into one
     return make_candidate(
         found.attribute,
         found.value,
@@ -105,7 +160,55 @@ def _candidate(
         qualifier=found.qualifier,
         valid_to=None if found.current else when,
         confidence=RULE_CONFIDENCE if found.current else PAST_CONFIDENCE,
+        revision=revision,
+        replaces=found.replaces,
     )
+
+
+def _resolve(found: Found, earlier: list[Found], casual: bool) -> Found | None:
+    """An inheriting finding ("switched to padel") takes the attribute of the last fact
+    that ended before it, or is dropped."""
+    if not found.inherits:
+        return found
+    ended = next((f for f in reversed(earlier) if not f.current), None)
+    if ended is None:
+        return None
+    kind = _INHERITED_KIND.get(ended.attribute, ValueKind.THING)
+    value = validate_value(found.value.strip(" .!"), kind, casual=casual)
+    return Found(ended.attribute, value, ended.qualifier) if value else None
+
+
+def _named(found: list[Found], name: str) -> bool:
+    """Give the last unnamed pet, relative or partner of the message its name ("I have a
+    boyfriend now, his name is Leo": the partner is the one the status implies)."""
+    for index in range(len(found) - 1, -1, -1):
+        item = found[index]
+        if item.attribute in _UNNAMED_KINDS and item.current and item.value == item.qualifier:
+            found[index] = Found(item.attribute, name, item.qualifier)
+            return True
+        if item.attribute is Attribute.RELATIONSHIP_STATUS and item.current:
+            found.append(Found(Attribute.PARTNER, name, "partner"))
+            return True
+    return False
+
+
+def _companions(clause: Clause) -> list[Found]:
+    """ "… with my girlfriend Ana": a partner or relative named in passing."""
+    if clause.casual:
+        return []
+    found: list[Found] = []
+    for match in _COMPANION.finditer(clause.text):
+        probe = Clause(f"my {match.group('noun')} {match.group('v')}", casual=False)
+        found += my_rule(probe) or []
+    return found
+
+
+def _sentence_clauses(text: str) -> list[tuple[str, bool]]:
+    """(clause, may drop its subject) pairs: a profile line splits at every comma."""
+    pieces = split_profile(text)
+    if pieces is not None:
+        return [(piece, True) for piece in pieces]
+    return [(clause, index == 0) for index, clause in enumerate(split_clauses(text))]
 
 
 def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[FactCandidate]:
@@ -113,25 +216,31 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
 
     ``observed_at`` is when the message was written; relative times ("last month") count
     back from it. Facts the user says are over ("I used to live in Delhi") come back closed
-    (``valid_to`` set). Duplicates within the message are dropped.
+    (``valid_to`` set); corrections ("sorry, I meant Leeds") and endings ("Rex passed
+    away") are marked with their :class:`~hybridmem.domain.facts.Revision`. Duplicates
+    within the message are dropped.
     """
     require_aware(observed_at, field_name="observed_at")
     prepared = expand_clitics(text)
     casual = is_casual(prepared)
-    candidates: dict[tuple[str, bool], FactCandidate] = {}
-
-    def keep(found: Found, times: tuple[datetime, datetime]) -> None:
-        candidate = _candidate(found, times, message_id=message_id)
-        if candidate is not None:
-            candidates.setdefault((str(candidate.key), candidate.is_current), candidate)
+    collected: list[tuple[Found, tuple[datetime, datetime], Revision]] = []
+    now = (observed_at, observed_at)
 
     for sentence in split_sentences(prepared):
         if sentence.is_question or sentence.is_hypothetical:
             continue
-        if name := intro_name(sentence.text[:MAX_CLAUSE_CHARS], casual=casual):
-            keep(Found(Attribute.NAME, name), (observed_at, observed_at))
-        for position, raw_clause in enumerate(split_clauses(sentence.text)):
-            clause_text = strip_discourse_prefix(raw_clause)
+        correction = read_correction(sentence.text, casual=casual)
+        if correction.facts:
+            collected += [(found, now, Revision.CORRECTION) for found in correction.facts]
+            continue
+        revision = Revision.CORRECTION if correction.marked else Revision.STATEMENT
+        body = correction.body
+        if name := intro_name(body[:MAX_CLAUSE_CHARS], casual=casual):
+            collected.append((Found(Attribute.NAME, name), now, revision))
+        body = _PLEASANTRY.sub("", body)
+        profile = split_profile(body) is not None
+        for raw_clause, drops_subject in _sentence_clauses(body):
+            clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
             if (
                 not clause_text
                 or len(clause_text) > MAX_CLAUSE_CHARS
@@ -140,13 +249,27 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
                 or FUTURE_MARKER.search(clause_text)
             ):
                 continue
-            clause_text = restore_subject(clause_text, sentence_start=position == 0)
-            found_here = _clause_facts(Clause(clause_text, casual))
-            if found_here:
-                times = (
-                    event_time(clause_text, observed_at),
-                    ongoing_since(clause_text, observed_at),
-                )
-                for found in found_here:
-                    keep(found, times)
+            earlier = [item[0] for item in collected]
+            if (name := named_later(clause_text, casual=casual)) and _named(earlier, name):
+                kept = [(f, t, r) for f, (_, t, r) in zip(earlier, collected, strict=False)]
+                collected = kept + [(f, now, revision) for f in earlier[len(collected) :]]
+                continue
+            clause_text = _LEADING_TIME.sub("", clause_text)
+            restored = restore_subject(clause_text, sentence_start=drops_subject)
+            clause = Clause(restored, casual)
+            found_here = _clause_facts(clause) or (
+                fragment_facts(restored, casual=casual) if profile else []
+            )
+            found_here += _companions(clause)
+            times = (event_time(raw_clause, observed_at), ongoing_since(raw_clause, observed_at))
+            for found in found_here:
+                resolved = _resolve(found, [item[0] for item in collected], casual)
+                if resolved is not None:
+                    collected.append((resolved, times, revision))
+    candidates: dict[tuple[str, bool], FactCandidate] = {}
+    for found, times, revision in collected:
+        candidate = _candidate(found, times, message_id=message_id, revision=revision)
+        if candidate is not None:
+            key = (f"{candidate.key}|{candidate.revision}", candidate.is_current)
+            candidates.setdefault(key, candidate)
     return list(candidates.values())

@@ -40,7 +40,7 @@ _FREQUENCY_TAIL = compile_ci(
     r"spare) time|on (?:the )?weekends?|for fun|as a hobby|most days|whenever i can|at night"
     r"|in the mornings?|in the evenings?|for relaxation|to relax|competitively|professionally"
     r"|seriously|every chance i get|(?:once|twice|\w+\s+times)\s+(?:a|per|every)\s+\w+"
-    r"|\w+\s+days\s+a\s+week)$"
+    r"|\w+\s+days\s+a\s+week|now|these days|nowadays|instead|now instead)$"
 )
 _INSTITUTION = compile_ci(
     r"\b(?:university|college|school|institute|academy|polytechnic|iit|iim|nit|mit|uni)\b"
@@ -119,7 +119,7 @@ def health_rule(clause: Clause) -> list[Found] | None:
 
 
 _LIKE = i_pattern(
-    r"like|love|enjoy|adore|prefer|am\s+(?:really\s+|very\s+|so\s+)?into"
+    r"like|love|enjoy|adore|prefer|am\s+(?:really\s+|very\s+|so\s+|(?:much\s+)?more\s+)?into"
     r"|am\s+(?:a\s+)?(?:(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time)\s+)*fan\s+of"
     r"|am\s+passionate\s+about|am\s+fond\s+of|am\s+obsessed\s+with|am\s+crazy\s+about"
     r"|am\s+keen\s+on|am\s+addicted\s+to|am\s+hooked\s+on|have\s+a\s+passion\s+for"
@@ -260,4 +260,4 @@ def have_rule(clause: Clause) -> list[Found] | None:
             found.append(Found(Attribute.RELATIONSHIP_STATUS, status))
             if named:
                 found.append(Found(Attribute.PARTNER, named, relation))
-    return found
+    return found or None  # "I have been a chef": not a belonging, another rule's business

@@ -312,11 +312,13 @@ _WORKED_AT = i_pattern(
     r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
     r"\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
 )
+_WORK_PLACE = compile_ci(r"\s+in\s+(?P<v>.+)$")
 _LEFT_JOB = i_pattern(
     r"(?:quit|left|resigned\s+from)\s+my\s+(?:job|position|role)\s+(?:at|with)|resigned\s+from"
 )
 _AM_A = i_pattern(
-    r"am\s+(?:(?:now|currently|also|still|actually|just|only|basically)\s+)*(?:a|an)",
+    r"(?:am|have\s+been)\s+(?:(?:now|currently|also|still|actually|just|only|basically)\s+)*"
+    r"(?:a|an)",
     r"\s+(?P<role>.+?)(?:\s+(?P<prep>at|for|with|from)\s+(?P<v>.+))?$",
 )
 _WAS_A = i_pattern(
@@ -347,6 +349,9 @@ def work_rule(clause: Clause) -> list[Found] | None:
                 clause, match.group("v"), org, Attribute.EMPLOYER, current=current,
                 ongoing=pattern is _WORK_AT,
             )  # fmt: skip
+            if pattern is _WORK_AT and (place := _WORK_PLACE.search(match.group("v"))):
+                # "I work at Amazon in Seattle": where the job is, is where the user lives
+                found += capture(clause, place.group("v"), ValueKind.PLACE, Attribute.LOCATION)
             found += capture(
                 clause, match.group("role"), role, Attribute.OCCUPATION, current=current,
                 strict_role=False,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.facts import Revision
 from hybridmem.domain.text import normalize_text
 from hybridmem.domain.values import (
     ValueKind,
@@ -28,6 +29,9 @@ class Found:
     qualifier: str | None = None
     current: bool = True
     ongoing: bool = False  # "for 5 years" / "since 2019" date the start, not the event
+    revision: Revision = Revision.STATEMENT
+    replaces: str | None = None  # a correction's wrong value, when named
+    inherits: bool = False  # "I switched to padel": the attribute of what just ended
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,22 @@ from hybridmem.domain.phrases import attribute_for_phrase
 from hybridmem.domain.text import clean_display, normalize_text, normalize_value
 
 
+class Revision(StrEnum):
+    """How a candidate revises what is stored (see :mod:`hybridmem.domain.temporal`).
+
+    - ``STATEMENT``: an ordinary statement (a new value supersedes and closes the old one);
+    - ``CORRECTION``: the user fixes a slip ("sorry, I meant Leeds, not Leicester"): the
+      wrong value is removed, not kept as history, and the candidate takes its place; a
+      correction that fits no stored value of its attribute changes nothing;
+    - ``ENDING``: something stopped holding ("Rex passed away", "I left Google"): it closes
+      the matching current fact (whatever its qualifier) and records nothing otherwise.
+    """
+
+    STATEMENT = "statement"
+    CORRECTION = "correction"
+    ENDING = "ending"
+
+
 class FactSource(StrEnum):
     """Where a fact came from."""
 
@@ -101,6 +117,10 @@ class FactCandidate:
     provenance: tuple[str, ...] = ()
     source: FactSource = FactSource.RULES
     confidence: float = 1.0
+    #: How the candidate revises stored facts; stored facts are always statements.
+    revision: Revision = Revision.STATEMENT
+    #: For a correction: the wrong value it replaces, when the user named it ("not X").
+    replaces: str | None = None
 
     def __post_init__(self) -> None:
         if not self.value.strip():
@@ -197,6 +217,8 @@ def make_candidate(
     valid_to: datetime | None = None,
     source: FactSource = FactSource.RULES,
     confidence: float = 1.0,
+    revision: Revision = Revision.STATEMENT,
+    replaces: str | None = None,
 ) -> FactCandidate | None:
     """Normalize an extracted (attribute, value, qualifier) into a candidate.
 
@@ -213,6 +235,8 @@ def make_candidate(
         display = lexicon.DIETS.get(display.casefold(), display)
     elif attribute is Attribute.RELATIONSHIP_STATUS:
         display = lexicon.RELATIONSHIP_STATUSES.get(display.casefold(), display)
+    elif attribute is Attribute.BIRTHDAY:
+        display = _plain_date(display)
     if not normalize_value(display):
         return None
     return FactCandidate(
@@ -224,7 +248,21 @@ def make_candidate(
         provenance=(message_id,) if message_id else (),
         source=source,
         confidence=confidence,
+        revision=revision,
+        replaces=clean_display(replaces) if replaces else None,
     )
+
+
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+_DATE_FILLER = re.compile(r"^(?:the|on)\s+|\s+of(?=\s)", re.IGNORECASE)
+
+
+def _plain_date(display: str) -> str:
+    """ "the 14th of February" → "14 February" (one spelling for one date)."""
+    plain = _ORDINAL.sub(r"\1", display)
+    for _ in range(2):  # "on the 14th of …": both leading fillers go
+        plain = _DATE_FILLER.sub("", plain)
+    return " ".join(plain.split())
 
 
 def normalize_labelled(

@@ -40,6 +40,7 @@ class RelationType(StrEnum):
     BORN_ON = "born_on"
     LIVES_IN = "lives_in"
     IS_FROM = "is_from"
+    HAS_NATIONALITY = "has_nationality"
     WORKS_AT = "works_at"
     WORKS_AS = "works_as"
     STUDIED_AT = "studied_at"
@@ -65,6 +66,7 @@ RELATION_FOR_ATTRIBUTE: Mapping[Attribute, tuple[RelationType, EntityType]] = Ma
         _A.BIRTHDAY: (_R.BORN_ON, _E.OTHER),
         _A.LOCATION: (_R.LIVES_IN, _E.PLACE),
         _A.HOMETOWN: (_R.IS_FROM, _E.PLACE),
+        _A.NATIONALITY: (_R.HAS_NATIONALITY, _E.OTHER),
         _A.EMPLOYER: (_R.WORKS_AT, _E.ORGANISATION),
         _A.OCCUPATION: (_R.WORKS_AS, _E.OTHER),
         _A.EDUCATION: (_R.STUDIED_AT, _E.ORGANISATION),

@@ -25,6 +25,9 @@ _PHRASES: dict[Attribute, tuple[str, ...]] = {
         "hometown", "home town", "from", "is from", "comes from", "come from", "grew up in",
         "born in", "place of birth", "birthplace", "origin", "native place",
     ),
+    Attribute.NATIONALITY: (
+        "nationality", "citizenship", "citizen of", "passport", "national of",
+    ),
     Attribute.EMPLOYER: (
         "employer", "company", "works at", "work at", "works for", "work for", "employed by",
         "employed at", "workplace", "organisation", "organization",

@@ -52,6 +52,7 @@ _SECOND_PERSON: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^education:\s*", "Your education: "),
         (r"^hobby:\s*", "Your hobby: "),
         (r"^diet:\s*", "Your diet: "),
+        (r"^nationality:\s*", "Your nationality: "),
         (r"^(?:the\s+)?user\s+is\s+", "You are "),
         (r"^(?:the\s+)?user's\s+", "Your "),
     )

@@ -157,6 +157,12 @@ def fuse(
     return [replace(item, score=round(score, 6)) for score, _, item in ordered]
 
 
+def past_first(ranked: Sequence[MemoryItem]) -> list[MemoryItem]:
+    """``ranked`` with the facts and relations that no longer hold moved to the front (in
+    their order), for questions about the past ("Where did I live before?")."""
+    return sorted(ranked, key=lambda item: item.valid_to is None)
+
+
 def approximate_tokens(text: str) -> int:
     """Deterministic token estimate: the larger of chars / 4 and words × 1.3, rounded up.
 

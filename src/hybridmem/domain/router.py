@@ -21,10 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, Attribute
+from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.messages import Role
 from hybridmem.domain.sentences import expand_clitics, split_sentences
 from hybridmem.domain.stores import Store
@@ -58,6 +60,9 @@ class ReadPlan:
     attributes: tuple[Attribute, ...]
     include_invalidated: bool
     reads: tuple[SourceRead, ...]
+    #: The question asks about what held before ("Where did I live before?"): facts and
+    #: relations that no longer hold rank first.
+    prefers_past: bool = False
 
     def limit_for(self, source: Store) -> int:
         """How many items to read from ``source`` (0 when the plan skips it)."""
@@ -102,6 +107,10 @@ _ATTRIBUTE_CUES: tuple[tuple[re.Pattern[str], tuple[Attribute, ...]], ...] = (
             r"\b(?:where\s+am\s+i\s+from|hometown|grow up|grew up|born in|come from|childhood)\b"
         ),
         (Attribute.HOMETOWN,),
+    ),
+    (
+        _compile(r"\b(?:nationality|citizen\w*|passport|where\s+am\s+i\s+from)\b"),
+        (Attribute.NATIONALITY,),
     ),
     (
         _compile(
@@ -155,6 +164,14 @@ _TEMPORAL = _compile(
     r"|week)|in (?:19|20)\d\d|did i (?:use to|live|work|have|like|study)|was i|were my"
     r"|what was|where was|first|past)\b"
 )
+# Asking about the past, generically: "before", "used to", "previously", "my old job",
+# "where did I live", "what was my …".
+_PAST = _compile(
+    r"\b(?:before|used to|use to|previously|formerly|earlier|in the past|anymore|any more"
+    r"|no longer|former|old (?:job|city|place|address|home|name|school|company|employer)"
+    r"|did i (?:live|work|stay|study|use to)|what was my|where was i|who was my"
+    r"|which \w+ (?:was|were) my)\b"
+)
 _RELATIONAL = _compile(
     r"\b(?:who|whom|my (?:sister|brother|mother|mom|mum|father|dad|parents?|son|daughter"
     r"|kids?|children|wife|husband|partner|girlfriend|boyfriend|family|friend|friends|dog"
@@ -184,6 +201,10 @@ def _attributes(text: str) -> tuple[Attribute, ...]:
             found.update(dict.fromkeys(attributes))
     if Attribute.NAME in found and _RELATIONSHIP_ATTRIBUTES & found.keys():
         del found[Attribute.NAME]  # "what's my dog called" asks for the dog's name
+    for attribute in list(found):
+        # "Do I like olives?" is answered by a dislike as much as by a like.
+        if (opposite := OPPOSITE_ATTRIBUTES.get(attribute)) is not None:
+            found.setdefault(opposite)
     return tuple(found)
 
 
@@ -215,7 +236,8 @@ def plan_read(
     text = expand_clitics(query).strip()
     attributes = _attributes(text)
     intent = _intent(text, attributes)
-    include_invalidated = intent is Intent.TEMPORAL
+    prefers_past = intent is not Intent.CHIT_CHAT and bool(_PAST.search(text))
+    include_invalidated = intent is Intent.TEMPORAL or prefers_past
     return ReadPlan(
         query=query,
         intent=intent,
@@ -230,6 +252,7 @@ def plan_read(
             for source, limit in reads[intent]
             if limit > 0
         ),
+        prefers_past=prefers_past,
     )
 
 
@@ -246,6 +269,7 @@ class WritePlan:
         return Store.FACTS in self.targets
 
 
+_GATE_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # any moment: the gate only asks "any facts?"
 _SELF_STATEMENT = _compile(r"(?:^|\b)(?:i|my|we|our|i'm|im|call me|mine)\b")
 
 
@@ -265,5 +289,9 @@ def plan_write(text: str, role: Role) -> WritePlan:
         if not sentence.is_question and not sentence.is_hypothetical
     ]
     if not any(_SELF_STATEMENT.search(sentence.text) for sentence in statements):
+        # Chat drops the subject ("hate mushrooms, love sushi", "Rex passed away",
+        # "34, from Porto, nurse"): what the rules can read is worth extracting.
+        if extract_facts(stripped, message_id="gate", observed_at=_GATE_TIME):
+            return WritePlan((Store.HISTORY, Store.FACTS, Store.GRAPH), "subjectless statement")
         return WritePlan(history, "no first-person statement")
     return WritePlan((Store.HISTORY, Store.FACTS, Store.GRAPH), "first-person statement")

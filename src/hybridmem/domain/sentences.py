@@ -73,7 +73,8 @@ _QUOTED_SPAN = re.compile(r'"[^"]*"')
 _CLAUSE_VERB_STARTS = (
     r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
     r"|studied|moved|grew|was|am|used to|do not|did not|can not|also|go|am not|really|never"
-    r"|collect|practice|practise|teach"
+    r"|collect|practice|practise|teach|started|became|switched|joined|quit|left|got|stopped"
+    r"|gave up|took up|went"
 )
 _CLAUSE_BREAKS = (
     # ", and I …", "but my …": a conjunction followed by a new first-person subject.
@@ -83,7 +84,9 @@ _CLAUSE_BREAKS = (
         re.IGNORECASE,
     ),
     # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
-    re.compile(r"\s*,\s*(?=(?:i|my)\b)", re.IGNORECASE),
+    re.compile(r"\s*,\s*(?=(?:i|my|we|our)\b)", re.IGNORECASE),
+    # "I have a boyfriend now, his name is Leo": naming what was just mentioned.
+    re.compile(r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b)", re.IGNORECASE),
     # "I used to be a chef, now I'm a writer": a new time frame starts a new clause.
     re.compile(
         r"\s*,\s*(?:(?:and|but)\s+)?(?:now|today|these days|currently|nowadays)\s+(?=(?:i|my)\b)",
@@ -104,7 +107,11 @@ _DISCOURSE_PREFIX = re.compile(
     r"|truthfully|to be honest|tbh|lol|haha|ah|um|uh|hmm|alright|great|cool|sure|fine|thanks"
     r"|thank you|good morning|good evening|good afternoon|oh and|and also|also,|for context"
     r"|quick update|update|news|guess what|you know what|just to let you know|heads up"
-    r"|by the by|again|still|just)\b[\s,!.:-]*)+",
+    r"|by the by|again|still|just|on (?:the )?weekends?|at (?:the )?weekends?"
+    r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?|in the (?:mornings?|evenings?)"
+    r"|every (?:morning|evening|day|night|week|weekend|summer|winter)"
+    r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work)\b"
+    r"[\s,!.:-]*)+",
     re.IGNORECASE,
 )
 
@@ -119,12 +126,21 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "I ",
     ),
-    (re.compile(r"^(?=been\s+\w+ing\b)", re.IGNORECASE), "I have "),
+    (re.compile(r"^(?=been\s+\w+)", re.IGNORECASE), "I have "),
+    (
+        re.compile(
+            r"^(?=(?:just\s+)?(?:turned|left|quit|started|became|switched|stopped|gave\s+up"
+            r"|took\s+up|graduated|studied|studying|got\s+(?:married|engaged|divorced)))",
+            re.IGNORECASE,
+        ),
+        "I ",
+    ),
     (re.compile(r"^(?=(?:currently\s+)?working\s+(?:at|for|as)\b)", re.IGNORECASE), "I am "),
     (
         re.compile(
             r"^(?=(?:not\s+(?:a\s+|really\s+a\s+)?(?:big\s+|huge\s+)?fan\s+of|(?:a\s+)?(?:big|huge)"
-            r"\s+fan\s+of|allergic\s+to|originally\s+from|based\s+in)\b)",
+            r"\s+fan\s+of|allergic\s+to|originally\s+from|based\s+in|fluent\s+in|living\s+in"
+            r"|married|engaged|single|divorced|vegan|vegetarian)\b)",
             re.IGNORECASE,
         ),
         "I am ",
@@ -132,8 +148,9 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # "We moved to Denver", "we live in Porto", "we have a dog": the user is one of "we".
 _WE = re.compile(
-    r"^we\s+(?=(?:(?:just|recently|also|now|still|currently)\s+)*(?:live|moved|relocated|have\s+lived"
-    r"|have\s+been\s+living|have\s+moved|have\s+an?\b))",
+    r"^we\s+(?=(?:(?:just|recently|also|now|still|currently|finally)\s+)*(?:live|moved|relocated"
+    r"|have\s+lived|have\s+been\s+living|have\s+moved|have\b|got\s+(?:an?|married|engaged"
+    r"|\w+\s+(?:dogs?|cats?|kittens?|puppies|puppy))\b|adopted|rescued|own))",
     re.IGNORECASE,
 )
 _WE_ARE = re.compile(r"^we\s+are\s+(?=(?:based|living|located|settled)\b)", re.IGNORECASE)
@@ -155,14 +172,25 @@ class Sentence:
 
 
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_EMOJI_JOINERS = frozenset("\u200d\ufe0f\ufe0e\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def _without_symbols(text: str) -> str:
+    # Emoji and pictographs carry no fact and would end up inside values ("29 🎉").
+    return "".join(
+        " " if unicodedata.category(ch) in ("So", "Cs") or ch in _EMOJI_JOINERS else ch
+        for ch in text
+    )
 
 
 def expand_clitics(text: str) -> str:
-    """Unicode-normalize, collapse runs of spaces and expand the clitics the rules need.
+    """Unicode-normalize, drop emoji, collapse runs of spaces and expand the clitics the
+    rules need.
 
     Collapsing spaces also keeps every later pattern linear in the length of the text.
     """
-    expanded = _HORIZONTAL_SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES))
+    normalized = _without_symbols(unicodedata.normalize("NFKC", text).translate(_QUOTES))
+    expanded = _HORIZONTAL_SPACE.sub(" ", normalized)
     for pattern, replacement in _CLITICS:
         expanded = pattern.sub(replacement, expanded)
     return expanded
@@ -191,12 +219,19 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+_JOINT_SUBJECT = re.compile(r"^[^\W\d_][\w'-]*\s+and\s+I\b", re.IGNORECASE)
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Split a sentence into first-person clauses; a shared subject is made explicit."""
     body = sentence.rstrip(" .!?")
-    parts = [body]
+    # "Mia and I broke up": a joint subject is one subject, not a clause break.
+    pair = _JOINT_SUBJECT.match(body)
+    parts = [f"I{body[pair.end() :]}" if pair else body]
     for pattern in _CLAUSE_BREAKS:
         parts = [piece for part in parts for piece in pattern.split(part)]
+    if pair:
+        parts[0] = pair.group(0) + parts[0][1:]
     clauses: list[str] = []
     for part in parts:
         pieces = _SHARED_SUBJECT_BREAK.split(part)
@@ -210,9 +245,19 @@ def strip_discourse_prefix(clause: str) -> str:
     return _DISCOURSE_PREFIX.sub("", clause).strip()
 
 
+# Telegraphic profiles use the third person: "works at a bakery in leeds".
+_THIRD_PERSON = re.compile(
+    r"^(works|lives|loves|hates|likes|enjoys|speaks|plays|studies|teaches)\b", re.IGNORECASE
+)
+_BASE_FORMS = {"studies": "study", "teaches": "teach"}
+
+
 def restore_subject(clause: str, *, sentence_start: bool) -> str:
     """Make the first-person subject explicit ("Love hiking" → "I love hiking", "we" → "I")."""
     restored = _WE_ARE.sub("I am ", _WE.sub("I ", clause))
+    if sentence_start and (verb := _THIRD_PERSON.match(restored)):
+        word = verb.group(1).casefold()
+        restored = f"I {_BASE_FORMS.get(word, word[:-1])}{restored[verb.end() :]}"
     if sentence_start:
         for pattern, subject in _DROPPED_SUBJECT:
             if pattern.match(restored):

@@ -5,7 +5,8 @@ A *slot* is a place that holds one current claim at a time:
 - every single-valued attribute is one slot per user ("location": Delhi *or* Mumbai), and
   the claim is the fact's key (value and qualifier);
 - likes and dislikes (of one qualifier) share a slot, and the claim is which of the two
-  a fact is; within it, a like and a dislike compete when they are about the same thing:
+  a fact is; two favourites of one category (likes with that qualifier) compete; a like
+  and a dislike compete when they are about the same thing:
   the same value, or near-identical ones ("Star Wars" / "Starwars") — the same
   near-identity consolidation merges duplicates by, so a merge never makes two facts stop
   competing.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, is_single_valued
+from hybridmem.domain.attributes import OPPOSITE_ATTRIBUTES, Attribute, is_single_valued
 from hybridmem.domain.facts import FactCandidate
 from hybridmem.domain.text import is_near_identical
 
@@ -53,12 +54,27 @@ def placement(fact: FactCandidate) -> Placement | None:
     return None
 
 
+def competing_attributes(attribute: Attribute) -> frozenset[Attribute]:
+    """The attributes whose current facts a new fact of ``attribute`` may compete with
+    (what a writer must read before planning): its own, and the opposite preference."""
+    opposite = OPPOSITE_ATTRIBUTES.get(attribute)
+    return frozenset({attribute} if opposite is None else {attribute, opposite})
+
+
 def competes(left: FactCandidate, right: FactCandidate) -> bool:
     """True when the two facts cannot both hold: one slot, different claims, and — for a
     like and a dislike — the same thing."""
     a, b = placement(left), placement(right)
-    if a is None or b is None or a.slot != b.slot or a.claim == b.claim:
+    if a is None or b is None or a.slot != b.slot:
         return False
+    if a.claim == b.claim:
+        # A favourite ("my favourite food is sushi": a like with a category) is one per
+        # category at a time; plain likes accumulate.
+        return (
+            left.attribute is Attribute.LIKES
+            and bool(left.key.qualifier)
+            and left.key.value != right.key.value
+        )
     if is_single_valued(left.attribute):
         return True
     return left.key.value == right.key.value or is_near_identical(left.value, right.value)

@@ -10,6 +10,15 @@
 - A closed candidate ("I used to live in Delhi", "I no longer work at Google") closes the
   matching current fact, or is recorded as history when there is none. It never closes
   anything else.
+- An *ending* ("Rex passed away", "I left Google") closes the current fact with that value
+  whatever its qualifier, and records nothing when there is none.
+- A *correction* ("sorry, I meant Leeds, not Leicester") is not a change in the world: the
+  wrong fact is removed (REMOVE: a DELETE event keeps the audit trail, no history), and the
+  corrected value takes its place from the wrong one's start. The wrong one is the named
+  value ("not Leicester") or else the current value the correction competes with; a batch
+  may offer one correction for several attributes ("I meant Leeds": a location? a
+  hometown?) and the one whose target was stated last wins. A correction with nothing to
+  correct is an ordinary statement when it offered one attribute, and nothing otherwise.
 
 Everything is pure: new ids come from the ``new_id`` callable.
 """
@@ -22,8 +31,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Fact, FactCandidate, merge_provenance
+from hybridmem.domain.facts import Fact, FactCandidate, Revision, merge_provenance
 from hybridmem.domain.slots import closing_time, competes
+from hybridmem.domain.text import normalize_value
 
 IdFactory = Callable[[], str]
 
@@ -34,7 +44,7 @@ class TemporalAction(StrEnum):
     ADD = "add"  # a new fact (current, or closed history)
     CLOSE = "close"  # a stored current fact gets valid_to (and usually superseded_by)
     CONFIRM = "confirm"  # a stored fact absorbs provenance; its value is unchanged
-    REMOVE = "remove"  # a stored duplicate merged into another fact (consolidation only)
+    REMOVE = "remove"  # a stored fact deleted: a merged duplicate, or a corrected slip
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,15 @@ class _State:
         self.facts: dict[str, Fact] = {fact.fact_id: fact for fact in existing}
         self.original: dict[str, Fact] = dict(self.facts)
         self.reasons: dict[str, str] = {}  # insertion order = first touched
+        self.removed: set[str] = set()
+
+    def remove(self, fact: Fact, reason: str, successor: Fact) -> None:
+        """Delete ``fact``; what it superseded now points at ``successor``."""
+        self.removed.add(fact.fact_id)
+        self.reasons.setdefault(fact.fact_id, reason)
+        for other in list(self.facts.values()):
+            if other.superseded_by == fact.fact_id and other.fact_id not in self.removed:
+                self.put(replace(other, superseded_by=successor.fact_id), "successor corrected")
 
     def put(self, fact: Fact, reason: str) -> None:
         self.facts[fact.fact_id] = fact
@@ -108,7 +127,7 @@ class _State:
 
     def current(self) -> list[Fact]:
         return sorted(
-            (f for f in self.facts.values() if f.is_current),
+            (f for f in self.facts.values() if f.is_current and f.fact_id not in self.removed),
             key=lambda f: (f.valid_from, f.fact_id),
         )
 
@@ -116,6 +135,12 @@ class _State:
         result: list[TemporalDecision] = []
         for fact_id, reason in self.reasons.items():
             fact, previous = self.facts[fact_id], self.original.get(fact_id)
+            if fact_id in self.removed:
+                if previous is not None:
+                    result.append(
+                        TemporalDecision(TemporalAction.REMOVE, previous, previous, reason)
+                    )
+                continue
             if previous == fact:
                 continue
             if previous is None:
@@ -183,6 +208,73 @@ def _add_closed(
     state.put(candidate.to_fact(fact_id=new_id(), user_id=user_id), "history")
 
 
+def _same_value(fact: Fact, candidate: FactCandidate, value: str | None = None) -> bool:
+    return fact.attribute is candidate.attribute and normalize_value(fact.value) == (
+        normalize_value(value if value is not None else candidate.value)
+    )
+
+
+def _end(state: _State, candidate: FactCandidate) -> None:
+    assert candidate.valid_to is not None
+    for fact in state.current():
+        if _same_value(fact, candidate):
+            ended = _absorb(fact, candidate).closed(candidate.valid_to)
+            state.put(ended, "ended")
+
+
+def _correction_targets(state: _State, candidate: FactCandidate) -> list[Fact]:
+    current = state.current()
+    if candidate.replaces is not None:
+        return [f for f in current if _same_value(f, candidate, candidate.replaces)]
+    return [f for f in current if competes(f, candidate)]
+
+
+def _correct(
+    state: _State,
+    alternatives: Sequence[FactCandidate],
+    *,
+    user_id: str,
+    new_id: IdFactory,
+    stated_at: datetime | None,
+) -> None:
+    """Apply the one of ``alternatives`` (one correction, read as different attributes)
+    whose target was stated last."""
+    best: tuple[datetime, int] | None = None
+    chosen: tuple[FactCandidate, list[Fact]] | None = None
+    for index, candidate in enumerate(alternatives):
+        targets = _correction_targets(state, candidate)
+        if targets:
+            rank = (max(t.valid_from for t in targets), -index)
+            if best is None or rank > best:
+                best, chosen = rank, (candidate, targets)
+    if chosen is None:
+        if len(alternatives) == 1:
+            _add_current(
+                state, alternatives[0], user_id=user_id, new_id=new_id, stated_at=stated_at
+            )
+        return
+    candidate, targets = chosen
+    same = [f for f in state.current() if f.key == candidate.key and f not in targets]
+    if same:
+        kept = _absorb(same[0], candidate)
+        state.put(kept, "corrected to")
+    else:
+        start = min(t.valid_from for t in targets)
+        kept = replace(candidate.to_fact(fact_id=new_id(), user_id=user_id), valid_from=start)
+        state.put(kept, "correction")
+    for target in targets:
+        state.remove(target, "corrected by the user", kept)
+
+
+def _corrections(candidates: Sequence[FactCandidate]) -> list[list[FactCandidate]]:
+    groups: dict[tuple[str, str | None], list[FactCandidate]] = {}
+    for candidate in candidates:
+        if candidate.revision is Revision.CORRECTION and candidate.is_current:
+            key = (normalize_value(candidate.value), candidate.replaces)
+            groups.setdefault(key, []).append(candidate)
+    return list(groups.values())
+
+
 def plan_temporal_update(
     existing: Sequence[Fact],
     candidates: Sequence[FactCandidate],
@@ -193,21 +285,29 @@ def plan_temporal_update(
 ) -> TemporalPlan:
     """Decide how ``candidates`` change one user's ``existing`` facts.
 
-    Current candidates are applied first, in time order, then closed ones, so "I moved from
-    Delhi to Mumbai" first lets Mumbai supersede Delhi (with a pointer) and then merely
-    confirms the closed Delhi. ``stated_at`` is when the candidates were said (the
-    message's time); see :func:`~hybridmem.domain.slots.closing_time`.
+    Corrections come first, then current candidates in time order, then closed ones and
+    endings, so "I moved from Delhi to Mumbai" first lets Mumbai supersede Delhi (with a
+    pointer) and then merely confirms the closed Delhi. ``stated_at`` is when the
+    candidates were said (the message's time); see :func:`~hybridmem.domain.slots.closing_time`.
     """
     strangers = sorted({fact.user_id for fact in existing} - {user_id})
     if strangers:
         raise InvalidInput("existing facts belong to another user", details={"user_ids": strangers})
     state = _State(existing)
+    for group in _corrections(candidates):
+        _correct(state, group, user_id=user_id, new_id=new_id, stated_at=stated_at)
     ordered = sorted(
-        enumerate(candidates),
+        (
+            (index, candidate)
+            for index, candidate in enumerate(candidates)
+            if not (candidate.revision is Revision.CORRECTION and candidate.is_current)
+        ),
         key=lambda item: (not item[1].is_current, item[1].valid_from, item[0]),
     )
     for _, candidate in ordered:
-        if candidate.is_current:
+        if candidate.revision is Revision.ENDING and candidate.valid_to is not None:
+            _end(state, candidate)
+        elif candidate.is_current:
             _add_current(state, candidate, user_id=user_id, new_id=new_id, stated_at=stated_at)
         else:
             _add_closed(state, candidate, user_id=user_id, new_id=new_id)

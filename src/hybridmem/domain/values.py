@@ -11,6 +11,7 @@ import re
 from enum import StrEnum
 
 from hybridmem.domain import lexicon
+from hybridmem.domain.demonyms import WORKPLACES, demonym
 from hybridmem.domain.text import clean_display, normalize_text
 
 
@@ -53,7 +54,10 @@ _COMMON_STOPS = (
     r"|for fun|as a hobby|by profession|by trade|full[- ]time|part[- ]time|and (?:i|my)"
     r"|whenever i can|quite a bit|big time|like crazy|to death|before|after|here|there"
     r"|originally|online|remotely|professionally|competitively|together|alone|casually"
-    r"|regularly|religiously|mostly|anyway|honestly)\b"
+    r"|regularly|religiously|mostly|anyway|honestly|still|instead|sadly|unfortunately"
+    r"|luckily|thankfully|fortunately|obviously|at (?:the )?weekends?"
+    r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+    r"|most (?:weekends|days|evenings|mornings|nights|weeks))\b"
 )
 _KIND_STOPS = {
     ValueKind.PLACE: r",|\b(?:and|or|with|near|for|as|on|at|from|to|after|before|during|my"
@@ -148,8 +152,17 @@ _DIET_LOOKUP = {normalize_text(word): canonical for word, canonical in lexicon.D
 _SINGULAR = re.compile(r"(?<=[^s])s$")
 
 
+# "a small town called Tralee": the name, not the description, is the value.
+_CALLED_PLACE = _compile(
+    r"^(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|suburb|island|place|area"
+    r"|neighbou?rhood|company|firm|startup|shop|restaurant|cafe|band)\s+(?:called|named)\s+"
+)
+
+
 def clip_value(raw: str, kind: ValueKind) -> str:
     """Cut a captured tail at the first word that cannot belong to a value of ``kind``."""
+    if kind in (ValueKind.PLACE, ValueKind.ORGANISATION):
+        raw = _CALLED_PLACE.sub("", raw.strip())
     protected = _COMPOUNDS.sub(lambda m: m.group(0).replace(" ", _COMPOUND_JOINER), raw)
     protected = _TITLE_ABBREVIATION.sub(lambda m: m.group(1) + _ABBREVIATION_DOT, protected)
     match = _STOPS[kind].search(protected)
@@ -227,6 +240,14 @@ def _proper_noun(display: str, *, casual: bool, max_words: int) -> str | None:
     return display if (words[0][:1].isupper() or words[0][:1].isdigit()) else None
 
 
+def _workplace(display: str) -> str | None:
+    """ "a bakery", "a small law firm": a workplace named by its kind (article kept)."""
+    words = normalize_text(display).split()
+    if 2 <= len(words) <= 4 and words[0] in {"a", "an"} and words[-1] in WORKPLACES:
+        return display[:1].lower() + display[1:]
+    return None
+
+
 def _role(display: str, *, strict: bool) -> str | None:
     text = re.sub(r"^(?:a|an)\s+", "", display, flags=re.IGNORECASE)
     normalized = normalize_text(text)
@@ -268,7 +289,7 @@ def validate_value(
     if kind is ValueKind.PLACE:
         return _proper_noun(display, casual=casual, max_words=5)
     if kind is ValueKind.ORGANISATION:
-        return _proper_noun(display, casual=casual, max_words=6)
+        return _proper_noun(display, casual=casual, max_words=6) or _workplace(display)
     if kind is ValueKind.ROLE:
         return _role(display, strict=strict_role)
     if kind in (ValueKind.THING, ValueKind.FIELD):
@@ -313,8 +334,8 @@ def name_value(raw: str, *, casual: bool, explicit: bool) -> str | None:
     if not tokens or tokens[-1].casefold() in _NAME_PARTICLES:
         return None
     first = tokens[0].casefold()
-    if first in _NOT_NAMES or first in _DETERMINERS:
-        return None
+    if first in _NOT_NAMES or first in _DETERMINERS or demonym(" ".join(tokens)):
+        return None  # "my cousin is Kenyan" names a nationality, not the cousin
     if not explicit and (first.endswith(_ADJECTIVE_ENDINGS) or first in lexicon.OCCUPATIONS):
         return None
     if casual:

@@ -351,3 +351,64 @@ def bench_answers(
     if output is not None:
         output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     typer.echo(render_markdown(report))
+
+
+@bench_app.command("extraction")
+def bench_extraction(
+    cases: Annotated[
+        Path, typer.Option("--cases", exists=True, dir_okay=False, help="Extraction JSON lines")
+    ] = Path("tests/data/extraction_dev.jsonl"),
+    updates: Annotated[
+        Path, typer.Option("--updates", exists=True, dir_okay=False, help="Update JSON lines")
+    ] = Path("tests/data/updates_dev.jsonl"),
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+) -> None:
+    """Facts and updates from labelled user messages through the production write path
+    (router gate, extraction job, temporal rules, fact store): precision, recall, F1, and
+    the share of conversations whose memory ends fully right. Fresh users, a temp data dir
+    (or --database-url); the rule extractor only (no model extraction, no embeddings)."""
+    import shutil
+    import tempfile
+
+    from hybridmem.service.bench.extraction import render_markdown, run_extraction_benchmark
+    from hybridmem.service.bench.extraction_scoring import (
+        load_extraction_cases,
+        load_update_cases,
+    )
+
+    try:
+        loaded = load_extraction_cases(cases)
+        conversations = load_update_cases(updates)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot read the cases: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-extraction-"))
+    settings = _settings(
+        log_level="WARNING",
+        data_dir=data_dir,
+        database_url=database_url or "",
+        embeddings="off",
+        llm_extraction="off",
+    )
+
+    async def work(services: Services) -> dict[str, Any]:
+        return await run_extraction_benchmark(
+            services,
+            loaded,
+            conversations,
+            progress=progress,
+            sources=(cases.name, updates.name),
+        )
+
+    try:
+        report = asyncio.run(with_services(settings, work))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if output is not None:
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    typer.echo(render_markdown(report))
