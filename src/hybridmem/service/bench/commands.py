@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +16,7 @@ from hybridmem.service.cli_support import check_database_or_exit, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.container import Container
 from hybridmem.service.services import Services, running
+from hybridmem.service.settings import Settings
 
 bench_app = typer.Typer(
     help="Benchmarks (results go to docs/benchmarks.md).",
@@ -314,9 +318,6 @@ def bench_answers(
     words in a fresh one through the real chat turn: share of replies containing the
     remembered value, reply p50/p95, degenerate replies caught. Never touches your data:
     a temporary data dir (or --database-url) and fresh users."""
-    import shutil
-    import tempfile
-
     from hybridmem.service.bench.answers import load_cases, render_markdown, run_answers_benchmark
 
     if llm not in ("local", "configured"):
@@ -326,15 +327,8 @@ def bench_answers(
     except (OSError, ValueError) as exc:
         typer.echo(f"cannot read {cases}: {exc}", err=True)
         raise typer.Exit(2) from exc
-    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-answers-"))
-    settings = _settings(
-        log_level="WARNING",
-        data_dir=data_dir,
-        database_url=database_url or "",
-        llm="local" if llm == "local" else None,
-    )
 
-    async def work(services: Services) -> dict[str, Any]:
+    async def work(services: Services, settings: Settings) -> dict[str, Any]:
         return await run_answers_benchmark(
             services,
             settings,
@@ -344,12 +338,15 @@ def bench_answers(
             source=cases.name,
         )
 
-    try:
-        report = asyncio.run(with_services(settings, work, with_model=True, with_embedder=True))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    report = _on_scratch_database(
+        "answers",
+        database_url,
+        work,
+        with_model=True,
+        with_embedder=True,
+        llm="local" if llm == "local" else None,
+    )
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
@@ -372,9 +369,6 @@ def bench_extraction(
     (router gate, extraction job, temporal rules, fact store): precision, recall, F1, and
     the share of conversations whose memory ends fully right. Fresh users, a temp data dir
     (or --database-url); the rule extractor only (no model extraction, no embeddings)."""
-    import shutil
-    import tempfile
-
     from hybridmem.service.bench.extraction import render_markdown, run_extraction_benchmark
     from hybridmem.service.bench.extraction_scoring import (
         load_extraction_cases,
@@ -387,16 +381,8 @@ def bench_extraction(
     except (OSError, ValueError) as exc:
         typer.echo(f"cannot read the cases: {exc}", err=True)
         raise typer.Exit(2) from exc
-    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-extraction-"))
-    settings = _settings(
-        log_level="WARNING",
-        data_dir=data_dir,
-        database_url=database_url or "",
-        embeddings="off",
-        llm_extraction="off",
-    )
 
-    async def work(services: Services) -> dict[str, Any]:
+    async def work(services: Services, settings: Settings) -> dict[str, Any]:
         return await run_extraction_benchmark(
             services,
             loaded,
@@ -405,10 +391,40 @@ def bench_extraction(
             sources=(cases.name, updates.name),
         )
 
+    report = _on_scratch_database(
+        "extraction", database_url, work, embeddings="off", llm_extraction="off"
+    )
+    _write_report(report, output)
+    typer.echo(render_markdown(report))
+
+
+def _on_scratch_database(
+    name: str,
+    database_url: str | None,
+    work: Callable[[Services, Settings], Awaitable[dict[str, Any]]],
+    *,
+    with_model: bool = False,
+    with_embedder: bool = False,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """Run a benchmark on the given PostgreSQL or, by default, on an embedded one in a
+    temporary directory, removed afterwards: a benchmark never touches the user's data."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"hybridmem-bench-{name}-"))
+    settings = _settings(
+        log_level="WARNING", data_dir=data_dir, database_url=database_url or "", **overrides
+    )
+
+    async def on_services(services: Services) -> dict[str, Any]:
+        return await work(services, settings)
+
     try:
-        report = asyncio.run(with_services(settings, work))
+        return asyncio.run(
+            with_services(settings, on_services, with_model=with_model, with_embedder=with_embedder)
+        )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _write_report(report: dict[str, Any], output: Path | None) -> None:
     if output is not None:
         output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    typer.echo(render_markdown(report))
