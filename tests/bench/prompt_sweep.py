@@ -28,8 +28,8 @@ from hybridmem.adapters.local_llm.server import EmbeddedLlamaServer
 from hybridmem.application.chat import DEFAULT_PERSONA
 from hybridmem.application.prompts import build_prompt
 from hybridmem.domain.prompting import PromptStyle
-from hybridmem.service.bench.answers import DEFAULT_CASES, AnswerCase, contains_any, load_cases
-from hybridmem.service.bench.stats import percentile
+from hybridmem_bench.answers import DEFAULT_CASES, AnswerCase, contains_any, load_cases
+from hybridmem_bench.stats import percentile
 
 SHORT = "You are a helpful assistant. Answer in one short sentence."
 Messages = list[dict[str, str]]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hybridmem.service.bench.answers import (
+from hybridmem_bench.answers import (
     DEFAULT_CASES,
     contains_any,
     load_cases,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridmem.service.bench.load import drive, render_markdown, run_load_benchmark
+from hybridmem_bench.load import drive, render_markdown, run_load_benchmark
 
 
 @pytest.mark.parametrize("database", ["server"], indirect=True)

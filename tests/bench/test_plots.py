@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridmem.service.bench.plots import plot_recall, plot_search_latency
+from hybridmem_bench.plots import plot_recall, plot_search_latency
 
 pytest.importorskip("matplotlib")
 

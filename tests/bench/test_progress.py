@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from hybridmem.service.bench.progress import Progress
+from hybridmem_bench.progress import Progress
 
 
 class Terminal(io.StringIO):

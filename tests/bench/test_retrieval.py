@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import hybridmem
 from hybridmem.domain.accounts import ID_PATTERN
-from hybridmem.service.bench.commands import bench_app
-from hybridmem.service.bench.retrieval import (
+from hybridmem_bench.commands import bench_app
+from hybridmem_bench.retrieval import (
     BM25,
     evidence_recall,
     load_file,

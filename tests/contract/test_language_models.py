@@ -14,7 +14,7 @@ from hybridmem.domain.errors import (
 )
 from hybridmem.domain.messages import Role
 from hybridmem.ports.llm import ChatMessage, Completion, ModelInfo, TextDelta
-from hybridmem.service.bench.fake_llm import FakeChatServer
+from hybridmem_bench.fake_llm import FakeChatServer
 from tests.support.fake_gemini import FakeGemini
 
 INFO = ModelInfo("test", 8192, supports_tools=False, supports_structured_output=True)

@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from hybridmem.service.bench.fake_llm import FakeChatBehaviour, fake_chat_process
+from hybridmem_bench.fake_llm import FakeChatBehaviour, fake_chat_process
 from tests.conftest import scratch_dir
 from tests.e2e.conftest import RunningServer, start_server, stop_server
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from hybridmem.service.bench.soak import run_soak
+from hybridmem_bench.soak import run_soak
 
 
 async def test_thirty_second_soak():

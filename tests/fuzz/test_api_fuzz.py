@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridmem.service.bench.fake_llm import fake_chat_process
+from hybridmem_bench.fake_llm import fake_chat_process
 from tests.conftest import scratch_dir
 from tests.e2e.conftest import RunningServer, start_server, stop_server
 

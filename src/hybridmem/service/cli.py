@@ -8,11 +8,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from hybridmem.service.bench.commands import bench_app
 from hybridmem.service.cli_support import check_database_or_exit, with_database, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services
+from hybridmem_bench.commands import bench_app
 
 T = TypeVar("T")
 

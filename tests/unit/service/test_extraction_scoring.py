@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hybridmem.service.bench.extraction_scoring import (
+from hybridmem_bench.extraction_scoring import (
     ExtractionScore,
     Pair,
     UpdateCase,

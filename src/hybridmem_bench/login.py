@@ -26,8 +26,8 @@ from typing import Any
 
 import httpx
 
-from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine, number, summary_ms
+from hybridmem_bench.server import benchmark_env, running_server
+from hybridmem_bench.stats import machine, number, summary_ms
 
 MAX_JUNK = 256
 MAX_SECONDS = 600

@@ -23,10 +23,10 @@ from typing import Any
 
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.messages import Role
-from hybridmem.service.bench.progress import Progress
-from hybridmem.service.bench.stats import machine, number, percentile
 from hybridmem.service.services import Services
 from hybridmem.service.settings import Settings
+from hybridmem_bench.progress import Progress
+from hybridmem_bench.stats import machine, number, percentile
 
 DEFAULT_CASES = Path("tests/data/chat_recall_dev.jsonl")
 

@@ -143,7 +143,7 @@ def fake_chat_process(delay_seconds: float) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     process = subprocess.Popen(  # noqa: S603 - our own module
-        [sys.executable, "-m", "hybridmem.service.bench.fake_llm", str(port), str(delay_seconds)],
+        [sys.executable, "-m", "hybridmem_bench.fake_llm", str(port), str(delay_seconds)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -20,10 +20,10 @@ from hybridmem.domain.messages import Role
 from hybridmem.domain.retrieval import FactQuery
 from hybridmem.domain.router import plan_read
 from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
-from hybridmem.service.bench.stats import machine, summary_ms
 from hybridmem.service.container import Container
 from hybridmem.service.services import Services
 from hybridmem.service.services import _ready as resolve  # until this bench moves (issue 11)
+from hybridmem_bench.stats import machine, summary_ms
 
 _WORDS = [
     "chess",

@@ -46,9 +46,9 @@ from typing import Any
 from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.domain.errors import NotFound
 from hybridmem.domain.recall import MemoryItem, approximate_tokens
-from hybridmem.service.bench.progress import Progress
-from hybridmem.service.bench.stats import machine, summary_ms
 from hybridmem.service.library import Memory
+from hybridmem_bench.progress import Progress
+from hybridmem_bench.stats import machine, summary_ms
 
 MAPPINGS: tuple[str, ...] = ("per-speaker", "mirrored", "one-user")
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 25, 50)

@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 
-from hybridmem.service.bench.fake_llm import fake_chat_process
-from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine, number, summary_ms
+from hybridmem_bench.fake_llm import fake_chat_process
+from hybridmem_bench.server import benchmark_env, running_server
+from hybridmem_bench.stats import machine, number, summary_ms
 
 MAX_USERS = 256
 MAX_SECONDS = 600

@@ -33,7 +33,7 @@ def bench_memory(
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
 ) -> None:
     """Ingest throughput and search latency (p50/p95/p99) at growing fact counts."""
-    from hybridmem.service.bench.memory import render_markdown, run_memory_benchmark
+    from hybridmem_bench.memory import render_markdown, run_memory_benchmark
 
     counts = [int(part) for part in sizes.split(",") if part.strip()]
 
@@ -69,7 +69,7 @@ def bench_chat(
 ) -> None:
     """Server overhead per chat turn (latency minus model time) at several concurrencies,
     against a fake OpenAI-compatible model with a fixed delay."""
-    from hybridmem.service.bench.chat import render_markdown, run_chat_benchmark
+    from hybridmem_bench.chat import render_markdown, run_chat_benchmark
 
     settings = _settings()
     check_database_or_exit(settings.database_url, settings)
@@ -118,7 +118,7 @@ def bench_retrieval(
     """Evidence recall@k of Memory.retrieve on LoCoMo-format conversations (per category),
     context tokens and search latency; optionally beside a plain BM25 over the turns."""
     import hybridmem
-    from hybridmem.service.bench.retrieval import (
+    from hybridmem_bench.retrieval import (
         MAPPINGS,
         load_file,
         render_markdown,
@@ -182,7 +182,7 @@ def bench_load(
     started on loopback with a fake model; per-endpoint throughput, errors, p50/p95/p99,
     and acknowledged versus stored messages. Exits 1 when a message was lost or a 5xx
     was returned."""
-    from hybridmem.service.bench.load import render_markdown, run_load_benchmark
+    from hybridmem_bench.load import render_markdown, run_load_benchmark
 
     settings = _settings()
     check_database_or_exit(settings.database_url, settings)
@@ -213,7 +213,7 @@ def bench_login(
 ) -> None:
     """A real user's login latency (p50/p95/max) while junk logins (unknown emails, wrong
     passwords) hammer a server on loopback with production bcrypt cost; what the junk got."""
-    from hybridmem.service.bench.login import SCENARIOS, render_markdown, run_login_benchmark
+    from hybridmem_bench.login import SCENARIOS, render_markdown, run_login_benchmark
 
     chosen = [part.strip() for part in scenarios.split(",") if part.strip()]
     unknown = [name for name in chosen if name not in SCENARIOS]
@@ -243,7 +243,7 @@ def bench_plot(
 ) -> None:
     """PNG plots for docs/benchmarks.md: search latency against facts per user, and
     recall@k of hybridmem against BM25 (needs matplotlib)."""
-    from hybridmem.service.bench.plots import plot_recall, plot_search_latency
+    from hybridmem_bench.plots import plot_recall, plot_search_latency
 
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -272,7 +272,7 @@ def bench_soak(
 ) -> None:
     """Many users for minutes against one server (loopback, self-stopping): errors, lost
     messages, and the server's resident memory over time."""
-    from hybridmem.service.bench.soak import render_markdown, run_soak
+    from hybridmem_bench.soak import render_markdown, run_soak
 
     settings = _settings()
     check_database_or_exit(settings.database_url, settings)
@@ -318,7 +318,7 @@ def bench_answers(
     words in a fresh one through the real chat turn: share of replies containing the
     remembered value, reply p50/p95, degenerate replies caught. Never touches your data:
     a temporary data dir (or --database-url) and fresh users."""
-    from hybridmem.service.bench.answers import load_cases, render_markdown, run_answers_benchmark
+    from hybridmem_bench.answers import load_cases, render_markdown, run_answers_benchmark
 
     if llm not in ("local", "configured"):
         raise typer.BadParameter("local or configured", param_hint="--llm")
@@ -369,8 +369,8 @@ def bench_extraction(
     (router gate, extraction job, temporal rules, fact store): precision, recall, F1, and
     the share of conversations whose memory ends fully right. Fresh users, a temp data dir
     (or --database-url); the rule extractor only (no model extraction, no embeddings)."""
-    from hybridmem.service.bench.extraction import render_markdown, run_extraction_benchmark
-    from hybridmem.service.bench.extraction_scoring import (
+    from hybridmem_bench.extraction import render_markdown, run_extraction_benchmark
+    from hybridmem_bench.extraction_scoring import (
         load_extraction_cases,
         load_update_cases,
     )

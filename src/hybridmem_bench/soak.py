@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import psutil
 
-from hybridmem.service.bench.fake_llm import fake_chat_process
-from hybridmem.service.bench.load import drive
-from hybridmem.service.bench.server import benchmark_env, running_server
-from hybridmem.service.bench.stats import machine
+from hybridmem_bench.fake_llm import fake_chat_process
+from hybridmem_bench.load import drive
+from hybridmem_bench.server import benchmark_env, running_server
+from hybridmem_bench.stats import machine
 
 #: Growth of resident memory, from the end of the warm-up to the end of the run, that
 #: still counts as stable: allocator arenas and caches settle; a leak keeps climbing.

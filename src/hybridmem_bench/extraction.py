@@ -3,7 +3,7 @@
 Every message goes through the production write path — ``MessageRecorder.add_messages``
 (the router's write gate), the outbox, the worker's extraction job (rule extractor,
 temporal rules) and the fact store — on fresh users, and the stored facts are then read
-back and scored as :mod:`hybridmem.service.bench.extraction_scoring` defines.
+back and scored as :mod:`hybridmem_bench.extraction_scoring` defines.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.facts import Fact
 from hybridmem.domain.messages import Role
-from hybridmem.service.bench.extraction_scoring import (
+from hybridmem.service.services import Services
+from hybridmem_bench.extraction_scoring import (
     ExtractionCase,
     ExtractionScore,
     Pair,
@@ -25,9 +26,8 @@ from hybridmem.service.bench.extraction_scoring import (
     score_extraction,
     score_update,
 )
-from hybridmem.service.bench.progress import Progress
-from hybridmem.service.bench.stats import machine
-from hybridmem.service.services import Services
+from hybridmem_bench.progress import Progress
+from hybridmem_bench.stats import machine
 
 #: Messages of one conversation are a minute apart, in order (as a chat would send them).
 _STEP = timedelta(minutes=1)
