@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.service.deps import (
+    READS_ONLY,
     Accounts,
     Consolidation,
     CurrentUser,
@@ -124,7 +125,10 @@ async def view_memory(
 
 
 @router.post(
-    "/memory/search", response_model=SearchOut, responses=declared(401, 403, 404, 413, 422, 503)
+    "/memory/search",
+    response_model=SearchOut,
+    responses=declared(401, 403, 404, 413, 422, 503),
+    openapi_extra=READS_ONLY,
 )
 async def search_memory(
     body: SearchRequest, principal: CurrentUser, recall: Recall, accounts: Accounts
