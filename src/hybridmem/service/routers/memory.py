@@ -185,7 +185,7 @@ async def get_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> Fac
 @router.patch(
     "/memory/facts/{fact_id}",
     response_model=FactOut,
-    responses=declared(401, 404, 413, 422, 503),
+    responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def correct_fact(
     fact_id: FactId, body: FactPatch, principal: CurrentUser, facts: Facts
@@ -200,7 +200,7 @@ async def correct_fact(
     "/memory/facts/{fact_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 404, 422, 503),
+    responses=declared(401, 403, 404, 422, 503),
 )
 async def delete_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> Response:
     """Forget a fact (its history keeps a DELETE event)."""

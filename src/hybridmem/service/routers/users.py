@@ -23,7 +23,7 @@ async def read_me(principal: CurrentUser, accounts: Accounts) -> UserOut:
     return UserOut.of(await accounts.profile(principal.user_id))
 
 
-@router.patch("/me", response_model=UserOut, responses=declared(401, 409, 413, 422, 503))
+@router.patch("/me", response_model=UserOut, responses=declared(401, 403, 409, 413, 422, 503))
 async def update_me(body: UserPatch, principal: CurrentUser, accounts: Accounts) -> UserOut:
     """Change profile fields. Metadata is merged; a key set to null is removed."""
     user = await accounts.update_profile(
