@@ -39,7 +39,8 @@ async def test_add_list_and_find(stores):
     first = await stores.api_keys.add(new_key("u1", acc, 1, read_only=True), max_keys=5)
     second = await stores.api_keys.add(new_key("u1", acc, 2), max_keys=5)
     await stores.api_keys.add(new_key("u2", other, 1), max_keys=5)
-    assert first.read_only and not second.read_only
+    assert first.read_only
+    assert not second.read_only
     assert first.last_used_at is None
     assert first.account_id == acc
     assert first.prefix == new_key("u1", acc, 1).prefix
@@ -116,5 +117,6 @@ async def test_record_use_writes_at_most_once_per_period(stores):
     much_later = now + timedelta(minutes=2)
     await stores.api_keys.record_use(made.key_id, much_later, not_before=much_later - minute)
     found = await stores.api_keys.find(made.secret_hash)
-    assert found is not None and found[0].last_used_at == much_later
+    assert found is not None
+    assert found[0].last_used_at == much_later
     await stores.api_keys.record_use("key_unknown", now, not_before=now - minute)

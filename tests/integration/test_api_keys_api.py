@@ -32,12 +32,14 @@ async def test_create_list_and_revoke(client):
     made = await create_key(client, session, name="laptop MCP", read_only=True)
     assert re.fullmatch(r"hm_[A-Za-z0-9_-]{43}", made["key"])
     assert made["prefix"] == made["key"][:11]
-    assert made["read_only"] is True and made["last_used_at"] is None
+    assert made["read_only"] is True
+    assert made["last_used_at"] is None
     listed = await client.get("/api/keys", headers=session)
     assert listed.status_code == 200
     (item,) = listed.json()["items"]
     assert set(item) == {"key_id", "name", "prefix", "read_only", "created_at", "last_used_at"}
-    assert item["key_id"] == made["key_id"] and item["name"] == "laptop MCP"
+    assert item["key_id"] == made["key_id"]
+    assert item["name"] == "laptop MCP"
     assert made["key"] not in listed.text
     revoked = await client.delete(f"/api/keys/{made['key_id']}", headers=session)
     assert revoked.status_code == 204
@@ -50,7 +52,8 @@ async def test_a_key_works_where_a_token_does(client):
     session = await auth_headers(client, "ada", first_name="Ada")
     key = bearer((await create_key(client, session))["key"])
     me = await client.get("/api/users/me", headers=key)
-    assert me.status_code == 200 and me.json()["user_id"] == "ada"
+    assert me.status_code == 200
+    assert me.json()["user_id"] == "ada"
     started = await client.post("/api/session/start", headers=key, json={"session_id": "s1"})
     assert started.status_code == 201
     recorded = await client.post(
@@ -105,7 +108,8 @@ async def test_every_unsafe_route_refuses_a_read_only_key_unless_marked(client):
             assert response.status_code == 403, (method, path, response.text)
             assert response.json()["error"]["details"] == {"rule": "read_only_key"}
             assert "403" in operation["responses"], (method, path)
-    assert marked == 1 and checked > 15
+    assert marked == 1
+    assert checked > 15
 
 
 async def test_keys_cannot_make_keys_or_end_sessions(client):
@@ -152,7 +156,8 @@ async def test_deleting_the_account_kills_its_keys_at_once(client):
     key = bearer((await create_key(client, session))["key"])
     assert (await client.delete("/api/users/me", headers=session)).status_code == 204
     refused = await client.get("/api/users/me", headers=key)
-    assert refused.status_code == 401 and error_code(refused) == "unauthenticated"
+    assert refused.status_code == 401
+    assert error_code(refused) == "unauthenticated"
     # a new account under the same user id does not inherit the key
     await auth_headers(client, "ada")
     assert (await client.get("/api/users/me", headers=key)).status_code == 401
@@ -163,7 +168,8 @@ async def test_another_users_key_id_is_not_found(client):
     bob = await auth_headers(client, "bob")
     adas = await create_key(client, ada)
     response = await client.delete(f"/api/keys/{adas['key_id']}", headers=bob)
-    assert response.status_code == 404 and error_code(response) == "not_found"
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
     assert (await client.get("/api/keys", headers=bob)).json()["items"] == []
     assert (await client.get("/api/users/me", headers=bearer(adas["key"]))).status_code == 200
 
@@ -208,4 +214,5 @@ async def test_keys_are_never_logged(client, caplog):
         await client.get("/api/users/me", headers=bearer(made["key"][:-1] + "Z"))
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert caplog.records
-    assert made["key"] not in logged and made["key"][11:] not in logged
+    assert made["key"] not in logged
+    assert made["key"][11:] not in logged

@@ -16,7 +16,7 @@ from hybridmem.domain.errors import Conflict, Forbidden, InvalidInput, NotFound,
 from tests.support.api_key_fakes import InMemoryApiKeys
 from tests.support.fakes import InMemoryLoginThrottle, InMemoryRevocations
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a test password
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -63,16 +63,20 @@ async def session_of(accounts: AccountService, user_id: str) -> Principal:
 
 async def test_a_key_is_shown_once_stored_hashed_and_authenticates(accounts, keys, key_store):
     session = await session_of(accounts, "ada")
-    assert session.can_write and session.claims is not None
+    assert session.can_write
+    assert session.claims is not None
     created = await keys.create(session, name="  laptop  ", read_only=False)
-    assert created.secret.startswith("hm_") and len(created.secret) == 46
+    assert created.secret.startswith("hm_")
+    assert len(created.secret) == 46
     assert created.key.name == "laptop"
     assert created.key.prefix == created.secret[:11]
     stored = await key_store.find(hash_key(created.secret))
-    assert stored is not None and created.secret not in repr(stored)
+    assert stored is not None
+    assert created.secret not in repr(stored)
     principal = await accounts.authenticate(created.secret)
     assert principal.user_id == "ada"
-    assert principal.api_key is not None and principal.claims is None
+    assert principal.api_key is not None
+    assert principal.claims is None
     assert principal.can_write
     listed = await keys.list(principal)
     assert [k.key_id for k in listed] == [created.key.key_id]
