@@ -185,6 +185,7 @@ async def test_another_users_key_id_is_not_found(client):
         {"name": "tab\there"},
         {"name": 5},
         {"name": "ok", "read_only": "maybe"},
+        {"name": "ok", "read_only": 0},
         {"name": "ok", "scope": "admin"},
     ],
 )

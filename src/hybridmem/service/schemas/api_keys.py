@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints
 
 from hybridmem.application.api_keys import CreatedApiKey
 from hybridmem.domain.api_keys import MAX_KEY_NAME_LENGTH
@@ -23,7 +23,7 @@ class ApiKeyRequest(StrictModel):
     """Create an API key."""
 
     name: KeyName = Field(description="What the key is for, e.g. 'laptop MCP client'")
-    read_only: bool = Field(
+    read_only: StrictBool = Field(
         default=False,
         description="A read-only key may only read (GET, and POST /api/memory/search)",
     )
