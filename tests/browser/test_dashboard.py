@@ -204,8 +204,32 @@ def test_sign_up_chat_see_memory_correct_consolidate_and_leave(page, server, scr
     page.screenshot(path=str(screenshots / "dashboard-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    # Delete the account, after typing its id to confirm.
+    # An API key: created read-only, its secret shown once, working, then revoked.
     page.get_by_role("link", name="Account").click()
+    page.locator("#key-name").fill("backup script")
+    page.locator("#key-read-only").check()
+    page.get_by_role("button", name="Create key").click()
+    secret = page.locator("#key-secret")
+    expect(secret).to_have_text(re.compile(r"^hm_[A-Za-z0-9_-]{43}$"))
+    key = {"Authorization": f"Bearer {secret.text_content()}"}
+    listed = page.locator("#key-list li.key")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("backup script")
+    expect(listed).to_contain_text("read-only")
+    me = httpx.get(f"{server.base_url}/api/users/me", headers=key, timeout=30)
+    assert me.json()["user_id"] == "ada"
+    write = httpx.post(
+        f"{server.base_url}/api/session/start", headers=key, json={"session_id": "k"}, timeout=30
+    )
+    assert write.status_code == 403
+    listed.get_by_role("button", name="Revoke…").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke key").click()
+    expect(page.locator("#key-status")).to_have_text("Key backup script revoked.")
+    expect(listed).to_have_count(0)
+    expect(page.locator("#key-secret")).to_be_hidden()
+    assert httpx.get(f"{server.base_url}/api/users/me", headers=key, timeout=30).status_code == 401
+
+    # Delete the account, after typing its id to confirm.
     page.get_by_role("button", name="Delete my account…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("button", name="Delete my account")).to_be_disabled()

@@ -17,9 +17,11 @@ from hybridmem.adapters.postgres.accounts import (
     PostgresTokenRevocations,
     PostgresUsers,
 )
+from hybridmem.adapters.postgres.api_keys import PostgresApiKeys
 from hybridmem.adapters.postgres.database import Database
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
 from tests.conftest import DatabaseRegistry
+from tests.support.api_key_fakes import InMemoryApiKeys
 from tests.support.fakes import (
     FrozenClock,
     InMemoryLoginThrottle,
@@ -38,6 +40,7 @@ class AccountStores:
     throttle: Any
     clock: FrozenClock
     outbox: Any
+    api_keys: Any
 
 
 THROTTLE = {"max_failures": 3, "window": timedelta(minutes=15), "lockout": timedelta(minutes=5)}
@@ -71,6 +74,7 @@ async def stores(implementation: Database | None, clock: FrozenClock) -> Account
             throttle=InMemoryLoginThrottle(clock, users=users, **THROTTLE),
             clock=clock,
             outbox=outbox,
+            api_keys=InMemoryApiKeys(users, clock),
         )
     return AccountStores(
         users=PostgresUsers(implementation),
@@ -79,4 +83,5 @@ async def stores(implementation: Database | None, clock: FrozenClock) -> Account
         throttle=PostgresLoginThrottle(implementation, clock, **THROTTLE),
         clock=clock,
         outbox=PostgresOutbox(implementation),
+        api_keys=PostgresApiKeys(implementation),
     )

@@ -108,3 +108,48 @@ def test_streamed_and_plain_completions_resends_and_isolation(server: RunningSer
         openai.OpenAI(
             base_url=f"{server.base_url}/v1", api_key="bad", max_retries=0
         ).chat.completions.create(model="x", messages=told)
+
+
+def key_of(server: RunningServer, token: str, *, read_only: bool) -> dict[str, str]:
+    response = httpx.post(
+        f"{server.base_url}/api/keys",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"name": "openai client", "read_only": read_only},
+        timeout=60,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_the_client_authenticates_with_an_api_key(server: RunningServer) -> None:
+    token = token_of(server, "e2e-openai-key")
+    writer = key_of(server, token, read_only=False)
+    reader = key_of(server, token, read_only=True)
+
+    def client(api_key: str) -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=f"{server.base_url}/v1", api_key=api_key, max_retries=0, timeout=120
+        )
+
+    told = [{"role": "user", "content": "My favourite colour is green."}]
+    plain = client(writer["key"]).chat.completions.create(
+        model="x", messages=told, extra_headers={"X-Hybridmem-Session": "by-key"}
+    )
+    assert plain.choices[0].message.content == FAKE_REPLY
+    assert history(server, writer["key"], "by-key") == [
+        ("user", "My favourite colour is green."),
+        ("assistant", FAKE_REPLY),
+    ]
+    # a read-only key lists models, but a chat turn records messages: refused
+    assert [m.id for m in client(reader["key"]).models.list().data] == ["openai:fake"]
+    with pytest.raises(openai.PermissionDeniedError):
+        client(reader["key"]).chat.completions.create(model="x", messages=told)
+    # a revoked key fails like a bad token
+    revoked = httpx.delete(
+        f"{server.base_url}/api/keys/{writer['key_id']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert revoked.status_code == 204
+    with pytest.raises(openai.AuthenticationError):
+        client(writer["key"]).chat.completions.create(model="x", messages=told)

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.login_guard import AddressGuard, HashingGate, LoginPass
+from hybridmem.application.principals import INVALID_TOKEN, Principal
 from hybridmem.application.providers import ProviderJobs
 from hybridmem.domain.accounts import (
-    AccountIdentity,
     Credentials,
     LoginSubject,
     MetadataPatch,
@@ -22,6 +23,7 @@ from hybridmem.domain.accounts import (
     normalize_email,
     validate_id,
 )
+from hybridmem.domain.api_keys import looks_like_api_key
 from hybridmem.domain.errors import (
     Conflict,
     Forbidden,
@@ -37,45 +39,12 @@ from hybridmem.ports.security import (
     IssuedToken,
     PasswordHasher,
     PasswordStrength,
-    TokenClaims,
 )
 from hybridmem.ports.system import Clock, Ids
 
 INVALID_CREDENTIALS = "invalid credentials"
-#: The one message of every token failure: missing, malformed, forged, expired, revoked,
-#: of a deleted or re-created account, or older than a password change.
-INVALID_TOKEN = "missing, invalid, expired or revoked token"  # noqa: S105 - a message
 
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller of one request: the account (without its profile) and
-    the verified token."""
-
-    account: AccountIdentity
-    claims: TokenClaims
-
-    @property
-    def user_id(self) -> str:
-        """The token's subject."""
-        return self.account.user_id
-
-    def require_same_user(self, user_id: str | None) -> str:
-        """Return the user id to act on: the caller's own unless an admin names another.
-
-        A ``user_id`` supplied by a client that differs from the token's subject is
-        refused, so nobody reaches another user's data by editing a request body.
-        """
-        if user_id is None or user_id == self.account.user_id:
-            return self.account.user_id
-        if self.account.is_admin:
-            return user_id
-        raise Forbidden("user_id does not match the authenticated user")
-
-    def require_admin(self) -> None:
-        """Refuse non-admins."""
-        if not self.account.is_admin:
-            raise Forbidden("admin role required")
+__all__ = ["INVALID_TOKEN", "AccountService", "Principal", "Signup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +92,10 @@ class AccountService:
         refusal_delay: float = 0.0,
         outbox: Outbox | None = None,
         provider_jobs: ProviderJobs | None = None,
+        api_keys: ApiKeyService | None = None,
     ) -> None:
         self._users = users
+        self._api_keys = api_keys
         self._outbox = outbox
         self._provider_jobs = provider_jobs
         self._hasher = hasher
@@ -258,13 +229,22 @@ class AccountService:
             generation=credentials.token_generation,
         )
 
-    async def authenticate(self, token: str) -> Principal:
-        """Turn a bearer token into the caller; Unauthenticated if it is not usable.
+    async def authenticate(self, credential: str) -> Principal:
+        """Turn a bearer credential — a token or an API key (``hm_…``) — into the caller;
+        Unauthenticated, with one message for every failure of either kind, if it is
+        not usable.
 
-        The token must verify, must not be revoked, and must name the account as it is
+        A token must verify, must not be revoked, and must name the account as it is
         now: the same account instance (``acc``) and its current token generation
-        (``gen``). Every failure raises the same error.
+        (``gen``). A key must be live and of the account instance that made it.
         """
+        if looks_like_api_key(credential):
+            if self._api_keys is None:
+                raise Unauthenticated(INVALID_TOKEN)
+            return await self._api_keys.authenticate(credential)
+        return await self._authenticate_token(credential)
+
+    async def _authenticate_token(self, token: str) -> Principal:
         try:
             claims = self._tokens.verify(token)
         except Unauthenticated:
@@ -289,13 +269,15 @@ class AccountService:
         return Principal(account=account, claims=claims)
 
     async def logout(self, principal: Principal) -> None:
-        """Revoke the caller's token until it would have expired anyway."""
-        await self._revocations.revoke(
-            principal.claims.jti, principal.user_id, principal.claims.expires_at
-        )
+        """Revoke the caller's token until it would have expired anyway (a key is not a
+        session: it is revoked through the key routes; Forbidden here)."""
+        claims = principal.require_session("logging out")
+        await self._revocations.revoke(claims.jti, principal.user_id, claims.expires_at)
 
     async def logout_everywhere(self, principal: Principal) -> None:
-        """Revoke every token of the caller's account, this one included."""
+        """Revoke every token of the caller's account, this one included (API keys are
+        separate credentials and stay valid)."""
+        principal.require_session("logging out everywhere")
         await self._users.revoke_all_tokens(principal.user_id, principal.account.account_id)
 
     async def change_password(
@@ -310,8 +292,10 @@ class AccountService:
         is revoked and a fresh one is returned.
 
         The current password is checked like a login (same per-account budget, same
-        address limits), so a stolen token is no oracle for guessing it.
+        address limits), so a stolen token is no oracle for guessing it. API keys are
+        refused: changing the password needs a signed-in session.
         """
+        principal.require_session("changing the password")
         profile = await self._users.get(principal.user_id)
         self._check_password(
             new_password,

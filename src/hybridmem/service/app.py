@@ -17,6 +17,7 @@ from hybridmem.service.housekeeping import run_periodically
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
 from hybridmem.service.routers import (
     admin,
+    api_keys,
     auth,
     chat,
     memory,
@@ -96,6 +97,7 @@ def create_app(
     for router in (
         auth.router,
         users.router,
+        api_keys.router,
         sessions.router,
         chat.router,
         memory.router,

@@ -16,6 +16,7 @@ from hybridmem.adapters.postgres.accounts import (
     PostgresTokenRevocations,
     PostgresUsers,
 )
+from hybridmem.adapters.postgres.api_keys import PostgresApiKeys
 from hybridmem.adapters.postgres.database import (
     Database,
     EmbeddedPostgres,
@@ -36,6 +37,7 @@ from hybridmem.adapters.zep.graph import ZepGraphMemory
 from hybridmem.adapters.zep.history import ZepChatHistory
 from hybridmem.adapters.zep.users import ZepUserDirectory
 from hybridmem.application.accounts import AccountService
+from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.extraction import FactExtraction, MessageIndexing
@@ -174,6 +176,7 @@ class Container(containers.DeclarativeContainer):
     users = providers.Singleton(PostgresUsers, database)
     sessions = providers.Singleton(PostgresSessions, database)
     revocations = providers.Singleton(PostgresTokenRevocations, database)
+    api_keys = providers.Singleton(PostgresApiKeys, database)
     login_throttle = providers.Singleton(
         PostgresLoginThrottle,
         database,
@@ -216,6 +219,7 @@ class Container(containers.DeclarativeContainer):
         ProviderJobs, providers=providers.Callable(cloud_providers, settings), ids=ids
     )
 
+    api_key_service = providers.Singleton(ApiKeyService, keys=api_keys, ids=ids, clock=clock)
     accounts = providers.Singleton(
         AccountService,
         users=users,
@@ -231,6 +235,7 @@ class Container(containers.DeclarativeContainer):
         refusal_delay=settings.provided.login_refusal_delay_seconds,
         outbox=outbox,
         provider_jobs=provider_jobs,
+        api_keys=api_key_service,
     )
     session_service = providers.Singleton(
         SessionService,

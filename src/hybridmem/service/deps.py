@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
 from hybridmem.application.accounts import INVALID_TOKEN, AccountService, Principal
+from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.fact_editing import FactEditor
@@ -66,6 +68,10 @@ def _chat(request: Request) -> ChatService:
     return services_of(request).chat
 
 
+def _api_keys(request: Request) -> ApiKeyService:
+    return services_of(request).api_keys
+
+
 AppServices = Annotated[Services, Depends(services_of)]
 Accounts = Annotated[AccountService, Depends(_accounts)]
 Sessions = Annotated[SessionService, Depends(_sessions)]
@@ -75,6 +81,24 @@ Recall = Annotated[RecallService, Depends(_recall)]
 Facts = Annotated[FactEditor, Depends(_facts)]
 Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Chat = Annotated[ChatService, Depends(_chat)]
+ApiKeys = Annotated[ApiKeyService, Depends(_api_keys)]
+
+#: Methods that never change anything: every credential may call them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The OpenAPI extension naming a route that changes nothing although its method is
+#: unsafe (a search sent as POST for its body). It is the one marker read-only API keys
+#: are judged by, and it shows in the OpenAPI document, so clients see it too.
+READ_ONLY_EXTENSION = "x-hybridmem-read-only"
+#: ``openapi_extra`` of such a route: ``@router.post(..., openapi_extra=READS_ONLY)``.
+READS_ONLY: dict[str, Any] = {READ_ONLY_EXTENSION: True}
+
+
+def _changes_nothing(request: Request) -> bool:
+    if request.method in SAFE_METHODS:
+        return True
+    route = request.scope.get("route")
+    extra = route.openapi_extra if isinstance(route, APIRoute) else None
+    return bool(extra and extra.get(READ_ONLY_EXTENSION))
 
 
 async def _principal(
@@ -87,6 +111,10 @@ async def _principal(
         raise Unauthenticated(INVALID_TOKEN)
     principal = await accounts.authenticate(token)
     request.state.user_id = principal.user_id
+    # The read-only rule, once for every route: a read-only API key may call safe
+    # methods and the routes marked READS_ONLY, nothing else (403, rule read_only_key).
+    if not principal.can_write and not _changes_nothing(request):
+        principal.require_write()
     return principal
 
 

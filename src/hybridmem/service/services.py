@@ -14,6 +14,7 @@ from dependency_injector import providers
 from hybridmem.adapters.local_llm.unavailable import UnavailableLanguageModel
 from hybridmem.adapters.postgres.database import Database
 from hybridmem.application.accounts import AccountService
+from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.fact_editing import FactEditor
@@ -37,6 +38,7 @@ class Services:
     """Every service the delivery layer calls."""
 
     accounts: AccountService
+    api_keys: ApiKeyService
     sessions: SessionService
     recorder: MessageRecorder
     views: MemoryViews
@@ -64,6 +66,7 @@ async def build_services(container: Container) -> Services:
     """Resolve every service once (the container's resources must be initialised)."""
     return Services(
         accounts=await _ready(container.accounts()),
+        api_keys=await _ready(container.api_key_service()),
         sessions=await _ready(container.session_service()),
         recorder=await _ready(container.recorder()),
         views=await _ready(container.views()),

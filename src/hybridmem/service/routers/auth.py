@@ -135,10 +135,11 @@ async def login(request: Request, accounts: Accounts) -> TokenResponse:
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 503),
+    responses=declared(401, 403, 503),
 )
 async def logout(principal: CurrentUser, accounts: Accounts) -> Response:
-    """Revoke the token used for this request."""
+    """Revoke the token used for this request (an API key is refused: 403; revoke keys
+    with DELETE /api/keys/{key_id})."""
     await accounts.logout(principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -147,10 +148,11 @@ async def logout(principal: CurrentUser, accounts: Accounts) -> Response:
     "/logout-all",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 503),
+    responses=declared(401, 403, 503),
 )
 async def logout_all(principal: CurrentUser, accounts: Accounts) -> Response:
-    """Log out everywhere: revoke every token of the account, this one included."""
+    """Log out everywhere: revoke every token of the account, this one included. API
+    keys stay valid (they are revoked one by one); calling this with a key is 403."""
     await accounts.logout_everywhere(principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -165,7 +167,8 @@ async def change_password(
 ) -> TokenResponse:
     """Change the password. Needs the current one (a wrong one: 403; attempts count
     against the same budget as logins). Every token of the account is revoked; the
-    response carries a fresh one for this client."""
+    response carries a fresh one for this client. API keys are refused (403) and stay
+    valid."""
     issued = await accounts.change_password(
         principal,
         current_password=body.current_password,

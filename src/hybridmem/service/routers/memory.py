@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.accounts import ID_PATTERN
 from hybridmem.service.deps import (
+    READS_ONLY,
     Accounts,
     Consolidation,
     CurrentUser,
@@ -124,7 +125,10 @@ async def view_memory(
 
 
 @router.post(
-    "/memory/search", response_model=SearchOut, responses=declared(401, 403, 404, 413, 422, 503)
+    "/memory/search",
+    response_model=SearchOut,
+    responses=declared(401, 403, 404, 413, 422, 503),
+    openapi_extra=READS_ONLY,
 )
 async def search_memory(
     body: SearchRequest, principal: CurrentUser, recall: Recall, accounts: Accounts
@@ -181,7 +185,7 @@ async def get_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> Fac
 @router.patch(
     "/memory/facts/{fact_id}",
     response_model=FactOut,
-    responses=declared(401, 404, 413, 422, 503),
+    responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def correct_fact(
     fact_id: FactId, body: FactPatch, principal: CurrentUser, facts: Facts
@@ -196,7 +200,7 @@ async def correct_fact(
     "/memory/facts/{fact_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 404, 422, 503),
+    responses=declared(401, 403, 404, 422, 503),
 )
 async def delete_fact(fact_id: FactId, principal: CurrentUser, facts: Facts) -> Response:
     """Forget a fact (its history keeps a DELETE event)."""

@@ -71,7 +71,7 @@ async def get_session(
 @router.patch(
     "/sessions/{session_id}",
     response_model=SessionOut,
-    responses=declared(401, 404, 413, 422, 503),
+    responses=declared(401, 403, 404, 413, 422, 503),
 )
 async def update_session(
     session_id: SessionId, body: SessionPatch, principal: CurrentUser, sessions: Sessions
@@ -86,7 +86,7 @@ async def update_session(
     "/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 404, 422, 503),
+    responses=declared(401, 403, 404, 422, 503),
 )
 async def delete_session(
     session_id: SessionId, principal: CurrentUser, sessions: Sessions

@@ -23,7 +23,7 @@ async def read_me(principal: CurrentUser, accounts: Accounts) -> UserOut:
     return UserOut.of(await accounts.profile(principal.user_id))
 
 
-@router.patch("/me", response_model=UserOut, responses=declared(401, 409, 413, 422, 503))
+@router.patch("/me", response_model=UserOut, responses=declared(401, 403, 409, 413, 422, 503))
 async def update_me(body: UserPatch, principal: CurrentUser, accounts: Accounts) -> UserOut:
     """Change profile fields. Metadata is merged; a key set to null is removed."""
     user = await accounts.update_profile(
@@ -41,10 +41,12 @@ async def update_me(body: UserPatch, principal: CurrentUser, accounts: Accounts)
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=declared(401, 503),
+    responses=declared(401, 403, 503),
 )
 async def delete_me(principal: CurrentUser, accounts: Accounts) -> Response:
-    """Delete the account and everything stored for the user (right to be forgotten)."""
+    """Delete the account and everything stored for the user (right to be forgotten).
+    Needs a signed-in session: an API key cannot delete the account (403)."""
+    principal.require_session("deleting the account")
     await accounts.delete_account(principal.user_id, account_id=principal.account.account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
