@@ -272,8 +272,13 @@ def bench_soak(
 ) -> None:
     """Many users for minutes against one server (loopback, self-stopping): errors, lost
     messages, and the server's resident memory over time."""
-    from hybridmem_bench.soak import render_markdown, run_soak
+    from hybridmem_bench.soak import render_markdown, require_psutil, run_soak
 
+    try:
+        require_psutil()
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     settings = _settings()
     check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(

@@ -24,7 +24,7 @@ async def server_database_url():
 
 def hybridmem(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hybridmem.service", *args],
+        [sys.executable, "-m", "hybridmem_bench", *args]  # the console script,
         env={
             "DATABASE_URL": url,
             "PATH": "/usr/bin",
