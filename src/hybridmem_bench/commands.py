@@ -14,8 +14,7 @@ import typer
 
 from hybridmem.service.cli_support import check_database_or_exit, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.container import Container
-from hybridmem.service.services import Services, running
+from hybridmem.service.services import Services
 from hybridmem.service.settings import Settings
 
 bench_app = typer.Typer(
@@ -30,30 +29,44 @@ def bench_memory(
     sizes: Annotated[str, typer.Option(help="Comma-separated fact counts")] = "1000,10000,100000",
     queries: Annotated[int, typer.Option(min=1)] = 300,
     pipeline_messages: Annotated[int, typer.Option(min=1)] = 200,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
-    """Ingest throughput and search latency (p50/p95/p99) at growing fact counts."""
+    """Ingest throughput and recall latency (p50/p95/p99) at growing fact counts, through
+    the library API. Never touches your data: a temporary data dir (or --database-url)
+    and fresh users; no chat model is started."""
+    import hybridmem
     from hybridmem_bench.memory import render_markdown, run_memory_benchmark
 
-    counts = [int(part) for part in sizes.split(",") if part.strip()]
-
-    settings = _settings(log_level="WARNING")
-    check_database_or_exit(settings.database_url, settings)
+    counts = _ints(sizes)
+    if not counts or min(counts) < 1:
+        raise typer.BadParameter("positive integers, e.g. 1000,10000", param_hint="--sizes")
+    settings = _settings(log_level="WARNING", database_url=database_url or "")
+    check_database_or_exit(database_url, settings)
+    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-memory-"))
 
     async def work() -> dict[str, Any]:
-        container = Container(settings=settings)
-        async with running(container, with_model=False) as services:
+        # the library starts no chat model; model extraction off keeps it that way
+        async with hybridmem.open_memory(
+            database_url or None, data_dir=data_dir, log_level="WARNING", llm_extraction="off"
+        ) as memory:
             return await run_memory_benchmark(
-                container,
-                services,
+                memory,
                 sizes=counts,
                 queries=queries,
                 pipeline_messages=pipeline_messages,
+                progress=progress,
             )
 
-    report = asyncio.run(work())
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    try:
+        report = asyncio.run(work())
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
