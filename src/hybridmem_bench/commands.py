@@ -14,6 +14,7 @@ import typer
 
 from hybridmem.service.cli_support import check_database_or_exit, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
+from hybridmem.service.library import Memory
 from hybridmem.service.services import Services
 from hybridmem.service.settings import Settings
 
@@ -39,33 +40,22 @@ def bench_memory(
     """Ingest throughput and recall latency (p50/p95/p99) at growing fact counts, through
     the library API. Never touches your data: a temporary data dir (or --database-url)
     and fresh users; no chat model is started."""
-    import hybridmem
     from hybridmem_bench.memory import render_markdown, run_memory_benchmark
 
     counts = _ints(sizes)
     if not counts or min(counts) < 1:
         raise typer.BadParameter("positive integers, e.g. 1000,10000", param_hint="--sizes")
-    settings = _settings(log_level="WARNING", database_url=database_url or "")
-    check_database_or_exit(database_url, settings)
-    data_dir = Path(tempfile.mkdtemp(prefix="hybridmem-bench-memory-"))
 
-    async def work() -> dict[str, Any]:
-        # the library starts no chat model; model extraction off keeps it that way
-        async with hybridmem.open_memory(
-            database_url or None, data_dir=data_dir, log_level="WARNING", llm_extraction="off"
-        ) as memory:
-            return await run_memory_benchmark(
-                memory,
-                sizes=counts,
-                queries=queries,
-                pipeline_messages=pipeline_messages,
-                progress=progress,
-            )
+    async def work(memory: Memory) -> dict[str, Any]:
+        return await run_memory_benchmark(
+            memory,
+            sizes=counts,
+            queries=queries,
+            pipeline_messages=pipeline_messages,
+            progress=progress,
+        )
 
-    try:
-        report = asyncio.run(work())
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    report = _on_scratch_memory("memory", database_url, work)
     _write_report(report, output)
     typer.echo(render_markdown(report))
 
@@ -400,18 +390,17 @@ def bench_extraction(
         typer.echo(f"cannot read the cases: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def work(services: Services, settings: Settings) -> dict[str, Any]:
+    async def work(memory: Memory) -> dict[str, Any]:
         return await run_extraction_benchmark(
-            services,
+            memory,
             loaded,
             conversations,
             progress=progress,
             sources=(cases.name, updates.name),
         )
 
-    report = _on_scratch_database(
-        "extraction", database_url, work, embeddings="off", llm_extraction="off"
-    )
+    # the rule extractor only: no model extraction, no embeddings
+    report = _on_scratch_memory("extraction", database_url, work, embeddings="off")
     _write_report(report, output)
     typer.echo(render_markdown(report))
 
@@ -439,6 +428,36 @@ def _on_scratch_database(
         return asyncio.run(
             with_services(settings, on_services, with_model=with_model, with_embedder=with_embedder)
         )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _on_scratch_memory(
+    name: str,
+    database_url: str | None,
+    work: Callable[[Memory], Awaitable[dict[str, Any]]],
+    **settings: Any,
+) -> dict[str, Any]:
+    """Run a benchmark through the library API on the given PostgreSQL or, by default, on
+    an embedded one in a temporary directory, removed afterwards; model extraction off, so
+    no model starts."""
+    import hybridmem
+
+    check_database_or_exit(database_url, _settings(log_level="WARNING"))
+    data_dir = Path(tempfile.mkdtemp(prefix=f"hybridmem-bench-{name}-"))
+
+    async def run() -> dict[str, Any]:
+        async with hybridmem.open_memory(
+            database_url or None,
+            data_dir=data_dir,
+            log_level="WARNING",
+            llm_extraction="off",
+            **settings,
+        ) as memory:
+            return await work(memory)
+
+    try:
+        return asyncio.run(run())
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
