@@ -36,6 +36,10 @@ def bench_memory(
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+    embeddings: Annotated[
+        str | None,
+        typer.Option(help="Semantic fact search: auto, on or off (default: the environment's)"),
+    ] = None,
 ) -> None:
     """Ingest throughput and recall latency (p50/p95/p99) at growing fact counts, through
     the library API. Never touches your data: a temporary data dir (or --database-url)
@@ -45,6 +49,9 @@ def bench_memory(
     counts = _ints(sizes)
     if not counts or min(counts) < 1:
         raise typer.BadParameter("positive integers, e.g. 1000,10000", param_hint="--sizes")
+    if embeddings not in (None, "auto", "on", "off"):
+        raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
+    chosen = _settings(log_level="WARNING", embeddings=embeddings).embeddings
 
     async def work(memory: Memory) -> dict[str, Any]:
         return await run_memory_benchmark(
@@ -55,7 +62,8 @@ def bench_memory(
             progress=progress,
         )
 
-    report = _on_scratch_memory("memory", database_url, work)
+    report = _on_scratch_memory("memory", database_url, work, embeddings=chosen)
+    report["embeddings"] = chosen
     _write_report(report, output)
     typer.echo(render_markdown(report))
 

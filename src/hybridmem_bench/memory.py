@@ -226,7 +226,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     """A markdown table of a memory benchmark report."""
     m = report["machine"]
     lines = [
-        f"Run {m['date']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}.",
+        f"Run {m['date']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}; "
+        f"semantic search {report.get('embeddings', 'as configured')}.",
         "",
         "| facts (one user) | ingest facts/s | recall p50 ms | p95 ms | p99 ms |",
         "|---:|---:|---:|---:|---:|",
