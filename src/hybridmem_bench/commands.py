@@ -14,8 +14,8 @@ import typer
 
 from hybridmem.service.cli_support import check_database_or_exit, with_services
 from hybridmem.service.cli_support import settings_or_exit as _settings
-from hybridmem.service.container import Container
-from hybridmem.service.services import Services, running
+from hybridmem.service.library import Memory
+from hybridmem.service.services import Services
 from hybridmem.service.settings import Settings
 
 bench_app = typer.Typer(
@@ -30,30 +30,41 @@ def bench_memory(
     sizes: Annotated[str, typer.Option(help="Comma-separated fact counts")] = "1000,10000,100000",
     queries: Annotated[int, typer.Option(min=1)] = 300,
     pipeline_messages: Annotated[int, typer.Option(min=1)] = 200,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
+    embeddings: Annotated[
+        str | None,
+        typer.Option(help="Semantic fact search: auto, on or off (default: the environment's)"),
+    ] = None,
 ) -> None:
-    """Ingest throughput and search latency (p50/p95/p99) at growing fact counts."""
+    """Ingest throughput and recall latency (p50/p95/p99) at growing fact counts, through
+    the library API. Never touches your data: a temporary data dir (or --database-url)
+    and fresh users; no chat model is started."""
     from hybridmem_bench.memory import render_markdown, run_memory_benchmark
 
-    counts = [int(part) for part in sizes.split(",") if part.strip()]
+    counts = _ints(sizes)
+    if not counts or min(counts) < 1:
+        raise typer.BadParameter("positive integers, e.g. 1000,10000", param_hint="--sizes")
+    if embeddings not in (None, "auto", "on", "off"):
+        raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
+    chosen = _settings(log_level="WARNING", embeddings=embeddings).embeddings
 
-    settings = _settings(log_level="WARNING")
-    check_database_or_exit(settings.database_url, settings)
+    async def work(memory: Memory) -> dict[str, Any]:
+        return await run_memory_benchmark(
+            memory,
+            sizes=counts,
+            queries=queries,
+            pipeline_messages=pipeline_messages,
+            progress=progress,
+        )
 
-    async def work() -> dict[str, Any]:
-        container = Container(settings=settings)
-        async with running(container, with_model=False) as services:
-            return await run_memory_benchmark(
-                container,
-                services,
-                sizes=counts,
-                queries=queries,
-                pipeline_messages=pipeline_messages,
-            )
-
-    report = asyncio.run(work())
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    report = _on_scratch_memory("memory", database_url, work, embeddings=chosen)
+    report["embeddings"] = chosen
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
@@ -272,8 +283,13 @@ def bench_soak(
 ) -> None:
     """Many users for minutes against one server (loopback, self-stopping): errors, lost
     messages, and the server's resident memory over time."""
-    from hybridmem_bench.soak import render_markdown, run_soak
+    from hybridmem_bench.soak import render_markdown, require_psutil, run_soak
 
+    try:
+        require_psutil()
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     settings = _settings()
     check_database_or_exit(settings.database_url, settings)
     report = asyncio.run(
@@ -382,18 +398,17 @@ def bench_extraction(
         typer.echo(f"cannot read the cases: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def work(services: Services, settings: Settings) -> dict[str, Any]:
+    async def work(memory: Memory) -> dict[str, Any]:
         return await run_extraction_benchmark(
-            services,
+            memory,
             loaded,
             conversations,
             progress=progress,
             sources=(cases.name, updates.name),
         )
 
-    report = _on_scratch_database(
-        "extraction", database_url, work, embeddings="off", llm_extraction="off"
-    )
+    # the rule extractor only: no model extraction, no embeddings
+    report = _on_scratch_memory("extraction", database_url, work, embeddings="off")
     _write_report(report, output)
     typer.echo(render_markdown(report))
 
@@ -421,6 +436,36 @@ def _on_scratch_database(
         return asyncio.run(
             with_services(settings, on_services, with_model=with_model, with_embedder=with_embedder)
         )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _on_scratch_memory(
+    name: str,
+    database_url: str | None,
+    work: Callable[[Memory], Awaitable[dict[str, Any]]],
+    **settings: Any,
+) -> dict[str, Any]:
+    """Run a benchmark through the library API on the given PostgreSQL or, by default, on
+    an embedded one in a temporary directory, removed afterwards; model extraction off, so
+    no model starts."""
+    import hybridmem
+
+    check_database_or_exit(database_url, _settings(log_level="WARNING"))
+    data_dir = Path(tempfile.mkdtemp(prefix=f"hybridmem-bench-{name}-"))
+
+    async def run() -> dict[str, Any]:
+        async with hybridmem.open_memory(
+            database_url or None,
+            data_dir=data_dir,
+            log_level="WARNING",
+            llm_extraction="off",
+            **settings,
+        ) as memory:
+            return await work(memory)
+
+    try:
+        return asyncio.run(run())
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hybridmem.application.recording import IncomingMessage
 from hybridmem.domain.facts import Fact
-from hybridmem.domain.messages import Role
-from hybridmem.service.services import Services
+from hybridmem.service.library import Memory
 from hybridmem_bench.extraction_scoring import (
     ExtractionCase,
     ExtractionScore,
@@ -34,29 +32,11 @@ _STEP = timedelta(minutes=1)
 _START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-async def _stored(services: Services, user_id: str) -> list[Fact]:
-    facts: list[Fact] = []
-    cursor: str | None = None
-    while True:
-        page = await services.facts.list(
-            user_id, limit=100, cursor=cursor, include_invalidated=True
-        )
-        facts += page.items
-        cursor = page.next_cursor
-        if not cursor:
-            return facts
-
-
-async def _say(services: Services, user_id: str, messages: Sequence[str]) -> list[Fact]:
-    await services.users.ensure(user_id)
+async def _say(memory: Memory, user_id: str, messages: Sequence[str]) -> Sequence[Fact]:
     for index, text in enumerate(messages):
-        await services.recorder.add_messages(
-            user_id,
-            "bench",
-            [IncomingMessage(role=Role.USER, content=text, occurred_at=_START + index * _STEP)],
-        )
-        await services.worker.drain(within=60)
-    return await _stored(services, user_id)
+        message = {"role": "user", "content": text, "occurred_at": _START + index * _STEP}
+        await memory.add_messages(user_id, "bench", [message], flush=True)
+    return (await memory.view(user_id)).facts  # current and past
 
 
 def _pair(fact: Fact) -> Pair:
@@ -64,7 +44,7 @@ def _pair(fact: Fact) -> Pair:
 
 
 async def run_extraction_benchmark(
-    services: Services,
+    memory: Memory,
     cases: Sequence[ExtractionCase],
     updates: Sequence[UpdateCase],
     *,
@@ -80,7 +60,7 @@ async def run_extraction_benchmark(
     for index, case in enumerate(cases):
         user_id = f"bench-x-{run}-{index}"
         users.append(user_id)
-        predicted = [_pair(fact) for fact in await _say(services, user_id, [case.text])]
+        predicted = [_pair(fact) for fact in await _say(memory, user_id, [case.text])]
         score = score_extraction(case.expected, predicted)
         total += score
         extraction.append(
@@ -99,7 +79,7 @@ async def run_extraction_benchmark(
     for index, update in enumerate(updates):
         user_id = f"bench-u-{run}-{index}"
         users.append(user_id)
-        facts = await _say(services, user_id, update.messages)
+        facts = await _say(memory, user_id, update.messages)
         current = [_pair(f) for f in facts if f.is_current]
         closed = [_pair(f) for f in facts if not f.is_current]
         result = score_update(update, current, closed)
@@ -122,7 +102,7 @@ async def run_extraction_benchmark(
         bar.advance()
     bar.close()
     for user_id in users:
-        await services.users.delete(user_id)
+        await memory.forget_user(user_id)
     right = sum(1 for c in conversations if c["right"])
     return {
         "machine": {**machine(), "load_average": [round(x, 2) for x in os.getloadavg()]},

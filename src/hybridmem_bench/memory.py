@@ -1,9 +1,11 @@
-"""``hybridmem bench memory``: ingest throughput and search latency per store size.
+"""``hybridmem bench memory``: ingest throughput and recall latency per store size.
 
-One user gets N synthetic facts (bulk-applied through the fact memory port, the same
-path extraction uses), then a fixed mix of questions is searched and timed. A separate
-measurement pushes real messages through the whole pipeline (journal → outbox →
-extraction → facts and graph).
+Everything goes through the public library API (``hybridmem.open_memory``). One user gets
+N synthetic facts (``Memory.import_facts``: normalised like extraction, added in batches
+through the fact store), then a fixed mix of questions is recalled and timed
+(``Memory.search``: the one recall pipeline chat uses, over facts, relations and
+messages). A separate measurement pushes real messages through the whole write pipeline
+(journal → outbox → extraction → facts and graph).
 """
 
 from __future__ import annotations
@@ -13,17 +15,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hybridmem.application.recording import IncomingMessage
-from hybridmem.domain.attributes import Attribute
-from hybridmem.domain.facts import FactCandidate, make_candidate
-from hybridmem.domain.messages import Role
-from hybridmem.domain.retrieval import FactQuery
-from hybridmem.domain.router import plan_read
-from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
-from hybridmem.service.container import Container
-from hybridmem.service.services import Services
-from hybridmem.service.services import _ready as resolve  # until this bench moves (issue 11)
-from hybridmem_bench.stats import machine, summary_ms
+from hybridmem.service.library import Memory
+from hybridmem_bench.progress import Progress
+from hybridmem_bench.stats import machine, number, summary_ms
 
 _WORDS = [
     "chess",
@@ -123,77 +117,62 @@ _QUESTIONS = (
 )
 
 
-def _value(attribute: Attribute, i: int, rng: random.Random) -> str:
+#: The attribute mix of the synthetic facts (values in the normaliser's vocabulary).
+_MIX = ("likes", "hobbies", "dislikes", "languages", "other")
+
+
+def _value(attribute: str, i: int, rng: random.Random) -> str:
     word, other, place = rng.choice(_WORDS), rng.choice(_WORDS), rng.choice(_PLACES)
     return {
-        Attribute.LIKES: f"{word} {other} {i}",
-        Attribute.HOBBIES: f"{word} club {i}",
-        Attribute.DISLIKES: f"{word} night {i}",
-        Attribute.LANGUAGES: f"language {i}",
+        "likes": f"{word} {other} {i}",
+        "hobbies": f"{word} club {i}",
+        "dislikes": f"{word} night {i}",
+        "languages": f"language {i}",
     }.get(attribute, f"visited {place} for {word} {i}")
 
 
-_MIX = (
-    Attribute.LIKES,
-    Attribute.HOBBIES,
-    Attribute.DISLIKES,
-    Attribute.LANGUAGES,
-    Attribute.OTHER,
-)
+def _facts(first: int, count: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "attribute": _MIX[i % len(_MIX)],
+            "value": _value(_MIX[i % len(_MIX)], i, rng),
+            "observed_at": start + timedelta(seconds=i),
+            "message_id": f"b{i}",
+        }
+        for i in range(first, first + count)
+    ]
 
 
-def _candidates(count: int, rng: random.Random, start: datetime) -> list[FactCandidate]:
-    made: list[FactCandidate] = []
-    for i in range(count):
-        attribute = _MIX[i % len(_MIX)]
-        candidate = make_candidate(
-            attribute,
-            _value(attribute, i, rng),
-            observed_at=start + timedelta(seconds=i),
-            message_id=f"b{i}",
-        )
-        if candidate is not None:
-            made.append(candidate)
-    return made
-
-
-async def _fill(container: Container, user_id: str, target: int, have: int) -> float:
-    facts = await resolve(container.fact_memory())
+async def _fill(memory: Memory, user_id: str, target: int, have: int, bar: Progress) -> float:
     rng = random.Random(target)  # noqa: S311 - synthetic data, not security
     start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=have)
-    batch: list[TemporalDecision] = []
-    started = time.perf_counter()
-    for index, candidate in enumerate(_candidates(target - have, rng, start)):
-        fact = candidate.to_fact(fact_id=f"bench-{have + index}", user_id=user_id)
-        batch.append(TemporalDecision(TemporalAction.ADD, fact, None, "benchmark"))
-        if len(batch) == 500:
-            await facts.apply(user_id, TemporalPlan(tuple(batch)))
-            batch = []
-    if batch:
-        await facts.apply(user_id, TemporalPlan(tuple(batch)))
-    return time.perf_counter() - started
+    elapsed = 0.0
+    for first in range(have, target, 1000):
+        batch = _facts(first, min(1000, target - first), rng, start)
+        started = time.perf_counter()
+        await memory.import_facts(user_id, batch)
+        elapsed += time.perf_counter() - started
+        bar.advance(len(batch))
+    return elapsed
 
 
 async def run_memory_benchmark(
-    container: Container,
-    services: Services,
+    memory: Memory,
     *,
     sizes: list[int],
     queries: int,
     pipeline_messages: int,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Measure; ``container`` must have its resources initialised."""
-    users = services.users
-    memory = services.recorder
-    worker = services.worker
-    facts = await resolve(container.fact_memory())
+    """Measure on an open library memory (fresh users, removed afterwards)."""
     user_id = f"bench-{int(time.time())}"
-    await users.ensure(user_id)
     report: dict[str, Any] = {"machine": machine(), "sizes": []}
+    warmup = 20
+    steps = pipeline_messages + max(sizes, default=0) + len(sizes) * (queries + warmup)
+    bar = Progress(steps, "steps", enabled=progress)
 
     # The full write pipeline on real sentences.
     pipeline_user = f"{user_id}-pipeline"
-    await users.ensure(pipeline_user)
     sentences = [
         f"I like {_WORDS[i % len(_WORDS)]} and I live in {_PLACES[i % len(_PLACES)]}."
         for i in range(pipeline_messages)
@@ -203,10 +182,12 @@ async def run_memory_benchmark(
         await memory.add_messages(
             pipeline_user,
             "bench",
-            [IncomingMessage(role=Role.USER, content=sentence, message_id=f"p{i}")],
+            [{"role": "user", "content": sentence, "message_id": f"p{i}"}],
+            flush=False,
         )
+        bar.advance()
     recorded = time.perf_counter() - started
-    await worker.drain(within=600)
+    await memory.flush(within=600)
     total = time.perf_counter() - started
     report["pipeline"] = {
         "messages": pipeline_messages,
@@ -216,29 +197,17 @@ async def run_memory_benchmark(
 
     have = 0
     for size in sorted(sizes):
-        elapsed = await _fill(container, user_id, size, have)
+        elapsed = await _fill(memory, user_id, size, have, bar)
         inserted = size - have
         have = size
-        # Autovacuum analyzes a table after bulk inserts; do it now rather than timing
-        # queries planned on stale statistics, then warm the cache.
-        database = await resolve(container.database())
-        async with database.connection() as conn:
-            await conn.execute("ANALYZE facts")
-        warmup = 20
         latencies: list[float] = []
-        for i in range(queries + warmup):
+        for i in range(queries + warmup):  # the first ones warm the caches, uncounted
             question = _QUESTIONS[i % len(_QUESTIONS)]
-            plan = plan_read(question)
-            query = FactQuery(
-                text=question,
-                limit=10,
-                attributes=plan.attributes,
-                include_invalidated=plan.include_invalidated,
-            )
             started = time.perf_counter()
-            await facts.search(user_id, query)
+            await memory.search(user_id, question, limit=10)
             if i >= warmup:
                 latencies.append(time.perf_counter() - started)
+            bar.advance()
         report["sizes"].append(
             {
                 "facts": size,
@@ -247,8 +216,9 @@ async def run_memory_benchmark(
                 "search": summary_ms(latencies),
             }
         )
-    await users.delete(user_id)
-    await users.delete(pipeline_user)
+    bar.close()
+    await memory.forget_user(user_id)
+    await memory.forget_user(pipeline_user)
     return report
 
 
@@ -256,22 +226,23 @@ def render_markdown(report: dict[str, Any]) -> str:
     """A markdown table of a memory benchmark report."""
     m = report["machine"]
     lines = [
-        f"Run {m['date']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}.",
+        f"Run {m['date']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}; "
+        f"semantic search {report.get('embeddings', 'as configured')}.",
         "",
-        "| facts (one user) | ingest facts/s | search p50 ms | p95 ms | p99 ms |",
+        "| facts (one user) | ingest facts/s | recall p50 ms | p95 ms | p99 ms |",
         "|---:|---:|---:|---:|---:|",
     ]
     for row in report["sizes"]:
         s = row["search"]
         lines.append(
-            f"| {row['facts']:,} | {row['ingest_facts_per_s']:,} | {s['p50_ms']} | "
-            f"{s['p95_ms']} | {s['p99_ms']} |"
+            f"| {row['facts']:,} | {number(row['ingest_facts_per_s'])} | {number(s['p50_ms'])} | "
+            f"{number(s['p95_ms'])} | {number(s['p99_ms'])} |"
         )
     p = report["pipeline"]
     lines += [
         "",
         f"Write pipeline ({p['messages']} messages): recorded at "
-        f"{p['record_messages_per_s']} messages/s; extracted into facts and graph at "
-        f"{p['end_to_end_messages_per_s']} messages/s end to end.",
+        f"{number(p['record_messages_per_s'])} messages/s; extracted into facts and graph at "
+        f"{number(p['end_to_end_messages_per_s'])} messages/s end to end.",
     ]
     return "\n".join(lines)

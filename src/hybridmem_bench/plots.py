@@ -1,6 +1,6 @@
 """PNG plots of benchmark reports for docs/benchmarks.md (``hybridmem bench plot``).
 
-Needs matplotlib, which the service does not: ``pip install matplotlib``. It is imported
+Needs matplotlib, the ``bench`` extra (``pip install 'hybridmem[bench]'``). It is imported
 only here, with the non-interactive Agg backend, so no display is ever needed.
 """
 
@@ -18,7 +18,10 @@ def _pyplot() -> Any:
     try:
         import matplotlib  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError("plots need matplotlib: pip install matplotlib") from exc
+        raise RuntimeError(
+            "plots need matplotlib, which is not installed: pip install 'hybridmem[bench]' "
+            "(or pip install matplotlib)"
+        ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
 

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import httpx
-import psutil
 
 from hybridmem_bench.fake_llm import fake_chat_process
 from hybridmem_bench.load import drive
@@ -21,7 +20,20 @@ from hybridmem_bench.stats import machine
 STABLE_GROWTH_FRACTION = 0.15
 
 
-def _server_process(base_url: str) -> psutil.Process:
+def require_psutil() -> Any:
+    """psutil (the ``bench`` extra), or a RuntimeError saying how to install it."""
+    try:
+        import psutil
+    except ImportError as exc:
+        raise RuntimeError(
+            "bench soak reads the server's memory with psutil, which is not installed: "
+            "pip install 'hybridmem[bench]' (or pip install psutil)"
+        ) from exc
+    return psutil
+
+
+def _server_process(base_url: str) -> Any:
+    psutil = require_psutil()
     port = str(httpx.URL(base_url).port)
     for process in psutil.process_iter(["cmdline"]):
         cmdline = process.info.get("cmdline") or []
@@ -30,9 +42,8 @@ def _server_process(base_url: str) -> psutil.Process:
     raise RuntimeError(f"no server process on port {port}")
 
 
-async def _sample_rss(
-    process: psutil.Process, every: float, samples: list[tuple[float, float]]
-) -> None:
+async def _sample_rss(process: Any, every: float, samples: list[tuple[float, float]]) -> None:
+    psutil = require_psutil()
     started = time.monotonic()
     while True:
         with contextlib.suppress(psutil.Error):
@@ -50,7 +61,9 @@ async def run_soak(
     database_url: str | None,
     sample_every: float = 5.0,
 ) -> dict[str, Any]:
-    """Drive the server for ``seconds`` and sample its memory every ``sample_every``."""
+    """Drive the server for ``seconds`` and sample its memory every ``sample_every``
+    (RuntimeError before anything starts when psutil is missing)."""
+    require_psutil()
     with fake_chat_process(model_delay) as model_url:
         env = benchmark_env(model_url, database_url)
         with running_server(env, purpose="soak") as base_url:

@@ -85,7 +85,8 @@ def test_cli_blocks_name_real_commands_and_options(block: Block) -> None:
     assert invocations, f"{block.where}: no hybridmem command in a cli block"
     for arguments in invocations:
         result = subprocess.run(
-            [sys.executable, "-m", "hybridmem.service", *arguments, "--help"],
+            # the console script: the service's commands plus `bench` (hybridmem_bench.console)
+            [sys.executable, "-m", "hybridmem_bench", *arguments, "--help"],
             capture_output=True,
             text=True,
             timeout=120,

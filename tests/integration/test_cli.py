@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,10 +25,12 @@ async def server_database_url():
 
 def hybridmem(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hybridmem.service", *args],
+        [sys.executable, "-m", "hybridmem_bench", *args],  # the console script
         env={
             "DATABASE_URL": url,
             "PATH": "/usr/bin",
+            # a worktree's src first, as the test run itself has it
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
             "HYBRIDMEM_LOG_LEVEL": "WARNING",
             # an unreachable server is retried this long before the command gives up
             "HYBRIDMEM_DB_CONNECT_TIMEOUT_SECONDS": "1",
@@ -109,10 +112,11 @@ def test_a_wrong_database_url_is_one_line_and_exit_2(case):
         (["purge"], "unreachable"),
         (["jobs", "dead"], "unknown database"),
         (["admin", "grant", "someone"], "unreachable"),
-        (["bench", "memory", "--sizes", "10"], "unknown database"),
+        (["bench", "memory", "--sizes", "10", "--database-url", "{url}"], "unknown database"),
         (["bench", "load", "--seconds", "1"], "unreachable"),
     ],
 )
 def test_every_command_that_opens_the_database_reports_a_wrong_url_the_same_way(command, case):
     url, expected = _wrong_url(case)
+    command = [part.replace("{url}", url) for part in command]
     _assert_one_clear_line(hybridmem(url, *command), expected)

@@ -78,3 +78,25 @@ async def test_retrieve_ranks_every_memory_with_provenance(database):
         home = await memory.retrieve("ret", "Where do I live?", limit=3)
         assert "D1:1" in {p for item in home for p in item.provenance}
         assert [item.score for item in home] == sorted((i.score for i in home), reverse=True)
+
+
+async def test_import_facts_adds_each_normalised_fact_and_skips_the_rejected(database):
+    from datetime import UTC, datetime
+
+    async with hybridmem.open_memory(database.dsn, db_pool_max_size=2) as memory:
+        when = datetime(2024, 1, 1, tzinfo=UTC)
+        added = await memory.import_facts(
+            "bulk",
+            [
+                {"attribute": "likes", "value": "chess", "observed_at": when},
+                {"attribute": "hobbies", "value": "sailing", "observed_at": when},
+                {"attribute": "likes", "value": "   ", "observed_at": when},
+            ],
+        )
+        facts = (await memory.view("bulk")).facts
+        await memory.forget_user("bulk")
+    assert added == 2
+    assert sorted((f.attribute.value, f.value) for f in facts) == [
+        ("hobbies", "sailing"),
+        ("likes", "chess"),
+    ]

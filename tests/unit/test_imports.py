@@ -77,3 +77,37 @@ def test_adapters_do_not_import_each_other_or_the_service():
                 if other not in (own, "_http"):
                     offences.append(f"{path} imports {module}")
     assert offences == []
+
+
+BENCH_ONLY = ["hybridmem_bench", "psutil", "matplotlib"]
+
+
+def test_the_product_loads_no_benchmark_harness_nor_its_extra():
+    # `import hybridmem` and the service's command tree (what `hybridmem --help` builds)
+    # never load the harness or the `bench` extra's packages.
+    code = (
+        "import sys; import hybridmem; import hybridmem.service.cli; "
+        f"print([m for m in {BENCH_ONLY!r} if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_hybridmem_help_loads_neither_psutil_nor_matplotlib():
+    # the console script (hybridmem_bench.console) lists `bench` without the extra's packages
+    code = (
+        "import sys\n"
+        "from hybridmem_bench.console import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print([m for m in ['psutil', 'matplotlib'] if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "bench" in result.stdout, result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from hybridmem.domain.display import describe
 from hybridmem.domain.errors import InvalidInput
-from hybridmem.domain.facts import Fact, FactSource, make_candidate
+from hybridmem.domain.facts import Fact, FactCandidate, FactSource, make_candidate
 from hybridmem.domain.graph import fact_edit
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.retrieval import FactEvent
+from hybridmem.domain.temporal import TemporalAction, TemporalDecision, TemporalPlan
 from hybridmem.ports.memory import FactMemory, GraphMemory
 
 
@@ -34,6 +35,27 @@ class FactEditor:
         return await self._facts.list(
             user_id, limit=limit, cursor=cursor, include_invalidated=include_invalidated
         )
+
+    async def import_facts(
+        self, user_id: str, facts: Sequence[tuple[str, FactCandidate]], *, batch: int = 500
+    ) -> int:
+        """Add already-normalised facts (id, candidate) as new, in batches: a bulk load of
+        facts known to be distinct (no supersession check, no graph mirror). Returns how
+        many were added."""
+        added = 0
+        for start in range(0, len(facts), batch):
+            decisions = tuple(
+                TemporalDecision(
+                    TemporalAction.ADD,
+                    candidate.to_fact(fact_id=fact_id, user_id=user_id),
+                    None,
+                    "import",
+                )
+                for fact_id, candidate in facts[start : start + batch]
+            )
+            await self._facts.apply(user_id, TemporalPlan(decisions))
+            added += len(decisions)
+        return added
 
     async def correct(
         self, user_id: str, fact_id: str, *, value: str | None, text: str | None

@@ -1,4 +1,7 @@
-"""The ``hybridmem`` command: serve, migrate, purge and operator tasks."""
+"""The ``hybridmem`` command: serve, migrate, purge and operator tasks.
+
+The console script (``hybridmem_bench.console``) adds the ``bench`` group; this module
+knows nothing of the benchmark harness."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from hybridmem.service.cli_support import check_database_or_exit, with_database,
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services
-from hybridmem_bench.commands import bench_app
 
 T = TypeVar("T")
 
@@ -32,7 +34,6 @@ jobs_app = typer.Typer(
     help="Inspect and revive background jobs.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(jobs_app, name="jobs")
-app.add_typer(bench_app, name="bench")
 
 
 @app.command()

@@ -5,6 +5,7 @@ Built from the same container and services as the service, so it behaves the sam
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -16,6 +17,8 @@ from hybridmem.application.recall import Recall
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.application.views import MemoryView
 from hybridmem.domain.accounts import validate_id
+from hybridmem.domain.attributes import Attribute
+from hybridmem.domain.facts import make_candidate
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.pagination import Page
 from hybridmem.domain.recall import MemoryItem
@@ -86,6 +89,24 @@ class Memory:
         return await self._services.recorder.add_data(
             await self._user(user_id), data, occurred_at=occurred_at
         )
+
+    async def import_facts(self, user_id: str, facts: Sequence[Mapping[str, Any]]) -> int:
+        """Bulk-load facts known to be distinct, each a mapping with ``attribute``,
+        ``value``, ``observed_at`` and optionally ``message_id``: normalised like
+        extraction, added as new (no supersession, no graph edge). For imports and
+        benchmarks at sizes no chat would reach; returns how many were added (values the
+        normaliser rejects are skipped)."""
+        candidates = []
+        for entry in facts:
+            candidate = make_candidate(
+                Attribute(entry["attribute"]),
+                str(entry["value"]),
+                observed_at=entry["observed_at"],
+                message_id=entry.get("message_id"),
+            )
+            if candidate is not None:
+                candidates.append((f"fact_{uuid.uuid4().hex}", candidate))
+        return await self._services.facts.import_facts(await self._user(user_id), candidates)
 
     async def recall(
         self,
