@@ -27,7 +27,7 @@ from hybridmem.domain.facts import Fact
 from hybridmem.domain.graph import Relation
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.stores import Store
-from hybridmem.domain.text import NEAR_IDENTICAL_THRESHOLD, normalize_text, text_similarity
+from hybridmem.domain.text import NEAR_IDENTICAL_THRESHOLD, is_near_identical, normalize_text
 
 TokenCounter = Callable[[str], int]
 
@@ -215,7 +215,7 @@ def assemble(
             continue
         normalized = normalize_text(item.text)
         if any(
-            normalized == other or text_similarity(normalized, other) >= near_duplicate_threshold
+            normalized == other or is_near_identical(normalized, other, near_duplicate_threshold)
             for other in seen
         ):
             duplicates.append(item)

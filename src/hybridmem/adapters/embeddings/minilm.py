@@ -17,12 +17,20 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hybridmem.domain.errors import UpstreamUnavailable
+
+# One query embedding is a few small matrix products: a BLAS thread pool costs more in
+# wake-ups than it saves, and fights the database and the event loop for the cores. Set
+# before numpy is first imported (an explicit setting in the environment wins).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,6 +63,8 @@ _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 # Token rows per feed-forward block: 128 x 1536 float32 intermediates (768 KB) stay in cache,
 # and the matrix products are still large enough to run at full speed.
 _ROWS_PER_BLOCK = 128
+# Distinct single texts (queries) whose vectors are kept.
+_QUERY_CACHE_SIZE = 512
 
 # Rational approximation of erf on [-4, 4] (outside, erf is ±1 in float32), the one Eigen and
 # XLA use for float32: numpy has no erf, and BERT's "gelu" is the exact erf form, not the tanh
@@ -128,6 +138,8 @@ class MiniLmEmbedder:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._batch_size = batch_size
+        # Recall embeds the same question again on retries and repeated reads.
+        self._embed_one = lru_cache(maxsize=_QUERY_CACHE_SIZE)(self._embed_uncached)
         tokenizer_class, load_weights = _import_runtime()
 
         directory = model_dir if model_dir is not None else bundled_model_dir()
@@ -209,11 +221,17 @@ class MiniLmEmbedder:
         """
         if isinstance(texts, str):  # a str is a Sequence[str]: embedding its letters is a bug
             raise TypeError("embed takes a sequence of texts, not one string")
+        if len(texts) == 1:
+            return [list(self._embed_one(texts[0]))]
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self._batch_size):
             encodings = self._tokenizer.encode_batch(list(texts[start : start + self._batch_size]))
             vectors.extend(self._forward([encoding.ids for encoding in encodings]).tolist())
         return vectors
+
+    def _embed_uncached(self, text: str) -> tuple[float, ...]:
+        encoding = self._tokenizer.encode(text)
+        return tuple(self._forward([encoding.ids])[0].tolist())
 
     def _load(self, weights: dict[str, Array], layer_count: int) -> None:
         """Keep the tensors the forward pass uses, transposed and fused once, here."""

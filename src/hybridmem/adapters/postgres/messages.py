@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +25,11 @@ _COLUMNS = (
 )
 
 
-# Messages ranked by idf; the pool is the best matches by cover density. Queries are
-# built with 'simple' from lexemes already stemmed (stemming twice misses "coffee").
+# Messages ranked by idf; each query word brings at most its _TERM_POOL most recent
+# matches, meaning brings _SEARCH_POOL. Queries are built with 'simple' from lexemes
+# already stemmed (stemming twice misses "coffee").
 _SEARCH_POOL = 500
+_TERM_POOL = 200
 #: Messages page by their sequence number.
 _CURSOR: CursorShape = (int,)
 # A matched rare word adds its idf (about 2–6 in a conversation); a meaning match adds
@@ -190,93 +193,110 @@ class PostgresMessages:
         the user's history (BM25's idf), then by cover density.
 
         ``ts_rank_cd`` alone weighs every word alike, so a name that appears in half the
-        conversation counts as much as "support group". Document frequencies are counted
-        per query word through the GIN index; ranking runs over a bounded pool.
+        conversation counts as much as "support group". Document frequencies come from the
+        per-user term statistics (migration 0009), and each word contributes at most its
+        ``_TERM_POOL`` most recent matches, so the cost follows the number of query words,
+        not the length of the history.
         """
-        session_sql = "AND m.session_id = %(session_id)s" if session_id is not None else ""
         vector: str | None = None
         if await self._vectors.ready():
             [vector] = await self._vectors.embed([query])
-        semantic_pool = (
-            f"""
-                    UNION ALL
-                    (SELECT m.message_id, 0.0::real AS density
-                       FROM messages AS m
-                      WHERE m.user_id = %(user_id)s AND m.deleted_at IS NULL
-                        AND m.embedding IS NOT NULL {session_sql}
-                        AND m.embedding <=> %(vector)s::vector <= %(max_distance)s
-                      ORDER BY m.embedding <=> %(vector)s::vector
-                      LIMIT %(pool)s)"""
-            if vector is not None
-            else ""
-        )
-        similarity = (
-            f"+ {_SEMANTIC_WEIGHT} * "
-            "greatest(0, 1 - coalesce(m.embedding <=> %(vector)s::vector, 1))"
-            if vector is not None
-            else ""
-        )
         async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                f"""
-                WITH terms AS (
-                    SELECT DISTINCT lexeme, to_tsquery('simple', quote_literal(lexeme)) AS q
-                      FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s)))
-                           AS lexeme
-                ),
-                q AS (
-                    SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | '))
-                           AS query
-                      FROM terms
-                ),
-                candidates AS (
-                    (SELECT m.message_id, ts_rank_cd(m.search, q.query, 32) AS density
-                       FROM messages AS m, q
-                      WHERE q.query IS NOT NULL AND m.user_id = %(user_id)s
-                        AND m.deleted_at IS NULL AND m.search @@ q.query {session_sql}
-                      ORDER BY density DESC, m.seq DESC
-                      LIMIT %(pool)s){semantic_pool}
-                ),
-                pool AS (
-                    SELECT m.*, max(c.density) AS density
-                      FROM candidates AS c
-                      JOIN messages AS m
-                        ON m.user_id = %(user_id)s AND m.message_id = c.message_id
-                     GROUP BY m.user_id, m.message_id
-                ),
-                total AS (
-                    SELECT count(*)::float8 AS n FROM messages
-                     WHERE user_id = %(user_id)s AND deleted_at IS NULL
-                ),
-                weights AS (
-                    SELECT t.q, ln(1 + (total.n - df.n + 0.5) / (df.n + 0.5)) AS idf
-                      FROM terms AS t
-                     CROSS JOIN total
-                     CROSS JOIN LATERAL (
-                         SELECT count(*)::float8 AS n FROM messages AS d
-                          WHERE d.user_id = %(user_id)s AND d.deleted_at IS NULL
-                            AND d.search @@ t.q
-                     ) AS df
-                )
-                SELECT {", ".join("m." + c.strip() for c in _COLUMNS.split(","))},
-                       coalesce((SELECT sum(w.idf) FROM weights AS w WHERE m.search @@ w.q), 0)
-                       + m.density {similarity} AS score
-                  FROM pool AS m
-                 ORDER BY score DESC, m.seq DESC
-                 LIMIT %(limit)s
-                """,
+            weights = await _term_weights(conn, user_id, query)
+            if not weights and vector is None:
+                return []
+            sql, params = _search_sql(weights, session_id=session_id, semantic=vector is not None)
+            params.update(
                 {
-                    "text": query,
                     "user_id": user_id,
                     "session_id": session_id,
                     "limit": limit,
+                    "term_pool": max(limit, _TERM_POOL),
                     "pool": max(limit, _SEARCH_POOL),
                     "vector": vector,
                     "max_distance": 1 - MIN_SIMILARITY,
-                },
+                    "terms": [term for term, _ in weights],
+                    "idfs": [idf for _, idf in weights],
+                }
             )
+            cursor = await conn.execute(sql, params)
             rows = await cursor.fetchall()
         return [
             ScoredMessage(message=_message(row), score=round(float(row["score"]), 6))
             for row in rows
         ]
+
+
+async def _term_weights(conn: Connection, user_id: str, query: str) -> list[tuple[str, float]]:
+    """The query's stemmed words that occur in the user's live messages, rarest first,
+    each with its BM25 idf over the user's history."""
+    cursor = await conn.execute(
+        """
+        SELECT t.term, t.doc_count::float8 AS df, n.doc_count::float8 AS n
+          FROM message_totals AS n
+          JOIN message_terms AS t ON t.user_id = n.user_id
+         WHERE n.user_id = %s
+           AND t.term = ANY(tsvector_to_array(to_tsvector('english', %s)))
+           AND t.doc_count > 0
+         ORDER BY t.doc_count, t.term
+        """,
+        (user_id, query),
+    )
+    return [
+        (row["term"], math.log(1 + (row["n"] - row["df"] + 0.5) / (row["df"] + 0.5)))
+        for row in await cursor.fetchall()
+    ]
+
+
+def _search_sql(
+    weights: Sequence[tuple[str, float]], *, session_id: str | None, semantic: bool
+) -> tuple[str, dict[str, Any]]:
+    """One candidate subquery per word (planned with its own value, so a rare word uses
+    the GIN index and a common one walks the recency index and stops early), plus the
+    nearest messages by meaning; the bounded pool is then scored."""
+    session_sql = "AND m.session_id = %(session_id)s" if session_id is not None else ""
+    params: dict[str, Any] = {}
+    pools = []
+    for position, (term, _) in enumerate(weights):
+        params[f"t{position}"] = term
+        pools.append(
+            f"""(SELECT m.message_id FROM messages AS m
+                  WHERE m.user_id = %(user_id)s AND m.deleted_at IS NULL {session_sql}
+                    AND m.search @@ to_tsquery('simple', quote_literal(%(t{position})s))
+                  ORDER BY m.seq DESC LIMIT %(term_pool)s)"""
+        )
+    if semantic:
+        pools.append(
+            f"""(SELECT m.message_id FROM messages AS m
+                  WHERE m.user_id = %(user_id)s AND m.deleted_at IS NULL
+                    AND m.embedding IS NOT NULL {session_sql}
+                    AND m.embedding <=> %(vector)s::vector <= %(max_distance)s
+                  ORDER BY m.embedding <=> %(vector)s::vector
+                  LIMIT %(pool)s)"""
+        )
+    similarity = (
+        f"+ {_SEMANTIC_WEIGHT} * greatest(0, 1 - coalesce(m.embedding <=> %(vector)s::vector, 1))"
+        if semantic
+        else ""
+    )
+    columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
+    sql = f"""
+        WITH w AS (
+            SELECT to_tsquery('simple', quote_literal(term)) AS q, idf
+              FROM unnest(%(terms)s::text[], %(idfs)s::float8[]) AS x (term, idf)
+        ),
+        q AS (
+            SELECT to_tsquery('simple', string_agg(quote_literal(term), ' | ')) AS query
+              FROM unnest(%(terms)s::text[]) AS term
+        ),
+        candidates AS ({" UNION ".join(pools)})
+        SELECT {columns},
+               coalesce((SELECT sum(w.idf) FROM w WHERE m.search @@ w.q), 0)
+               + coalesce(ts_rank_cd(m.search, q.query, 32), 0) {similarity} AS score
+          FROM candidates AS c
+          JOIN messages AS m ON m.user_id = %(user_id)s AND m.message_id = c.message_id
+         CROSS JOIN q
+         ORDER BY score DESC, m.seq DESC
+         LIMIT %(limit)s
+    """
+    return sql, params

@@ -1,0 +1,89 @@
+"""Per-user term statistics (migration 0009) stay equal to a count over live messages
+through inserts, soft deletes, purges and account deletion."""
+
+from __future__ import annotations
+
+import math
+
+from hybridmem.adapters.postgres.accounts import PostgresSessions, PostgresUsers
+from hybridmem.adapters.postgres.database import Database
+from hybridmem.adapters.postgres.messages import PostgresMessages
+from hybridmem.domain.accounts import NewUser
+from hybridmem.domain.messages import NewMessage, Role
+
+
+async def _stats(db: Database, user_id: str) -> tuple[int | None, dict[str, int]]:
+    async with db.connection() as conn:
+        total = await (
+            await conn.execute(
+                "SELECT doc_count FROM message_totals WHERE user_id = %s", (user_id,)
+            )
+        ).fetchone()
+        rows = await (
+            await conn.execute(
+                "SELECT term, doc_count FROM message_terms WHERE user_id = %s", (user_id,)
+            )
+        ).fetchall()
+    return (total["doc_count"] if total else None), {r["term"]: r["doc_count"] for r in rows}
+
+
+async def _recount(db: Database, user_id: str) -> dict[str, int]:
+    async with db.connection() as conn:
+        rows = await (
+            await conn.execute(
+                "SELECT lexeme AS term, count(*)::int AS n FROM messages, "
+                "unnest(tsvector_to_array(search)) AS lexeme "
+                "WHERE user_id = %s AND deleted_at IS NULL GROUP BY lexeme",
+                (user_id,),
+            )
+        ).fetchall()
+    return {r["term"]: r["n"] for r in rows}
+
+
+async def test_counts_follow_inserts_deletes_and_account_deletion(database: Database) -> None:
+    users = PostgresUsers(database)
+    messages = PostgresMessages(database)
+    await users.add(NewUser(user_id="u", email="u@example.com", password_hash="h"))
+    await users.add(NewUser(user_id="v", email="v@example.com", password_hash="h"))
+    await messages.append(
+        "u",
+        "a",
+        [
+            NewMessage("m1", Role.USER, "I adopted a dog"),
+            NewMessage("m2", Role.USER, "The dog likes the park"),
+        ],
+    )
+    await messages.append("u", "b", [NewMessage("m3", Role.USER, "Parks are lovely")])
+    await messages.append("u", "b", [NewMessage("m3", Role.USER, "Parks are lovely")])  # retry
+    await messages.append("v", "a", [NewMessage("x1", Role.USER, "dog dog dog")])
+
+    total, terms = await _stats(database, "u")
+    assert total == 3
+    assert (terms["dog"], terms["park"], terms["adopt"]) == (2, 2, 1)
+    assert terms == await _recount(database, "u")
+
+    await PostgresSessions(database).delete("u", "b")  # soft delete: no longer counted
+    total, terms = await _stats(database, "u")
+    assert (total, terms["park"]) == (2, 1)
+    assert "love" not in terms
+    assert terms == await _recount(database, "u")
+
+    await users.delete("u")
+    assert await _stats(database, "u") == (None, {})
+    assert await _stats(database, "v") == (1, {"dog": 1})
+
+
+async def test_rare_words_still_outrank_common_ones(database: Database) -> None:
+    users = PostgresUsers(database)
+    messages = PostgresMessages(database)
+    await users.add(NewUser(user_id="u", email="u@example.com", password_hash="h"))
+    common = [NewMessage(f"c{i}", Role.USER, f"Max went out, day {i}") for i in range(6)]
+    await messages.append("u", "s", common)
+    await messages.append("u", "s", [NewMessage("rare", Role.USER, "Max took up pottery")])
+    found = await messages.search("u", "Did Max try pottery?", limit=3)
+    assert found[0].message.message_id == "rare"
+    # idf = ln(1 + (n - df + 0.5) / (df + 0.5)): n = 7; pottery df 1, max df 7.
+    expected = math.log(1 + 6.5 / 1.5) + math.log(1 + 0.5 / 7.5)
+    assert found[0].score > expected  # plus cover density
+    assert found[0].score < expected + 1
+    assert found[1].score < found[0].score
