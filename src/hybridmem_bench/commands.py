@@ -125,6 +125,13 @@ def bench_retrieval(
         str | None,
         typer.Option(help="Semantic fact search: auto, on or off (default: the environment's)"),
     ] = None,
+    samples_filter: Annotated[
+        str | None,
+        typer.Option(
+            "--samples",
+            help="Comma-separated sample ids to run (default: all), e.g. conv-26,conv-30",
+        ),
+    ] = None,
 ) -> None:
     """Evidence recall@k of Memory.retrieve on LoCoMo-format conversations (per category),
     context tokens and search latency; optionally beside a plain BM25 over the turns."""
@@ -148,6 +155,14 @@ def bench_retrieval(
     except (ValueError, KeyError, TypeError) as exc:
         typer.echo(f"cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if samples_filter:
+        wanted = [part.strip() for part in samples_filter.split(",") if part.strip()]
+        unknown = sorted(set(wanted) - {sample.sample_id for sample in samples})
+        if unknown:
+            raise typer.BadParameter(
+                f"no such samples: {', '.join(unknown)}", param_hint="--samples"
+            )
+        samples = [sample for sample in samples if sample.sample_id in wanted]
     if embeddings not in (None, "auto", "on", "off"):
         raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
     settings = _settings(log_level="WARNING", embeddings=embeddings)
