@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from hybridmem.adapters.security.passwords import BcryptPasswordHasher
+from hybridmem.adapters.security.tokens import JwtAccessTokens
+from hybridmem.application.accounts import AccountService
 from hybridmem.application.extraction import FactExtraction, MessageIndexing
 from hybridmem.application.fact_editing import FactEditor
 from hybridmem.application.recall import RecallService, RecallSettings
@@ -22,7 +26,7 @@ from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobBell, JobWorker
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.jobs import JobKind, JobRouting
-from tests.support.fakes import FrozenClock
+from tests.support.fakes import FrozenClock, InMemoryLoginThrottle, InMemoryRevocations
 from tests.support.message_fakes import InMemoryWorld
 
 
@@ -143,4 +147,29 @@ def worker(world: InMemoryWorld, memory: MemoryApp) -> JobWorker:
     """The worker with the memory handlers the container registers."""
     return job_worker(
         world, {JobKind.EXTRACT: memory.extraction.handle, JobKind.INDEX: memory.indexing.handle}
+    )
+
+
+def account_service(world: InMemoryWorld, clock: FrozenClock, **wiring: Any) -> AccountService:
+    """``AccountService`` on the fakes as the container wires it (fast bcrypt, a short-lived
+    JWT, three failures before a lockout); ``wiring`` adds the optional collaborators."""
+    return AccountService(
+        users=world.users,
+        hasher=BcryptPasswordHasher(rounds=4),
+        tokens=JwtAccessTokens(
+            secret_key="unit-test-key-" + "a" * 60,
+            algorithm="HS256",
+            issuer="hybridmem",
+            audience="hybridmem-api",
+            ttl=timedelta(minutes=10),
+            clock=clock,
+            ids=world.ids,
+        ),
+        revocations=InMemoryRevocations(),
+        throttle=InMemoryLoginThrottle(
+            clock, max_failures=3, window=timedelta(minutes=15), lockout=timedelta(minutes=5)
+        ),
+        ids=world.ids,
+        clock=clock,
+        **wiring,
     )

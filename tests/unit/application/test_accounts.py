@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from hybridmem.adapters.security.passwords import BcryptPasswordHasher
-from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.application.accounts import AccountService, Signup
 from hybridmem.application.providers import ProviderDelivery, ProviderJobs
 from hybridmem.application.recording import IncomingMessage
@@ -17,8 +15,7 @@ from hybridmem.domain.accounts import User
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import JobKind
 from hybridmem.domain.messages import Role
-from tests.support.fakes import InMemoryLoginThrottle, InMemoryRevocations
-from tests.unit.application.conftest import job_worker, memory_app
+from tests.unit.application.conftest import account_service, job_worker, memory_app
 
 PROVIDERS = ("zep", "mem0")
 
@@ -40,24 +37,9 @@ class InMemoryDirectory:
 
 @pytest.fixture
 def accounts(world, clock) -> AccountService:
-    return AccountService(
-        users=world.users,
-        hasher=BcryptPasswordHasher(rounds=4),
-        tokens=JwtAccessTokens(
-            secret_key="unit-test-key-" + "a" * 60,
-            algorithm="HS256",
-            issuer="hybridmem",
-            audience="hybridmem-api",
-            ttl=timedelta(minutes=10),
-            clock=clock,
-            ids=world.ids,
-        ),
-        revocations=InMemoryRevocations(),
-        throttle=InMemoryLoginThrottle(
-            clock, max_failures=3, window=timedelta(minutes=15), lockout=timedelta(minutes=5)
-        ),
-        ids=world.ids,
-        clock=clock,
+    return account_service(
+        world,
+        clock,
         outbox=world.outbox,
         provider_jobs=ProviderJobs(providers=PROVIDERS, ids=world.ids),
     )

@@ -3,18 +3,14 @@ through the one bearer resolution, refused at once when revoked or when the acco
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from hybridmem.adapters.security.passwords import BcryptPasswordHasher
-from hybridmem.adapters.security.tokens import JwtAccessTokens
 from hybridmem.application.accounts import INVALID_TOKEN, AccountService, Principal, Signup
 from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.domain.api_keys import hash_key
 from hybridmem.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from tests.support.api_key_fakes import InMemoryApiKeys
-from tests.support.fakes import InMemoryLoginThrottle, InMemoryRevocations
+from tests.unit.application.conftest import account_service
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,26 +27,7 @@ def keys(key_store, world, clock) -> ApiKeyService:
 
 @pytest.fixture
 def accounts(world, clock, keys) -> AccountService:
-    return AccountService(
-        users=world.users,
-        hasher=BcryptPasswordHasher(rounds=4),
-        tokens=JwtAccessTokens(
-            secret_key="unit-test-key-" + "a" * 60,
-            algorithm="HS256",
-            issuer="hybridmem",
-            audience="hybridmem-api",
-            ttl=timedelta(minutes=10),
-            clock=clock,
-            ids=world.ids,
-        ),
-        revocations=InMemoryRevocations(),
-        throttle=InMemoryLoginThrottle(
-            clock, max_failures=3, window=timedelta(minutes=15), lockout=timedelta(minutes=5)
-        ),
-        ids=world.ids,
-        clock=clock,
-        api_keys=keys,
-    )
+    return account_service(world, clock, api_keys=keys)
 
 
 async def session_of(accounts: AccountService, user_id: str) -> Principal:
