@@ -15,6 +15,7 @@ from pathlib import Path
 from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import FactCandidate
 from hybridmem.domain.text import normalize_text, normalize_value
+from hybridmem_bench.extraction_scoring import ExtractionScore
 
 CORPUS = Path(__file__).with_name("extraction_corpus.jsonl")
 OBSERVED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -26,23 +27,12 @@ FactTuple = tuple[str, str, str, bool]
 
 @dataclass
 class CorpusScore:
-    """Micro-averaged counts over the corpus and the sentences that were not exact."""
+    """Micro-averaged counts over the corpus (the bench's ``ExtractionScore``) and the
+    sentences that were not exact."""
 
     sentences: int = 0
-    true_positives: int = 0
-    false_positives: int = 0
-    false_negatives: int = 0
+    counts: ExtractionScore = field(default_factory=lambda: ExtractionScore(0, 0, 0))
     misses: list[tuple[str, set[FactTuple], set[FactTuple]]] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        predicted = self.true_positives + self.false_positives
-        return self.true_positives / predicted if predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        expected = self.true_positives + self.false_negatives
-        return self.true_positives / expected if expected else 1.0
 
 
 def load_corpus() -> list[dict[str, object]]:
@@ -84,9 +74,9 @@ def score_corpus(split: str | None = None) -> CorpusScore:
         found = extract_facts(str(row["text"]), message_id=f"m{index}", observed_at=OBSERVED_AT)
         predicted = {_predicted(candidate) for candidate in found}
         score.sentences += 1
-        score.true_positives += len(expected & predicted)
-        score.false_positives += len(predicted - expected)
-        score.false_negatives += len(expected - predicted)
+        score.counts += ExtractionScore(
+            len(expected & predicted), len(predicted - expected), len(expected - predicted)
+        )
         if expected != predicted:
             score.misses.append((str(row["text"]), expected - predicted, predicted - expected))
     return score
@@ -104,8 +94,8 @@ def test_corpus_is_large_and_balanced() -> None:
 
 def test_precision_and_recall_meet_the_floors() -> None:
     score = score_corpus()
-    assert score.precision >= PRECISION_FLOOR, score.misses
-    assert score.recall >= RECALL_FLOOR, score.misses
+    assert score.counts.precision >= PRECISION_FLOOR, score.misses
+    assert score.counts.recall >= RECALL_FLOOR, score.misses
 
 
 def test_negative_sentences_yield_nothing() -> None:
@@ -122,10 +112,11 @@ def report() -> str:
     lines: list[str] = []
     for split in (None, "dev", "holdout", "blind"):
         score = score_corpus(split)
+        counts = score.counts
         lines.append(
-            f"{split or 'all':8} sentences={score.sentences:4}  tp={score.true_positives}"
-            f"  fp={score.false_positives}  fn={score.false_negatives}"
-            f"  precision={score.precision:.3f}  recall={score.recall:.3f}"
+            f"{split or 'all':8} sentences={score.sentences:4}  tp={counts.true_positives}"
+            f"  fp={counts.false_positives}  fn={counts.false_negatives}"
+            f"  precision={counts.precision:.3f}  recall={counts.recall:.3f}"
         )
     lines.append("")
     for text, missed, spurious in score_corpus().misses:
