@@ -43,6 +43,7 @@ MESSAGES = (
     "Where did I live before?",
     "Tell me something about my week.",
 )
+MAX_FAILURE_SAMPLES = 5
 QUERIES = ("Where do I live?", "What is my dog called?", "Where do I work?", "chess")
 
 
@@ -52,6 +53,13 @@ class _Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # the first few failures as the client saw them, so a rare 5xx can be diagnosed from
+    # the report alone (the server's log goes with its temporary directory)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def _keep(self, name: str, status: str, detail: str) -> None:
+        if len(self.failures) < MAX_FAILURE_SAMPLES:
+            self.failures.append({"endpoint": name, "status": status, "detail": detail[:500]})
 
     async def call(
         self, name: str, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
@@ -62,9 +70,12 @@ class _Tally:
             response = await client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             self.statuses[name][type(exc).__name__] += 1
+            self._keep(name, type(exc).__name__, str(exc))
             return None
         elapsed = time.perf_counter() - started
         self.statuses[name][str(response.status_code)] += 1
+        if response.status_code >= 500:
+            self._keep(name, str(response.status_code), response.text)
         if response.is_success:
             self.latencies[name].append(elapsed)
         return response
@@ -233,6 +244,7 @@ async def drive(
         "server_errors_5xx": sum(n for status, n in every.items() if status.startswith("5")),
         "transport_errors": sum(n for status, n in every.items() if not status.isdigit()),
         "endpoints": endpoints,
+        "failure_samples": tally.failures + verification.failures,
         "messages": {
             "acknowledged": acknowledged,
             "found_in_history": found,
