@@ -1,11 +1,11 @@
 """``hybridmem bench answers``: does the chat answer from memory?
 
 Each case states facts in one session, then asks about them in other words in a fresh
-session, through the real chat turn (``ChatService``) with the configured model (the
-embedded one by default). A reply counts as a hit when it contains one of the case's
-expected values (case and accents ignored). Reported beside it: how often memory recall
-put an expected value in front of the model at all, reply times, and the replies the
-degenerate-output check cut or replaced.
+session, through the real chat turn (``POST /api/chat`` of a real server) with the
+configured model (the embedded one by default). A reply counts as a hit when it contains
+one of the case's expected values (case and accents ignored). Reported beside it: how
+often memory recall put an expected value in front of the model at all, reply times, and
+the replies the degenerate-output check cut or replaced.
 """
 
 from __future__ import annotations
@@ -16,19 +16,23 @@ import time
 import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from hybridmem.application.recording import IncomingMessage
-from hybridmem.domain.messages import Role
-from hybridmem.service.services import Services
+import httpx
+
 from hybridmem.service.settings import Settings
+from hybridmem_bench.http_users import sign_up, wait_for_jobs
 from hybridmem_bench.progress import Progress
 from hybridmem_bench.stats import machine, number, percentile
 
 DEFAULT_CASES = Path("tests/data/chat_recall_dev.jsonl")
+# an embedded 135M model on a loaded 2-core machine: a reply may take tens of seconds
+REQUEST_TIMEOUT_S = 300.0
+JOBS_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,71 +83,93 @@ def contains_any(text: str, expected: Sequence[str]) -> bool:
 
 
 async def run_answers_benchmark(
-    services: Services,
+    client: httpx.AsyncClient,
     settings: Settings,
     cases: Sequence[AnswerCase],
     *,
     statements_via_chat: bool = False,
     progress: bool = True,
     source: str = "",
+    settle: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
-    """Run every case on fresh users and sessions; return the report."""
-    chat, memory, worker, users = services.chat, services.recorder, services.worker, services.users
-    model, embedder = services.model, services.embedder
+    """Run every case on fresh users and sessions of the server ``client`` talks to
+    (started with ``settings``), through its HTTP API; return the report. ``settle``
+    waits until what was recorded is extracted (default: until the server's job backlog
+    is empty)."""
+    settle = settle or partial(wait_for_jobs, client, within=JOBS_TIMEOUT_S)
     run = uuid.uuid4().hex[:8]
-
+    user_ids = [f"bench-{run}-warmup", *(f"bench-{run}-{i}" for i in range(len(cases)))]
     # One uncounted turn: the first request pays for warming the model's caches.
-    await users.ensure(f"bench-{run}-warmup")
-    await chat.turn(f"bench-{run}-warmup", "warmup", "Hello!")
-
+    warmup = await sign_up(client, user_ids[0])
+    signed_in = [warmup]
+    await _chat(client, warmup, "warmup", "Hello!")
+    model = (await client.get("/v1/models", headers=warmup)).json()["data"][0]["id"]
     bar = Progress(len(cases), "questions", enabled=progress)
     results: list[dict[str, Any]] = []
-    for index, case in enumerate(cases):
-        user_id = f"bench-{run}-{index}"
-        await users.ensure(user_id)
-        for statement in case.statements:
-            if statements_via_chat:
-                await chat.turn(user_id, "facts", statement)
-            else:
-                await memory.add_messages(
-                    user_id, "facts", [IncomingMessage(role=Role.USER, content=statement)]
-                )
-        await worker.drain(within=120)
+    for case, user_id in zip(cases, user_ids[1:], strict=True):
+        headers = await sign_up(client, user_id)
+        signed_in.append(headers)
+        if statements_via_chat:
+            for statement in case.statements:
+                await _chat(client, headers, "facts", statement)
+        else:
+            response = await client.post(
+                "/api/sessions/facts/messages",
+                headers=headers,
+                json={"messages": [{"role": "user", "content": s} for s in case.statements]},
+            )
+            response.raise_for_status()
+        await settle()
         started = time.perf_counter()
-        reply = await chat.turn(user_id, "question", case.question)
-        seconds = time.perf_counter() - started
-        results.append(
-            {
-                "id": case.case_id,
-                "attribute": case.attribute,
-                "question": case.question,
-                "expected": list(case.expected),
-                "reply": reply.reply,
-                "hit": contains_any(reply.reply, case.expected),
-                "recalled": contains_any(reply.recall.context.text, case.expected),
-                "facts_used": [f.fact.text for f in reply.recall.facts],
-                "degenerate": reply.degenerate,
-                "cut": reply.cut,
-                "seconds": round(seconds, 3),
-                "model_ms": reply.model_ms,
-                "output_tokens": reply.output_tokens,
-            }
-        )
+        reply = await _chat(client, headers, "question", case.question)
+        results.append(_result(case, reply, time.perf_counter() - started))
         bar.advance()
     bar.close()
-    for user_id in [f"bench-{run}-warmup", *(f"bench-{run}-{i}" for i in range(len(cases)))]:
-        await users.delete(user_id)
+    for headers in signed_in:
+        await client.delete("/api/users/me", headers=headers)
     return {
         "machine": {**machine(), "load_average": [round(x, 2) for x in os.getloadavg()]},
         "cases": source,
-        "model": model.info.name,
-        "prompt_style": model.info.prompt_style.value,
+        "model": model,
+        "prompt_style": "compact" if settings.llm_small_model else "standard",
         "sampling": settings.llm_sampling if settings.llm_provider != "gemini" else {},
         "threads": settings.local_model_threads,
         "statements_via": "chat" if statements_via_chat else "memory",
-        "embeddings": "on" if embedder is not None else "off",
+        "embeddings": settings.embeddings,
         "summary": summarize(results),
         "results": results,
+    }
+
+
+async def _chat(
+    client: httpx.AsyncClient, headers: dict[str, str], session_id: str, text: str
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/chat", headers=headers, json={"session_id": session_id, "message": text}
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _result(case: AnswerCase, reply: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """One case's outcome from the chat body: the reply, what memory put in the prompt
+    (its items, in prompt order), and what the service did to the model's reply."""
+    recalled = "\n".join(item["text"] for item in reply["memory"]["items"])
+    return {
+        "id": case.case_id,
+        "attribute": case.attribute,
+        "question": case.question,
+        "expected": list(case.expected),
+        "reply": reply["reply"],
+        "hit": contains_any(reply["reply"], case.expected),
+        "recalled": contains_any(recalled, case.expected),
+        "facts_used": [fact["text"] for fact in reply["memory"]["facts_used"]],
+        "degenerate": reply["quality"]["replaced"],
+        "cut": reply["quality"]["cut"],
+        "seconds": round(seconds, 3),
+        "model_ms": reply["timings"]["model_ms"],
+        "output_tokens": reply["usage"]["output_tokens"],
     }
 
 

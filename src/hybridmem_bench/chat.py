@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from hybridmem_bench.fake_llm import fake_chat_process
+from hybridmem_bench.http_users import sign_up
 from hybridmem_bench.server import benchmark_env, running_server
 from hybridmem_bench.stats import machine, number, summary_ms
 
-PASSWORD = "benchmark password 1"  # noqa: S105 - throwaway benchmark accounts
 MESSAGES = (
     "I live in Delhi and like chess.",
     "Where do I live?",
@@ -32,14 +32,7 @@ MESSAGES = (
 
 
 async def _user(client: httpx.AsyncClient, index: int) -> dict[str, str]:
-    user_id = f"bench-{uuid.uuid4().hex[:10]}-{index}"
-    await client.post(
-        "/api/auth/signup",
-        json={"email": f"{user_id}@example.com", "password": PASSWORD, "user_id": user_id},
-    )
-    response = await client.post("/api/auth/login", json={"user_id": user_id, "password": PASSWORD})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return await sign_up(client, f"bench-{uuid.uuid4().hex[:10]}-{index}")
 
 
 async def _run_level(

@@ -12,11 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from hybridmem.service.cli_support import check_database_or_exit, with_services
+from hybridmem.service.cli_support import check_database_or_exit
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.library import Memory
-from hybridmem.service.services import Services
-from hybridmem.service.settings import Settings
 
 bench_app = typer.Typer(
     help="Benchmarks (results go to docs/benchmarks.md).",
@@ -349,7 +347,15 @@ def bench_answers(
     words in a fresh one through the real chat turn: share of replies containing the
     remembered value, reply p50/p95, degenerate replies caught. Never touches your data:
     a temporary data dir (or --database-url) and fresh users."""
-    from hybridmem_bench.answers import load_cases, render_markdown, run_answers_benchmark
+    import httpx
+
+    from hybridmem_bench.answers import (
+        REQUEST_TIMEOUT_S,
+        load_cases,
+        render_markdown,
+        run_answers_benchmark,
+    )
+    from hybridmem_bench.server import running_server
 
     if llm not in ("local", "configured"):
         raise typer.BadParameter("local or configured", param_hint="--llm")
@@ -359,24 +365,28 @@ def bench_answers(
         typer.echo(f"cannot read {cases}: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def work(services: Services, settings: Settings) -> dict[str, Any]:
-        return await run_answers_benchmark(
-            services,
-            settings,
-            loaded,
-            statements_via_chat=via_chat,
-            progress=progress,
-            source=cases.name,
-        )
+    overrides = {"llm": "local"} if llm == "local" else {}
+    settings = _settings(log_level="WARNING", **overrides)
+    # a real server over HTTP: the replies, what memory put into the prompt and what the
+    # service did to a degenerate reply are all in the chat body
+    env = {f"HYBRIDMEM_{name.upper()}": value for name, value in overrides.items()}
+    env |= {"HYBRIDMEM_CHAT_TURNS_PER_MINUTE": "0", "HYBRIDMEM_BCRYPT_ROUNDS": "4"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
 
-    report = _on_scratch_database(
-        "answers",
-        database_url,
-        work,
-        with_model=True,
-        with_embedder=True,
-        llm="local" if llm == "local" else None,
-    )
+    async def work(base_url: str) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
+            return await run_answers_benchmark(
+                client,
+                settings,
+                loaded,
+                statements_via_chat=via_chat,
+                progress=progress,
+                source=cases.name,
+            )
+
+    with running_server(env, purpose="answers") as base_url:
+        report = asyncio.run(work(base_url))
     _write_report(report, output)
     typer.echo(render_markdown(report))
 
@@ -426,33 +436,6 @@ def bench_extraction(
     report = _on_scratch_memory("extraction", database_url, work, embeddings="off")
     _write_report(report, output)
     typer.echo(render_markdown(report))
-
-
-def _on_scratch_database(
-    name: str,
-    database_url: str | None,
-    work: Callable[[Services, Settings], Awaitable[dict[str, Any]]],
-    *,
-    with_model: bool = False,
-    with_embedder: bool = False,
-    **overrides: Any,
-) -> dict[str, Any]:
-    """Run a benchmark on the given PostgreSQL or, by default, on an embedded one in a
-    temporary directory, removed afterwards: a benchmark never touches the user's data."""
-    data_dir = Path(tempfile.mkdtemp(prefix=f"hybridmem-bench-{name}-"))
-    settings = _settings(
-        log_level="WARNING", data_dir=data_dir, database_url=database_url or "", **overrides
-    )
-
-    async def on_services(services: Services) -> dict[str, Any]:
-        return await work(services, settings)
-
-    try:
-        return asyncio.run(
-            with_services(settings, on_services, with_model=with_model, with_embedder=with_embedder)
-        )
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _on_scratch_memory(

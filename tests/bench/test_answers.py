@@ -14,6 +14,7 @@ from hybridmem_bench.answers import (
     render_markdown,
     run_answers_benchmark,
 )
+from tests.support.api import drain_jobs
 
 
 def test_the_dev_set_is_large_enough_and_well_formed():
@@ -48,7 +49,7 @@ def test_matching_ignores_case_and_accents():
     assert not contains_any("You live in Mumbai.", ["Delhi", "New Delhi"])
 
 
-async def test_a_run_through_the_chat_turn(app, model, tmp_path):
+async def test_a_run_through_the_chat_turn(app, client, model, tmp_path):
     path = tmp_path / "cases.jsonl"
     lines = [
         {
@@ -85,7 +86,12 @@ async def test_a_run_through_the_chat_turn(app, model, tmp_path):
 
     model._answer = answer
     report = await run_answers_benchmark(
-        app.state.services, app.state.settings, load_cases(path), progress=False, source=path.name
+        client,
+        app.state.settings,
+        load_cases(path),
+        progress=False,
+        source=path.name,
+        settle=lambda: drain_jobs(app),  # this app runs no worker of its own
     )
     summary = report["summary"]
     assert summary["questions"] == 3

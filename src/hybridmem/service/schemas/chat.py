@@ -52,6 +52,16 @@ class Timings(BaseModel):
     total_ms: float
 
 
+class ReplyQuality(BaseModel):
+    """What the service did to the model's raw reply (small local models loop or drift)."""
+
+    replaced: str | None = Field(
+        description="Why the model's reply was replaced by a short honest answer "
+        "(e.g. `boilerplate`, `empty`, `loop`), or null when it was kept"
+    )
+    cut: bool = Field(description="The reply was cut where the model started to repeat itself")
+
+
 class ChatOut(BaseModel):
     """The answer to one chat message."""
 
@@ -62,6 +72,7 @@ class ChatOut(BaseModel):
     memory: MemoryUsed
     usage: Usage
     timings: Timings
+    quality: ReplyQuality
 
     @classmethod
     def of(cls, reply: ChatReply) -> Self:
@@ -82,4 +93,5 @@ class ChatOut(BaseModel):
             timings=Timings(
                 memory_ms=reply.memory_ms, model_ms=reply.model_ms, total_ms=reply.total_ms
             ),
+            quality=ReplyQuality(replaced=reply.degenerate, cut=reply.cut),
         )
