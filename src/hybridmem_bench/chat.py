@@ -18,6 +18,7 @@ import httpx
 
 from hybridmem_bench.fake_llm import fake_chat_process
 from hybridmem_bench.http_users import sign_up
+from hybridmem_bench.progress import Progress
 from hybridmem_bench.server import benchmark_env, running_server
 from hybridmem_bench.stats import machine, number, summary_ms
 
@@ -36,7 +37,7 @@ async def _user(client: httpx.AsyncClient, index: int) -> dict[str, str]:
 
 
 async def _run_level(
-    base_url: str, concurrency: int, turns_per_user: int, think_seconds: float = 0.0
+    base_url: str, concurrency: int, turns_per_user: int, think_seconds: float, bar: Progress
 ) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
@@ -63,6 +64,7 @@ async def _run_level(
                 elapsed = time.perf_counter() - started
                 if not record:
                     continue
+                bar.advance()
                 if response.status_code != 200:
                     errors += 1
                     continue
@@ -94,14 +96,18 @@ async def run_chat_benchmark(
     model_delay: float,
     database_url: str | None,
     think_seconds: float = 0.0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Start the fake model and the service, then measure each concurrency level."""
+    bar = Progress(sum(levels) * turns_per_user, "turns", enabled=progress)
     with fake_chat_process(model_delay) as model_url:
         env = benchmark_env(model_url, database_url)
         with running_server(env, purpose="chat") as base_url:
             results = [
-                await _run_level(base_url, level, turns_per_user, think_seconds) for level in levels
+                await _run_level(base_url, level, turns_per_user, think_seconds, bar)
+                for level in levels
             ]
+    bar.close()
     return {
         "machine": machine(),
         "model_delay_ms": round(model_delay * 1000),

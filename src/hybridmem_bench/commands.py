@@ -75,6 +75,7 @@ def bench_chat(
         int, typer.Option(min=0, help="Mean pause between a user's turns (0: lockstep)")
     ] = 0,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
     """Server overhead per chat turn (latency minus model time) at several concurrencies,
     against a fake OpenAI-compatible model with a fixed delay."""
@@ -89,6 +90,7 @@ def bench_chat(
             model_delay=model_delay_ms / 1000,
             database_url=settings.database_url,
             think_seconds=think_ms / 1000,
+            progress=progress,
         )
     )
     if output is not None:
@@ -201,6 +203,7 @@ def bench_load(
         int, typer.Option(min=0, max=60_000, help="Mean pause between a user's requests")
     ] = 0,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
     """N users (signup, login, chat, memory view, search) for T seconds against a server
     started on loopback with a fake model; per-endpoint throughput, errors, p50/p95/p99,
@@ -217,6 +220,7 @@ def bench_load(
             model_delay=model_delay_ms / 1000,
             database_url=settings.database_url,
             think_seconds=think_ms / 1000,
+            progress=progress,
         )
     )
     if output is not None:
@@ -234,6 +238,7 @@ def bench_login(
         str, typer.Option(help="Comma-separated: alone, other-address, same-address")
     ] = "alone,other-address,same-address",
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
     """A real user's login latency (p50/p95/max) while junk logins (unknown emails, wrong
     passwords) hammer a server on loopback with production bcrypt cost; what the junk got."""
@@ -246,7 +251,11 @@ def bench_login(
     settings = _settings()
     report = asyncio.run(
         run_login_benchmark(
-            junk=junk, seconds=seconds, scenarios=chosen, database_url=settings.database_url
+            junk=junk,
+            seconds=seconds,
+            scenarios=chosen,
+            database_url=settings.database_url,
+            progress=progress,
         )
     )
     if output is not None:
@@ -293,6 +302,7 @@ def bench_soak(
     think_ms: Annotated[int, typer.Option(min=0)] = 1000,
     model_delay_ms: Annotated[int, typer.Option(min=0)] = 100,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
     """Many users for minutes against one server (loopback, self-stopping): errors, lost
     messages, and the server's resident memory over time."""
@@ -313,6 +323,7 @@ def bench_soak(
             think_seconds=think_ms / 1000,
             database_url=settings.database_url,
             sample_every=max(2.0, seconds / 30),
+            progress=progress,
         )
     )
     if output is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from hybridmem_bench.fake_llm import fake_chat_process
+from hybridmem_bench.progress import ticking
 from hybridmem_bench.server import benchmark_env, running_server
 from hybridmem_bench.stats import machine, number, summary_ms
 
@@ -177,7 +178,12 @@ async def _stored(client: httpx.AsyncClient, tally: _Tally, user: _User) -> int:
 
 
 async def drive(
-    base_url: str, *, users: int, seconds: float, think_seconds: float = 0.0
+    base_url: str,
+    *,
+    users: int,
+    seconds: float,
+    think_seconds: float = 0.0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Run ``users`` simulated users for ``seconds`` against ``base_url``; then count what
     history holds. Only loopback URLs are accepted."""
@@ -197,7 +203,8 @@ async def drive(
             asyncio.create_task(_simulate(client, tally, user, deadline, think_seconds))
             for user in people
         ]
-        _, pending = await asyncio.wait(tasks, timeout=seconds + GRACE_SECONDS)
+        async with ticking(seconds, f"s, {users} users", enabled=progress):
+            _, pending = await asyncio.wait(tasks, timeout=seconds + GRACE_SECONDS)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -263,13 +270,18 @@ async def run_load_benchmark(
     model_delay: float,
     database_url: str | None,
     think_seconds: float = 0.0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Start the fake model and a real server on loopback, then :func:`drive` it."""
     with fake_chat_process(model_delay) as model_url:
         env = benchmark_env(model_url, database_url)
         with running_server(env, purpose="load") as base_url:
             result = await drive(
-                base_url, users=users, seconds=seconds, think_seconds=think_seconds
+                base_url,
+                users=users,
+                seconds=seconds,
+                think_seconds=think_seconds,
+                progress=progress,
             )
     return {
         "benchmark": "load",

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from hybridmem_bench.progress import ticking
 from hybridmem_bench.server import benchmark_env, running_server
 from hybridmem_bench.stats import machine, number, summary_ms
 
@@ -146,7 +147,7 @@ async def _real_user(client: httpx.AsyncClient, user: str, seconds: float) -> di
 
 
 async def run_scenario(
-    name: str, *, junk: int, seconds: float, database_url: str | None
+    name: str, *, junk: int, seconds: float, database_url: str | None, progress: bool = False
 ) -> dict[str, Any]:
     """One scenario against a fresh server (fresh limits, fresh database)."""
     address = SCENARIOS[name]
@@ -167,7 +168,8 @@ async def run_scenario(
                 process.start()
                 await asyncio.sleep(WARM_UP_SECONDS)
             try:
-                real = await _real_user(client, user, seconds)
+                async with ticking(seconds, f"s of {name}", enabled=progress):
+                    real = await _real_user(client, user, seconds)
                 junk_report = None
                 if process is not None:
                     junk_report = await asyncio.to_thread(results.get, True, seconds + 120)
@@ -187,13 +189,20 @@ async def run_scenario(
 
 
 async def run_login_benchmark(
-    *, junk: int, seconds: float, scenarios: list[str], database_url: str | None
+    *,
+    junk: int,
+    seconds: float,
+    scenarios: list[str],
+    database_url: str | None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Every scenario in turn, each against its own server."""
     if not 1 <= junk <= MAX_JUNK or not 1 <= seconds <= MAX_SECONDS:
         raise ValueError(f"at most {MAX_JUNK} junk clients for at most {MAX_SECONDS} s")
     runs = [
-        await run_scenario(name, junk=junk, seconds=seconds, database_url=database_url)
+        await run_scenario(
+            name, junk=junk, seconds=seconds, database_url=database_url, progress=progress
+        )
         for name in scenarios
     ]
     return {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import TextIO
 
 
@@ -65,3 +68,26 @@ class Progress:
         bar = "#" * filled + "." * (self._width - filled)
         elapsed = time.monotonic() - self._started
         return f"[{bar}] {self.done}/{self.total} {self.label} ({elapsed:.0f} s)"
+
+
+@asynccontextmanager
+async def ticking(
+    seconds: float, label: str, *, enabled: bool = True, stream: TextIO | None = None
+) -> AsyncIterator[Progress]:
+    """A bar over a run of fixed length: it advances once a second for ``seconds``
+    (the load, soak and login benchmarks run for a time, not a number of requests)."""
+    bar = Progress(max(1, round(seconds)), label, enabled=enabled, stream=stream)
+
+    async def tick() -> None:
+        while bar.done < bar.total:
+            await asyncio.sleep(1)
+            bar.advance()
+
+    task = asyncio.create_task(tick())
+    try:
+        yield bar
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        bar.close()

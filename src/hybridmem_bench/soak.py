@@ -60,6 +60,7 @@ async def run_soak(
     think_seconds: float,
     database_url: str | None,
     sample_every: float = 5.0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Drive the server for ``seconds`` and sample its memory every ``sample_every``
     (RuntimeError before anything starts when psutil is missing)."""
@@ -72,7 +73,11 @@ async def run_soak(
             sampler = asyncio.create_task(_sample_rss(process, sample_every, samples))
             try:
                 result = await drive(
-                    base_url, users=users, seconds=seconds, think_seconds=think_seconds
+                    base_url,
+                    users=users,
+                    seconds=seconds,
+                    think_seconds=think_seconds,
+                    progress=progress,
                 )
             finally:
                 sampler.cancel()

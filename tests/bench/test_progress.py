@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
-from hybridmem_bench.progress import Progress
+from hybridmem_bench.progress import Progress, ticking
 
 
 class Terminal(io.StringIO):
@@ -42,3 +43,17 @@ def test_disabled_is_silent():
     bar.close()
     assert stream.getvalue() == ""
     assert bar.done == 5
+
+
+async def test_a_timed_run_advances_once_a_second_and_stops_with_the_work():
+    stream = io.StringIO()
+    async with ticking(60, "s, 4 users", stream=stream) as bar:
+        await asyncio.sleep(2.5)
+    assert 1 <= bar.done <= 3  # a loaded machine may lose a tick, never gain one
+    lines = stream.getvalue().splitlines()
+    assert lines
+    assert all(" s, 4 users " in line for line in lines)
+    # the ticker is gone once the run ends: nothing more is written
+    written = stream.getvalue()
+    await asyncio.sleep(1.2)
+    assert stream.getvalue() == written
