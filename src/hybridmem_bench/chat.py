@@ -113,7 +113,7 @@ async def run_chat_benchmark(
         "model_delay_ms": round(model_delay * 1000),
         "think_ms": round(think_seconds * 1000),
         "turns_per_user": turns_per_user,
-        "database": "DATABASE_URL" if database_url else "embedded",
+        "database": "--database-url" if database_url else "embedded",
         "levels": results,
     }
 

@@ -23,15 +23,23 @@ bench_app = typer.Typer(
 )
 
 
+#: Where a benchmark runs: a PostgreSQL given here, else an embedded one in a temporary
+#: directory removed afterwards. ``DATABASE_URL`` is deliberately not read: a benchmark's
+#: throwaway users and load never land in the database your service uses.
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="PostgreSQL for the run (default: an embedded one in a temp dir)"
+    ),
+]
+
+
 @bench_app.command("memory")
 def bench_memory(
     sizes: Annotated[str, typer.Option(help="Comma-separated fact counts")] = "1000,10000,100000",
     queries: Annotated[int, typer.Option(min=1)] = 300,
     pipeline_messages: Annotated[int, typer.Option(min=1)] = 200,
-    database_url: Annotated[
-        str | None,
-        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
-    ] = None,
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
     embeddings: Annotated[
@@ -74,6 +82,7 @@ def bench_chat(
     think_ms: Annotated[
         int, typer.Option(min=0, help="Mean pause between a user's turns (0: lockstep)")
     ] = 0,
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
@@ -81,14 +90,13 @@ def bench_chat(
     against a fake OpenAI-compatible model with a fixed delay."""
     from hybridmem_bench.chat import render_markdown, run_chat_benchmark
 
-    settings = _settings()
-    check_database_or_exit(settings.database_url, settings)
+    check_database_or_exit(database_url, _settings())
     report = asyncio.run(
         run_chat_benchmark(
             levels=[int(part) for part in concurrency.split(",") if part.strip()],
             turns_per_user=turns,
             model_delay=model_delay_ms / 1000,
-            database_url=settings.database_url,
+            database_url=database_url,
             think_seconds=think_ms / 1000,
             progress=progress,
         )
@@ -114,9 +122,10 @@ def bench_retrieval(
     mapping: Annotated[
         str, typer.Option(help="Speakers → users: per-speaker (default), mirrored or one-user")
     ] = "per-speaker",
-    dsn: Annotated[str | None, typer.Option(help="PostgreSQL DSN (default: DATABASE_URL)")] = None,
+    database_url: DatabaseUrl = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Embedded PostgreSQL data dir (default: HYBRIDMEM_DATA_DIR)")
+        Path | None,
+        typer.Option(help="Embedded PostgreSQL data dir to use (default: a temporary one)"),
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     keep: Annotated[bool, typer.Option(help="Keep the benchmark's users afterwards")] = False,
@@ -166,9 +175,9 @@ def bench_retrieval(
     if embeddings not in (None, "auto", "on", "off"):
         raise typer.BadParameter("auto, on or off", param_hint="--embeddings")
     settings = _settings(log_level="WARNING", embeddings=embeddings)
-    database_url = dsn or settings.database_url
     check_database_or_exit(database_url, settings)
-    directory = None if database_url else (data_dir or settings.data_dir)
+    scratch = None if database_url or data_dir else Path(tempfile.mkdtemp(prefix="hybridmem-"))
+    directory = None if database_url else (data_dir or scratch)
 
     async def work() -> dict[str, Any]:
         async with hybridmem.open_memory(
@@ -185,10 +194,14 @@ def bench_retrieval(
                 source=file.name,
             )
         report["embeddings"] = settings.embeddings
-        report["database"] = "DATABASE_URL" if database_url else "embedded"
+        report["database"] = "--database-url" if database_url else "embedded"
         return report
 
-    report = asyncio.run(work())
+    try:
+        report = asyncio.run(work())
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if output is not None:
         output.write_text(json.dumps(report, indent=2))
     typer.echo(render_markdown(report))
@@ -202,6 +215,7 @@ def bench_load(
     think_ms: Annotated[
         int, typer.Option(min=0, max=60_000, help="Mean pause between a user's requests")
     ] = 0,
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
@@ -211,14 +225,13 @@ def bench_load(
     was returned."""
     from hybridmem_bench.load import render_markdown, run_load_benchmark
 
-    settings = _settings()
-    check_database_or_exit(settings.database_url, settings)
+    check_database_or_exit(database_url, _settings())
     report = asyncio.run(
         run_load_benchmark(
             users=users,
             seconds=seconds,
             model_delay=model_delay_ms / 1000,
-            database_url=settings.database_url,
+            database_url=database_url,
             think_seconds=think_ms / 1000,
             progress=progress,
         )
@@ -237,6 +250,7 @@ def bench_login(
     scenarios: Annotated[
         str, typer.Option(help="Comma-separated: alone, other-address, same-address")
     ] = "alone,other-address,same-address",
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
@@ -248,13 +262,13 @@ def bench_login(
     unknown = [name for name in chosen if name not in SCENARIOS]
     if unknown or not chosen:
         raise typer.BadParameter(f"one or more of {', '.join(SCENARIOS)}", param_hint="--scenarios")
-    settings = _settings()
+    check_database_or_exit(database_url, _settings())
     report = asyncio.run(
         run_login_benchmark(
             junk=junk,
             seconds=seconds,
             scenarios=chosen,
-            database_url=settings.database_url,
+            database_url=database_url,
             progress=progress,
         )
     )
@@ -301,6 +315,7 @@ def bench_soak(
     seconds: Annotated[int, typer.Option(min=5, max=3600)] = 300,
     think_ms: Annotated[int, typer.Option(min=0)] = 1000,
     model_delay_ms: Annotated[int, typer.Option(min=0)] = 100,
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:
@@ -313,15 +328,14 @@ def bench_soak(
     except RuntimeError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    settings = _settings()
-    check_database_or_exit(settings.database_url, settings)
+    check_database_or_exit(database_url, _settings())
     report = asyncio.run(
         run_soak(
             users=users,
             seconds=seconds,
             model_delay=model_delay_ms / 1000,
             think_seconds=think_ms / 1000,
-            database_url=settings.database_url,
+            database_url=database_url,
             sample_every=max(2.0, seconds / 30),
             progress=progress,
         )
@@ -341,10 +355,7 @@ def bench_answers(
             "--cases", exists=True, dir_okay=False, help="JSON-lines cases (default: the dev set)"
         ),
     ] = Path("tests/data/chat_recall_dev.jsonl"),
-    database_url: Annotated[
-        str | None,
-        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
-    ] = None,
+    database_url: DatabaseUrl = None,
     llm: Annotated[
         str, typer.Option(help="Which model answers: local (embedded, default) or configured")
     ] = "local",
@@ -410,10 +421,7 @@ def bench_extraction(
     updates: Annotated[
         Path, typer.Option("--updates", exists=True, dir_okay=False, help="Update JSON lines")
     ] = Path("tests/data/updates_dev.jsonl"),
-    database_url: Annotated[
-        str | None,
-        typer.Option(help="PostgreSQL for the run (default: an embedded one in a temp dir)"),
-    ] = None,
+    database_url: DatabaseUrl = None,
     output: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr")] = True,
 ) -> None:

@@ -287,7 +287,7 @@ async def run_load_benchmark(
         "benchmark": "load",
         "machine": machine(),
         "model_delay_ms": round(model_delay * 1000),
-        "database": "DATABASE_URL" if database_url else "embedded",
+        "database": "--database-url" if database_url else "embedded",
         **result,
     }
 

@@ -210,7 +210,7 @@ async def run_login_benchmark(
         "machine": machine(),
         "bcrypt_rounds": 12,
         "seconds": seconds,
-        "database": "DATABASE_URL" if database_url else "embedded",
+        "database": "--database-url" if database_url else "embedded",
         "scenarios": runs,
     }
 

@@ -66,7 +66,7 @@ def running_server(
         with log.open("wb") as handle:
             process = subprocess.Popen(  # noqa: S603 - our own entry point
                 [sys.executable, "-m", "hybridmem.service", "serve", "--port", str(port)],
-                env={**os.environ, "HYBRIDMEM_LOG_LEVEL": "WARNING", **env},
+                env={**_inherited(), "HYBRIDMEM_LOG_LEVEL": "WARNING", **env},
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
@@ -82,6 +82,12 @@ def running_server(
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def _inherited() -> dict[str, str]:
+    """This process's environment without its database: a benchmark server uses the one
+    it is given, or its own embedded PostgreSQL, never the caller's ``DATABASE_URL``."""
+    return {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
 
 
 def _wait_until_ready(

@@ -88,7 +88,7 @@ async def run_soak(
         "benchmark": "soak",
         "machine": machine(),
         "model_delay_ms": round(model_delay * 1000),
-        "database": "DATABASE_URL" if database_url else "embedded",
+        "database": "--database-url" if database_url else "embedded",
         **result,
         "rss_mib": samples,
         "rss_growth_after_warmup": round(growth, 3),

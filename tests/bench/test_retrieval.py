@@ -220,7 +220,7 @@ def test_command_writes_json_and_a_table(database, tmp_path: Path):
             "1,5",
             "--baseline",
             "bm25",
-            "--dsn",
+            "--database-url",
             database.dsn,
             "--output",
             str(output),

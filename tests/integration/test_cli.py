@@ -113,7 +113,7 @@ def test_a_wrong_database_url_is_one_line_and_exit_2(case):
         (["jobs", "dead"], "unknown database"),
         (["admin", "grant", "someone"], "unreachable"),
         (["bench", "memory", "--sizes", "10", "--database-url", "{url}"], "unknown database"),
-        (["bench", "load", "--seconds", "1"], "unreachable"),
+        (["bench", "load", "--seconds", "1", "--database-url", "{url}"], "unreachable"),
     ],
 )
 def test_every_command_that_opens_the_database_reports_a_wrong_url_the_same_way(command, case):
