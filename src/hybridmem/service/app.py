@@ -14,6 +14,7 @@ from hybridmem.service.container import Container
 from hybridmem.service.dashboard import mount_dashboard
 from hybridmem.service.errors import install_error_handlers
 from hybridmem.service.housekeeping import run_periodically
+from hybridmem.service.mcp.http import mount_mcp, running_mcp
 from hybridmem.service.observability import RequestContextMiddleware, configure_logging
 from hybridmem.service.routers import (
     admin,
@@ -52,7 +53,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running(container) as services:
+        async with running(container) as services, running_mcp(app, settings):
             app.state.services = services
             tasks: list[asyncio.Task[None]] = []
             if background_jobs and settings.worker_in_process:
@@ -107,5 +108,6 @@ def create_app(
         openai_chat.router,
     ):
         app.include_router(router)
+    mount_mcp(app)
     mount_dashboard(app)
     return app

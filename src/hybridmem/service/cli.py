@@ -11,7 +11,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from hybridmem.service.cli_support import check_database_or_exit, with_database, with_services
+from hybridmem.service.cli_support import (
+    CONFIGURATION_ERROR,
+    check_database_or_exit,
+    with_database,
+    with_services,
+)
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services
@@ -73,6 +78,39 @@ def serve(
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
+
+
+@app.command()
+def mcp() -> None:
+    """Serve the memory tools over MCP on stdin/stdout, as the owner of the API key in
+    HYBRIDMEM_API_KEY (on the configured database, embedded by default)."""
+    import os
+
+    from hybridmem.service.mcp.stdio import API_KEY_ENV, serve_stdio, startup_failure
+    from hybridmem.service.observability import configure_logging
+
+    settings = _settings()
+    api_key = os.environ.get(API_KEY_ENV, "").strip()
+    if not api_key:
+        typer.echo(
+            f"{API_KEY_ENV} is not set: create an API key (dashboard, or POST /api/keys) "
+            "and pass it in the environment",
+            err=True,
+        )
+        raise typer.Exit(CONFIGURATION_ERROR)
+    check_database_or_exit(settings.database_url, settings)
+    # stdout is the MCP wire: logs go to stderr (configure_logging's stream)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    try:
+        asyncio.run(serve_stdio(settings, api_key))
+    except KeyboardInterrupt:
+        pass
+    except BaseException as exc:
+        failure = startup_failure(exc)
+        if failure is None:
+            raise
+        typer.echo(f"hybridmem mcp: {failure}", err=True)
+        raise typer.Exit(CONFIGURATION_ERROR) from None
 
 
 @app.command()

@@ -211,5 +211,6 @@ def configure_logging(level: str, *, json_lines: bool) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries that would log request details (URLs with tokens, bodies) stay quiet.
-    for noisy in ("httpx", "httpcore", "psycopg.pool", "uvicorn.access"):
+    # The MCP SDK logs every request and the text of refused tool calls at INFO.
+    for noisy in ("httpx", "httpcore", "psycopg.pool", "uvicorn.access", "mcp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -151,6 +151,10 @@ class Settings(BaseSettings):
     login_queue_timeout_seconds: float = Field(default=10.0, gt=0)
     login_refusal_delay_seconds: float = Field(default=1.0, ge=0, le=30)
     forwarded_allow_ips: str = ""
+    # MCP over HTTP (/mcp): the Host and Origin headers accepted (DNS-rebinding
+    # protection), comma-separated; "host:*" allows any port, "*" turns the check off.
+    mcp_allowed_hosts: str = "127.0.0.1:*,localhost:*,[::1]:*"
+    mcp_allowed_origins: str = "http://127.0.0.1:*,http://localhost:*,http://[::1]:*"
 
     # Memory roles: which backend plays each (auto: a key present selects its cloud).
     history: Literal["auto", "postgres", "zep"] = "auto"
@@ -297,6 +301,15 @@ class Settings(BaseSettings):
         if self.llm_tools == "auto":
             return self.llm_provider == "gemini"
         return self.llm_tools == "on" and self.llm_provider != "local"
+
+    @property
+    def mcp_host_check(self) -> tuple[list[str], list[str]] | None:
+        """The Host and Origin values /mcp accepts, or None when the check is off."""
+        hosts = [h.strip() for h in self.mcp_allowed_hosts.split(",") if h.strip()]
+        origins = [o.strip() for o in self.mcp_allowed_origins.split(",") if o.strip()]
+        if "*" in hosts:
+            return None
+        return hosts, origins
 
     @property
     def access_token_ttl(self) -> timedelta:

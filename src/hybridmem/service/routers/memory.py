@@ -22,7 +22,7 @@ from hybridmem.service.deps import (
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
 from hybridmem.service.schemas.base import Page
-from hybridmem.service.schemas.fields import Moment
+from hybridmem.service.schemas.fields import FACT_ID_PATTERN, Moment
 from hybridmem.service.schemas.memory import (
     ConsolidateRequest,
     ConsolidationOut,
@@ -51,10 +51,6 @@ UserIdQuery = Annotated[
         description="Accepted for compatibility; must be the caller's own id",
     ),
 ]
-# Fact ids are ours ("fct_…", "graph:fct_…"): the id alphabet, a little longer. Anything
-# else (NUL, which PostgreSQL cannot even compare, control or non-ASCII characters) can
-# name no fact and is refused with 422.
-FACT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$"
 FactId = Annotated[str, Path(pattern=FACT_ID_PATTERN, max_length=200)]
 
 

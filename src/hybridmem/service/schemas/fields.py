@@ -92,6 +92,11 @@ Content = Annotated[
 SearchQuery = Annotated[
     str, StringConstraints(min_length=1, max_length=2000), AfterValidator(no_nul)
 ]
+# Fact ids are ours ("fct_…", "graph:fct_…"): the id alphabet, a little longer. Anything
+# else (NUL, which PostgreSQL cannot even compare, control or non-ASCII characters) can
+# name no fact and is refused with 422.
+FACT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$"
+FactIdText = Annotated[str, StringConstraints(pattern=FACT_ID_PATTERN, max_length=200)]
 #: Free text in a query string (PostgreSQL cannot compare text holding NUL).
 QueryText = Annotated[str, AfterValidator(no_nul)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
