@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, Field, StringConstraints
 
 from hybridmem.application.recall import Recall
 from hybridmem.application.views import MemoryView
@@ -78,9 +78,11 @@ class RelationOut(OutModel):
     """An edge of the graph with its validity."""
 
     relation_id: str
-    source: str = Field(validation_alias="source_key")
+    # Read from the domain's source_key/target_key; the wire name comes first so the
+    # schema of validation (the MCP tools' output schema) names the fields as sent.
+    source: str = Field(validation_alias=AliasChoices("source", "source_key"))
     relation_type: str
-    target: str = Field(validation_alias="target_key")
+    target: str = Field(validation_alias=AliasChoices("target", "target_key"))
     fact: str
     valid_at: datetime
     invalid_at: datetime | None
