@@ -33,8 +33,9 @@ PRINCIPAL_KEY = "hybridmem.principal"
 
 async def _caller_of(ctx: Context[Any, Any]) -> Caller:
     request = ctx.request_context.request
-    principal = request.scope.get(PRINCIPAL_KEY) if isinstance(request, Request) else None
-    if not isinstance(principal, Principal):
+    if not isinstance(request, Request) or not isinstance(
+        principal := request.scope.get(PRINCIPAL_KEY), Principal
+    ):
         # unreachable through /mcp, which authenticates every request first
         raise ToolError("not authenticated")
     services: Services = request.app.state.services

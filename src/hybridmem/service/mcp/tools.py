@@ -59,9 +59,7 @@ Resolve = Callable[[Context[Any, Any]], Awaitable[Caller]]
 # Parameter types, at module level so the SDK can resolve the postponed annotations.
 Text = Annotated[
     Content,
-    Field(
-        description="What to remember, in the user's words, e.g. 'I moved to Lisbon in May'."
-    ),
+    Field(description="What to remember, in the user's words, e.g. 'I moved to Lisbon in May'."),
 ]
 RememberKind = Annotated[
     Literal["message", "fact"],
@@ -323,9 +321,7 @@ def build_server(resolve: Resolve, **options: Any) -> MemoryServer:
         caller.principal.require_write()
         if value is None and text is None:
             raise ToolError("give value, text or both")
-        fact = await caller.services.facts.correct(
-            caller.user_id, fact_id, value=value, text=text
-        )
+        fact = await caller.services.facts.correct(caller.user_id, fact_id, value=value, text=text)
         return FactOut.of(fact)
 
     async def delete_fact(fact_id: FactId, ctx: Context[Any, Any]) -> DeletedOut:
