@@ -106,8 +106,15 @@ class McpEndpoint:
         await manager.handle_request(scope, receive, send)
 
 
+class _McpRoute(Route):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # metrics and the access log name a request by its route ("/mcp", not "unmatched")
+        scope["route"] = self
+        await super().handle(scope, receive, send)
+
+
 def mount_mcp(app: FastAPI) -> None:
-    """Serve MCP at ``/mcp`` (the exact path: no redirect to ``/mcp/``)."""
-    app.router.routes.append(
-        Route(MCP_PATH, endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"])
-    )
+    """Serve MCP at ``/mcp``: POST only. Stateless, the server has no stream to offer on
+    GET nor a session to end on DELETE, so both are 405 (which the spec allows and the
+    clients expect) rather than a connection held open for nothing."""
+    app.router.routes.append(_McpRoute(MCP_PATH, endpoint=McpEndpoint(), methods=["POST"]))
