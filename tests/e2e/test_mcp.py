@@ -54,6 +54,7 @@ class Memory:
             "HYBRIDMEM_BCRYPT_ROUNDS": "4",
             "HYBRIDMEM_EMBEDDINGS": "off",
             "HYBRIDMEM_LOG_LEVEL": "WARNING",
+            "HYBRIDMEM_MCP_ALLOWED_HOSTS": "127.0.0.1:*,memory.example",
         }
 
 
@@ -269,10 +270,13 @@ async def test_read_only_keys_and_refused_credentials(memory: Memory) -> None:
             assert refused.json()["error"]["code"] == "unauthenticated"
             assert refused.headers["WWW-Authenticate"] == "Bearer"
         # DNS-rebinding protection: a Host outside HYBRIDMEM_MCP_ALLOWED_HOSTS is refused
-        rebound = await http.post(
-            url, json=ping, headers={"Authorization": f"Bearer {token}", "Host": "evil.example"}
-        )
-        assert rebound.status_code == 421
+        signed_in = {"Authorization": f"Bearer {token}"}
+        for host, status in [("evil.example", 421), ("memory.example", 200)]:
+            answer = await http.post(url, json=ping, headers={**signed_in, "Host": host})
+            assert answer.status_code == status, host
+        # stateless: no stream to open, no session to end
+        assert (await http.get(url, headers=signed_in)).status_code == 405
+        assert (await http.delete(url, headers=signed_in)).status_code == 405
     # the SDK's words for a 401, inside its task groups
     refused_error = pytest.RaisesExc(MCPError, match="error response")
     with pytest.RaisesGroup(refused_error, flatten_subgroups=True):

@@ -143,3 +143,18 @@ def test_decoding_settings_come_from_the_environment(monkeypatch):
     settings = Settings(_env_file=None, llm="local")
     assert not settings.llm_small_model
     assert settings.llm_sampling["stop"] is None
+
+
+def test_mcp_allowed_hosts_are_a_list_and_star_turns_the_check_off(monkeypatch):
+    assert Settings(_env_file=None).mcp_host_check == (
+        ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+    )
+    monkeypatch.setenv("HYBRIDMEM_MCP_ALLOWED_HOSTS", " memory.example , 10.0.0.5:8000,")
+    monkeypatch.setenv("HYBRIDMEM_MCP_ALLOWED_ORIGINS", "https://memory.example")
+    assert Settings(_env_file=None).mcp_host_check == (
+        ["memory.example", "10.0.0.5:8000"],
+        ["https://memory.example"],
+    )
+    monkeypatch.setenv("HYBRIDMEM_MCP_ALLOWED_HOSTS", "*")
+    assert Settings(_env_file=None).mcp_host_check is None
