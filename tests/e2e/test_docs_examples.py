@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from hybridmem.service.mcp.stdio import API_KEY_ENV
 from hybridmem.service.settings import Settings
 from tests.conftest import scratch_dir
 from tests.e2e.conftest import RunningServer, start_server, stop_server
@@ -32,8 +33,9 @@ from tests.support.doc_blocks import (
 BLOCKS = all_blocks()
 MODES = {"server", "python", "cli", "shell", "ci", "json", "diagram"}
 
-# variables that configure the tests, not the service (documented beside the test command)
-_TEST_VARIABLES = {"HYBRIDMEM_TEST_DATABASE_URL", "HYBRIDMEM_SCREENSHOTS"}
+# variables that configure the tests, not the service (documented beside the test command),
+# and the credential of `hybridmem mcp` (a client's, not a setting)
+_TEST_VARIABLES = {"HYBRIDMEM_TEST_DATABASE_URL", "HYBRIDMEM_SCREENSHOTS", API_KEY_ENV}
 
 
 def _of_mode(mode: str) -> list[Block]:
