@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -77,7 +78,12 @@ def signed_up(memory: Memory, user_id: str) -> str:
 
 
 def key_of(memory: Memory, token: str, *, read_only: bool = False) -> str:
-    """A new API key of the token's account."""
+    """A new API key (the secret) of the token's account."""
+    return str(made_key(memory, token, read_only=read_only)["key"])
+
+
+def made_key(memory: Memory, token: str, *, read_only: bool = False) -> dict[str, Any]:
+    """A new API key of the token's account: its id and secret."""
     response = httpx.post(
         f"{memory.server.base_url}/api/keys",
         headers={"Authorization": f"Bearer {token}"},
@@ -85,7 +91,7 @@ def key_of(memory: Memory, token: str, *, read_only: bool = False) -> str:
         timeout=60,
     )
     assert response.status_code == 201, response.text
-    return str(response.json()["key"])
+    return dict(response.json())
 
 
 @asynccontextmanager
@@ -286,7 +292,8 @@ async def test_read_only_keys_and_refused_credentials(memory: Memory) -> None:
 
 async def test_tools_over_stdio(memory: Memory) -> None:
     token = signed_up(memory, "mcp-stdio")
-    params = stdio_parameters(memory, key_of(memory, token))
+    key = made_key(memory, token)
+    params = stdio_parameters(memory, key["key"])
     async with stdio_client(params) as streams, ClientSession(*streams) as session:
         await session.initialize()
         assert {tool.name for tool in (await session.list_tools()).tools} == TOOLS
@@ -297,6 +304,15 @@ async def test_tools_over_stdio(memory: Memory) -> None:
         assert message["content"] == "I live in Paris."
         assert "unknown argument(s)" in refusal(
             await session.call_tool("list_facts", {"everything": True})
+        )
+        # the key is checked on every call: revoked, the running server refuses it
+        async with httpx.AsyncClient(base_url=memory.server.base_url, timeout=60) as http:
+            revoked = await http.delete(
+                f"/api/keys/{key['key_id']}", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert revoked.status_code == 204
+        assert "revoked token (unauthenticated)" in refusal(
+            await session.call_tool("list_facts", {})
         )
     # the same memory over HTTP: one user, two transports
     async with over_http(memory, token) as over_web:
@@ -314,3 +330,18 @@ async def test_stdio_refuses_a_bad_key(memory: Memory, tmp_path: Any) -> None:
         ):
             await asyncio.wait_for(session.initialize(), timeout=120)
     assert "HYBRIDMEM_API_KEY was refused" in errors.read_text()
+
+
+def test_stdio_needs_a_key(memory: Memory) -> None:
+    params = stdio_parameters(memory, "")
+    result = subprocess.run(
+        [params.command, *params.args],
+        env={**os.environ, **(params.env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=params.cwd,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "HYBRIDMEM_API_KEY is not set" in result.stderr
