@@ -302,6 +302,13 @@ async def test_tools_over_stdio(memory: Memory) -> None:
         assert found["results"][0]["fact"]["value"] == "Paris"
         [message] = ok(await session.call_tool("read_history", {"session_id": "s"}))["items"]
         assert message["content"] == "I live in Paris."
+        # only this user's memory (the other tests' users have facts in the same database)
+        [paris] = ok(await session.call_tool("list_facts", {}))["items"]
+        assert paris["value"] == "Paris"
+        relations = ok(await session.call_tool("read_graph", {}))["relations"]
+        assert [r["fact"] for r in relations] == ["Lives in Paris"]
+        corrected = {"fact_id": paris["fact_id"], "value": "Lyon"}
+        assert ok(await session.call_tool("correct_fact", corrected))["value"] == "Lyon"
         assert "unknown argument(s)" in refusal(
             await session.call_tool("list_facts", {"everything": True})
         )
@@ -317,7 +324,15 @@ async def test_tools_over_stdio(memory: Memory) -> None:
     # the same memory over HTTP: one user, two transports
     async with over_http(memory, token) as over_web:
         values = [f["value"] for f in ok(await over_web.call_tool("list_facts", {}))["items"]]
-        assert values == ["Paris"]
+        assert values == ["Lyon"]
+    # a read-only key over stdio: reads, and the writing tools are refused
+    reader = stdio_parameters(memory, key_of(memory, token, read_only=True))
+    async with stdio_client(reader) as streams, ClientSession(*streams) as session:
+        await session.initialize()
+        assert ok(await session.call_tool("search_memory", {"query": "Where do I live?"}))
+        assert "read-only" in refusal(await session.call_tool("remember", {"text": "I am 40."}))
+        deleting = {"fact_id": paris["fact_id"]}
+        assert "read-only" in refusal(await session.call_tool("delete_fact", deleting))
 
 
 async def test_stdio_refuses_a_bad_key(memory: Memory, tmp_path: Any) -> None:
