@@ -290,3 +290,35 @@ async def test_lookup_finds_live_messages_of_the_user_only(journal, user):
     await journal.sessions.delete(user, "old")
     with pytest.raises(NotFound):
         await messages.get(user, "m2")
+
+
+async def test_search_reads_the_speakers_name_with_the_message(journal, user):
+    messages = journal.messages
+    await messages.append(
+        user,
+        "s",
+        [
+            NewMessage("c1", Role.USER, "Yesterday I went to my pottery class", name="Caroline"),
+            # shorter, so it would lead on the words alone
+            NewMessage("m1", Role.USER, "A pottery class", name="Melanie"),
+            NewMessage("m2", Role.USER, "Painting is my thing", name="Melanie"),
+        ],
+    )
+    found = await messages.search(user, "What class did Caroline go to?", limit=3)
+    assert [hit.message.message_id for hit in found] == ["c1", "m1"]
+
+
+async def test_search_skips_a_word_in_most_of_a_long_history(journal, user):
+    messages = journal.messages
+    # a speaker's own history: their name is in every message, their friend's in most
+    chatter = [
+        NewMessage(f"g{i}", Role.USER, f"Hey Jon, lovely day number {i}", name="Gina")
+        for i in range(24)
+    ]
+    await messages.append(user, "s", chatter)
+    await messages.append(
+        user, "s", [NewMessage("dance", Role.USER, "I opened a dance studio", name="Gina")]
+    )
+    found = await messages.search(user, "When did Gina tell Jon about the studio?", limit=5)
+    assert [hit.message.message_id for hit in found] == ["dance"]
+    assert await messages.search(user, "Gina and Jon", limit=5) == []

@@ -35,6 +35,12 @@ _CURSOR: CursorShape = (int,)
 # A matched rare word adds its idf (about 2–6 in a conversation); a meaning match adds
 # this times the cosine similarity (0.25–0.6 for related texts), so either can lead.
 _SEMANTIC_WEIGHT = 8.0
+# A word in more than half of a long history (a speaker's name, indexed with each of
+# their messages; the other person's name in greetings) tells no message from another,
+# and would pull its _TERM_POOL matches into every search: it is not searched for. A
+# short history keeps every word, or a question could find nothing at all.
+COMMON_TERM_SHARE = 0.5
+COMMON_TERM_MIN_MESSAGES = 20
 
 
 def _message(row: dict[str, Any]) -> Message:
@@ -228,8 +234,8 @@ class PostgresMessages:
 
 
 async def _term_weights(conn: Connection, user_id: str, query: str) -> list[tuple[str, float]]:
-    """The query's stemmed words that occur in the user's live messages, rarest first,
-    each with its BM25 idf over the user's history."""
+    """The query's stemmed words that occur in the user's live messages (and not in most
+    of a long history), rarest first, each with its BM25 idf over the user's history."""
     cursor = await conn.execute(
         """
         SELECT t.term, t.doc_count::float8 AS df, n.doc_count::float8 AS n
@@ -245,6 +251,7 @@ async def _term_weights(conn: Connection, user_id: str, query: str) -> list[tupl
     return [
         (row["term"], math.log(1 + (row["n"] - row["df"] + 0.5) / (row["df"] + 0.5)))
         for row in await cursor.fetchall()
+        if row["n"] < COMMON_TERM_MIN_MESSAGES or row["df"] <= COMMON_TERM_SHARE * row["n"]
     ]
 
 
