@@ -322,3 +322,21 @@ async def test_search_skips_a_word_in_most_of_a_long_history(journal, user):
     found = await messages.search(user, "When did Gina tell Jon about the studio?", limit=5)
     assert [hit.message.message_id for hit in found] == ["dance"]
     assert await messages.search(user, "Gina and Jon", limit=5) == []
+
+
+async def test_around_gives_each_message_its_window_of_its_own_session(journal, user):
+    messages = journal.messages
+    await messages.append(user, "a", [msg(i) for i in range(1, 6)])
+    await messages.append(user, "b", [msg(6), msg(7)])
+    await messages.append(user, "gone", [msg(8)])
+    await journal.sessions.delete(user, "gone")
+    windows = await messages.around(user, ["m1", "m3", "m6", "m8", "nope"], before=1, after=1)
+    assert {key: [m.message_id for m in found] for key, found in windows.items()} == {
+        "m1": ["m1", "m2"],
+        "m3": ["m2", "m3", "m4"],
+        "m6": ["m6", "m7"],  # never across sessions
+    }
+    assert await messages.around("someone-else", ["m1"], before=1, after=1) == {}
+    assert await messages.around(user, [], before=1, after=1) == {}
+    [only] = (await messages.around(user, ["m5"], before=0, after=0)).values()
+    assert [m.message_id for m in only] == ["m5"]

@@ -314,6 +314,21 @@ class InMemoryMessages:
         hits.sort(key=lambda hit: (hit[0], hit[1]), reverse=True)
         return [ScoredMessage(message=message, score=score) for score, _, message in hits[:limit]]
 
+    async def around(
+        self, user_id: str, message_ids: Sequence[str], *, before: int, after: int
+    ) -> dict[str, list[Message]]:
+        """Each live message's window of its session (``MessageContext``)."""
+        windows: dict[str, list[Message]] = {}
+        for message_id in message_ids:
+            row = self._stored.get((user_id, message_id))
+            if row is None or row.deleted_at is not None:
+                continue
+            session = self._live(user_id, row.message.session_id)
+            position = next(i for i, other in enumerate(session) if other.seq == row.seq)
+            window = session[max(0, position - before) : position + after + 1]
+            windows[message_id] = [other.message for other in window]
+        return windows
+
     async def index(self, user_id: str, messages: Sequence[tuple[str, str]]) -> None:
         """Embed ``(message_id, text)`` pairs; nothing to do without an embedder."""
         if not messages or self._embedder is None:

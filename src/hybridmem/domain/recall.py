@@ -64,6 +64,10 @@ class MemoryItem:
     valid_to: datetime | None = None
     speaker: str | None = None
     role: Role | None = None
+    #: A message shown as a unit (:mod:`hybridmem.domain.units`): the messages of its
+    #: session just before and after it; ``provenance`` then covers them all.
+    before: tuple[MemoryItem, ...] = ()
+    after: tuple[MemoryItem, ...] = ()
 
     @property
     def store(self) -> Store:
@@ -71,11 +75,18 @@ class MemoryItem:
         return self.ref.store
 
     def render(self) -> str:
-        """The line as it appears in the context."""
+        """The line (for a unit, the lines) as it appears in the context."""
         if self.store is Store.HISTORY:
-            when = f"{self.occurred_at.date().isoformat()} " if self.occurred_at else ""
-            who = f"{self.speaker}: " if self.speaker else ""
-            return f"- {when}{who}{self.text}"
+            lines: list[str] = []
+            day = None
+            for part in (*self.before, self, *self.after):
+                # the date once per day: a unit's messages are mostly of one sitting
+                when = part.occurred_at.date().isoformat() if part.occurred_at else None
+                shown = f"{when} " if when and when != day else ""
+                day = when or day
+                who = f"{part.speaker}: " if part.speaker else ""
+                lines.append(f"{'  ' if lines else '- '}{shown}{who}{part.text}")
+            return "\n".join(lines)
         if self.valid_to is not None and self.occurred_at is not None:
             span = f"{self.occurred_at.date().isoformat()} to {self.valid_to.date().isoformat()}"
             return f"- {self.text} (no longer true; held {span})"

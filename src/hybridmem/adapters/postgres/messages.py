@@ -74,7 +74,8 @@ async def _ensure_live_session(conn: Connection, user_id: str, session_id: str) 
 
 
 class PostgresMessages:
-    """``ChatHistory``, ``MessageJournal`` and ``MessageLookup`` over the messages table;
+    """``ChatHistory``, ``MessageJournal``, ``MessageLookup`` and ``MessageContext`` over
+    the messages table;
     with an embedder and pgvector, messages are also found by meaning."""
 
     def __init__(self, database: Database, embedder: Embedder | None = None) -> None:
@@ -191,6 +192,45 @@ class PostgresMessages:
             )
             rows = await result.fetchall()
         return [_message(row) for row in reversed(rows)]
+
+    async def around(
+        self, user_id: str, message_ids: Sequence[str], *, before: int, after: int
+    ) -> dict[str, Sequence[Message]]:
+        """Each live message's window of its session (``MessageContext``): one query,
+        two index range reads per message."""
+        if not message_ids:
+            return {}
+        columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                WITH hits AS (
+                    SELECT message_id, session_id, seq FROM messages
+                     WHERE user_id = %(user_id)s AND message_id = ANY(%(ids)s)
+                       AND deleted_at IS NULL
+                )
+                SELECT h.message_id AS hit, w.*
+                  FROM hits AS h
+                 CROSS JOIN LATERAL (
+                    (SELECT {columns} FROM messages AS m
+                      WHERE m.user_id = %(user_id)s AND m.session_id = h.session_id
+                        AND m.deleted_at IS NULL AND m.seq < h.seq
+                      ORDER BY m.seq DESC LIMIT %(before)s)
+                    UNION ALL
+                    (SELECT {columns} FROM messages AS m
+                      WHERE m.user_id = %(user_id)s AND m.session_id = h.session_id
+                        AND m.deleted_at IS NULL AND m.seq >= h.seq
+                      ORDER BY m.seq LIMIT %(after)s + 1)
+                 ) AS w
+                 ORDER BY h.message_id, w.seq
+                """,
+                {"user_id": user_id, "ids": list(message_ids), "before": before, "after": after},
+            )
+            rows = await cursor.fetchall()
+        windows: dict[str, tuple[Message, ...]] = {}
+        for row in rows:
+            windows[row["hit"]] = (*windows.get(row["hit"], ()), _message(row))
+        return dict(windows)
 
     async def search(
         self, user_id: str, query: str, *, limit: int, session_id: str | None = None
