@@ -40,7 +40,7 @@ async def test_items_come_in_fused_order_with_the_facts_behind_them(world, memor
     assert result.sources_skipped == ()
     assert set(result.timings_ms) == {"facts", "graph", "history"}
     refs = [item.ref for item in result.items]
-    assert refs[0].store is Store.FACTS  # the fact and its graph mirror count once, together
+    assert refs[0].store is Store.FACTS  # a personal-fact question reads the facts first
     assert result.items[0].text == "Lives in Delhi"
     scores = [item.score for item in result.items]
     assert scores == sorted(scores, reverse=True)
