@@ -290,3 +290,53 @@ async def test_lookup_finds_live_messages_of_the_user_only(journal, user):
     await journal.sessions.delete(user, "old")
     with pytest.raises(NotFound):
         await messages.get(user, "m2")
+
+
+async def test_search_reads_the_speakers_name_with_the_message(journal, user):
+    messages = journal.messages
+    await messages.append(
+        user,
+        "s",
+        [
+            NewMessage("c1", Role.USER, "Yesterday I went to my pottery class", name="Caroline"),
+            # shorter, so it would lead on the words alone
+            NewMessage("m1", Role.USER, "A pottery class", name="Melanie"),
+            NewMessage("m2", Role.USER, "Painting is my thing", name="Melanie"),
+        ],
+    )
+    found = await messages.search(user, "What class did Caroline go to?", limit=3)
+    assert [hit.message.message_id for hit in found] == ["c1", "m1"]
+
+
+async def test_search_skips_a_word_in_most_of_a_long_history(journal, user):
+    messages = journal.messages
+    # a speaker's own history: their name is in every message, their friend's in most
+    chatter = [
+        NewMessage(f"g{i}", Role.USER, f"Hey Jon, lovely day number {i}", name="Gina")
+        for i in range(24)
+    ]
+    await messages.append(user, "s", chatter)
+    await messages.append(
+        user, "s", [NewMessage("dance", Role.USER, "I opened a dance studio", name="Gina")]
+    )
+    found = await messages.search(user, "When did Gina tell Jon about the studio?", limit=5)
+    assert [hit.message.message_id for hit in found] == ["dance"]
+    assert await messages.search(user, "Gina and Jon", limit=5) == []
+
+
+async def test_around_gives_each_message_its_window_of_its_own_session(journal, user):
+    messages = journal.messages
+    await messages.append(user, "a", [msg(i) for i in range(1, 6)])
+    await messages.append(user, "b", [msg(6), msg(7)])
+    await messages.append(user, "gone", [msg(8)])
+    await journal.sessions.delete(user, "gone")
+    windows = await messages.around(user, ["m1", "m3", "m6", "m8", "nope"], before=1, after=1)
+    assert {key: [m.message_id for m in found] for key, found in windows.items()} == {
+        "m1": ["m1", "m2"],
+        "m3": ["m2", "m3", "m4"],
+        "m6": ["m6", "m7"],  # never across sessions
+    }
+    assert await messages.around("someone-else", ["m1"], before=1, after=1) == {}
+    assert await messages.around(user, [], before=1, after=1) == {}
+    [only] = (await messages.around(user, ["m5"], before=0, after=0)).values()
+    assert [m.message_id for m in only] == ["m5"]

@@ -73,7 +73,9 @@ async def test_retrieve_ranks_every_memory_with_provenance(database):
             ],
         )
         hiking = await memory.retrieve("ret", "Where did I go hiking?", limit=3)
-        assert hiking[0].provenance == ("D1:2",)
+        # the message, and the next one of its session (a context unit) that it shows
+        assert hiking[0].provenance == ("D1:2", "D1:3")
+        assert hiking[0].ref.item_id == "D1:2"
         assert hiking[0].store.value == "history"
         home = await memory.retrieve("ret", "Where do I live?", limit=3)
         assert "D1:1" in {p for item in home for p in item.provenance}

@@ -30,6 +30,8 @@ async def test_delhi_then_mumbai(client, app, clock):
     found = await _search(client, headers, "Where do I live?")
     assert found["intent"] == "personal_fact"
     assert found["results"][0]["fact"]["value"] == "Delhi"
+    # each item as the prompt shows it (a message with its reply, a context unit)
+    assert found["context"] == "\n".join(item["rendered"] for item in found["items"])
 
     clock.advance(minutes=30)
     await say(client, headers, "s1", "I moved to Mumbai")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from hybridmem.adapters.postgres.messages import COMMON_TERM_MIN_MESSAGES, COMMON_TERM_SHARE
 from hybridmem.domain.errors import InvalidInput, NotFound
 from hybridmem.domain.jobs import Job, JobStatus, NewJob
 from hybridmem.domain.messages import Message, NewMessage
@@ -276,16 +277,26 @@ class InMemoryMessages:
     async def search(
         self, user_id: str, query: str, *, limit: int, session_id: str | None = None
     ) -> Sequence[ScoredMessage]:
-        """Messages holding the question's words, by the summed idf of those words over
-        the user's live messages, then by density (matched share of the message); with an
-        embedder, meaning adds its weighted cosine."""
-        wanted = terms(query)
-        corpus = {row.seq: terms(row.message.content) for row in self._live(user_id)}
+        """Messages holding the question's words (their speaker's name included), by the
+        summed idf of those words over the user's live messages, then by density (matched
+        share of the message); with an embedder, meaning adds its weighted cosine."""
+        # a message is indexed with its speaker's name, as PostgreSQL's search vector is
+        corpus = {
+            row.seq: terms(f"{row.message.name or ''} {row.message.content}")
+            for row in self._live(user_id)
+        }
         total = len(corpus)
+        frequency = {
+            term: sum(term in document for document in corpus.values()) for term in terms(query)
+        }
+        # a word in most of a long history is not searched for
+        wanted = {
+            term
+            for term, df in frequency.items()
+            if total < COMMON_TERM_MIN_MESSAGES or df <= COMMON_TERM_SHARE * total
+        }
         idf = {
-            term: math.log(1 + (total - df + 0.5) / (df + 0.5))
-            for term in wanted
-            for df in [sum(term in document for document in corpus.values())]
+            term: math.log(1 + (total - df + 0.5) / (df + 0.5)) for term, df in frequency.items()
         }
         vector = self._embedder.embed([query])[0] if self._embedder else None
         hits = []
@@ -302,6 +313,21 @@ class InMemoryMessages:
             hits.append((round(score, 6), row.seq, row.message))
         hits.sort(key=lambda hit: (hit[0], hit[1]), reverse=True)
         return [ScoredMessage(message=message, score=score) for score, _, message in hits[:limit]]
+
+    async def around(
+        self, user_id: str, message_ids: Sequence[str], *, before: int, after: int
+    ) -> dict[str, list[Message]]:
+        """Each live message's window of its session (``MessageContext``)."""
+        windows: dict[str, list[Message]] = {}
+        for message_id in message_ids:
+            row = self._stored.get((user_id, message_id))
+            if row is None or row.deleted_at is not None:
+                continue
+            session = self._live(user_id, row.message.session_id)
+            position = next(i for i, other in enumerate(session) if other.seq == row.seq)
+            window = session[max(0, position - before) : position + after + 1]
+            windows[message_id] = [other.message for other in window]
+        return windows
 
     async def index(self, user_id: str, messages: Sequence[tuple[str, str]]) -> None:
         """Embed ``(message_id, text)`` pairs; nothing to do without an embedder."""

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hybridmem.domain.graph import RELATION_FOR_ATTRIBUTE
 from hybridmem.domain.recall import (
@@ -26,8 +26,9 @@ from hybridmem.domain.replies import is_memory_source
 from hybridmem.domain.retrieval import FactQuery, RelationQuery, ScoredFact, ScoredRelation
 from hybridmem.domain.router import ReadPlan, plan_read
 from hybridmem.domain.stores import Store
+from hybridmem.domain.units import TurnWindow, units_to_expand, with_turns
 from hybridmem.ports.memory import FactMemory, GraphMemory
-from hybridmem.ports.messages import ChatHistory
+from hybridmem.ports.messages import ChatHistory, MessageContext
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class RecallSettings:
     limit: int = 10
     budget_tokens: int = 1200
     source_timeout_seconds: float = 2.0
+    #: The messages shown around a recalled message (a context unit); none by default.
+    turns: TurnWindow = field(default_factory=TurnWindow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,13 @@ class RecallService:
         facts: FactMemory,
         graph: GraphMemory,
         history: ChatHistory,
+        context: MessageContext | None = None,
         settings: RecallSettings = RecallSettings(),
     ) -> None:
         self._facts = facts
         self._graph = graph
         self._history = history
+        self._context = context
         self._settings = settings
 
     @property
@@ -166,9 +171,11 @@ class RecallService:
         ranked = fuse(rankings)
         if plan.prefers_past:
             ranked = past_first(ranked)
+        wanted = limit or self._settings.limit
+        ranked = await self._with_turns(user_id, ranked, wanted, timings, skipped)
         context = assemble(
             ranked,
-            limit=limit or self._settings.limit,
+            limit=wanted,
             budget_tokens=self._settings.budget_tokens if budget_tokens is None else budget_tokens,
         )
         used = {item.ref for item in context.used}
@@ -182,3 +189,40 @@ class RecallService:
             sources_skipped=tuple(sorted(skipped)),
             timings_ms=timings,
         )
+
+    async def _with_turns(
+        self,
+        user_id: str,
+        ranked: list[MemoryItem],
+        limit: int,
+        timings: dict[str, float],
+        skipped: list[Store],
+    ) -> list[MemoryItem]:
+        """``ranked`` with its leading messages shown as units (when configured); without
+        their neighbours (a failure, a timeout) the messages still come alone."""
+        window = self._settings.turns
+        if self._context is None or window.empty:
+            return ranked
+        # a unit can absorb a later hit, so read windows for more than ``limit`` items
+        ids = units_to_expand(ranked, 2 * limit)
+        if not ids:
+            return ranked
+        started = time.perf_counter()
+        try:
+            windows = await asyncio.wait_for(
+                self._context.around(user_id, ids, before=window.before, after=window.after),
+                timeout=self._settings.source_timeout_seconds,
+            )
+        except Exception as exc:
+            log.warning("message context skipped: %s", type(exc).__name__)
+            if Store.HISTORY not in skipped:
+                skipped.append(Store.HISTORY)
+            return ranked
+        finally:
+            timings["turns"] = round((time.perf_counter() - started) * 1000, 2)
+        # a replaced (degenerate) reply is never memory, not even as a neighbour
+        kept = {
+            message_id: [m for m in window if m.message_id == message_id or is_memory_source(m)]
+            for message_id, window in windows.items()
+        }
+        return with_turns(ranked, kept)

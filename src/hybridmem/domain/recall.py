@@ -64,6 +64,10 @@ class MemoryItem:
     valid_to: datetime | None = None
     speaker: str | None = None
     role: Role | None = None
+    #: A message shown as a unit (:mod:`hybridmem.domain.units`): the messages of its
+    #: session just before and after it; ``provenance`` then covers them all.
+    before: tuple[MemoryItem, ...] = ()
+    after: tuple[MemoryItem, ...] = ()
 
     @property
     def store(self) -> Store:
@@ -71,11 +75,18 @@ class MemoryItem:
         return self.ref.store
 
     def render(self) -> str:
-        """The line as it appears in the context."""
+        """The line (for a unit, the lines) as it appears in the context."""
         if self.store is Store.HISTORY:
-            when = f"{self.occurred_at.date().isoformat()} " if self.occurred_at else ""
-            who = f"{self.speaker}: " if self.speaker else ""
-            return f"- {when}{who}{self.text}"
+            lines: list[str] = []
+            day = None
+            for part in (*self.before, self, *self.after):
+                # the date once per day: a unit's messages are mostly of one sitting
+                when = part.occurred_at.date().isoformat() if part.occurred_at else None
+                shown = f"{when} " if when and when != day else ""
+                day = when or day
+                who = f"{part.speaker}: " if part.speaker else ""
+                lines.append(f"{'  ' if lines else '- '}{shown}{who}{part.text}")
+            return "\n".join(lines)
         if self.valid_to is not None and self.occurred_at is not None:
             span = f"{self.occurred_at.date().isoformat()} to {self.valid_to.date().isoformat()}"
             return f"- {self.text} (no longer true; held {span})"
@@ -120,15 +131,15 @@ def item_from_message(message: Message, *, score: float = 0.0) -> MemoryItem:
 
 
 def merge_mirrors(facts: Sequence[MemoryItem], relations: Sequence[MemoryItem]) -> list[MemoryItem]:
-    """The relation ranking, with each relation that states a ranked fact (the local graph
-    mirrors every fact as a relation) standing for that fact, so fusion counts their
-    agreement once, under the fact (the editable one)."""
-    by_text = {normalize_text(item.text): item for item in facts}
-    merged: list[MemoryItem] = []
-    for item in relations:
-        fact = by_text.get(normalize_text(item.text))
-        merged.append(item if fact is None else replace(fact, score=item.score))
-    return merged
+    """The relation ranking without the relations that state a ranked fact (the local graph
+    mirrors every fact as a relation).
+
+    A mirror agreeing with its source is not a second opinion: counting both rankings'
+    shares put a fact that topped its store above the best message, whatever the message
+    said (on LoCoMo a fact ranked first was evidence a third as often as a message).
+    """
+    by_text = {normalize_text(item.text) for item in facts}
+    return [item for item in relations if normalize_text(item.text) not in by_text]
 
 
 def fuse(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from hybridmem.domain.jobs import NewJob
@@ -45,6 +45,22 @@ class ChatHistory(Protocol):
     ) -> Sequence[ScoredMessage]:
         """The user's live messages best matching ``query`` (all sessions unless one is
         named), best first."""
+        ...
+
+
+class MessageContext(Protocol):
+    """The messages around given ones, for recall's context units.
+
+    Contract: ``around`` maps each of the user's live messages among ``message_ids`` to
+    the live messages of its session from ``before`` messages ahead of it to ``after``
+    behind it, in session order, the message itself included; ids of missing, deleted or
+    other users' messages are absent from the result.
+    """
+
+    async def around(
+        self, user_id: str, message_ids: Sequence[str], *, before: int, after: int
+    ) -> Mapping[str, Sequence[Message]]:
+        """Each message's window of its session."""
         ...
 
 

@@ -52,6 +52,7 @@ from hybridmem.application.sessions import SessionService
 from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobBell, JobHandler, JobWorker
 from hybridmem.domain.jobs import JobKind
+from hybridmem.domain.units import TurnWindow
 from hybridmem.ports.health import HealthCheck
 from hybridmem.ports.llm import LanguageModel
 from hybridmem.ports.providers import UserDirectory
@@ -116,6 +117,7 @@ def recall_settings(settings: Settings) -> RecallSettings:
         limit=settings.recall_limit,
         budget_tokens=settings.context_budget_tokens,
         source_timeout_seconds=settings.memory_source_timeout_seconds,
+        turns=TurnWindow(before=settings.recall_turns_before, after=settings.recall_turns_after),
     )
 
 
@@ -306,6 +308,7 @@ class Container(containers.DeclarativeContainer):
         facts=fact_memory,
         graph=graph_memory,
         history=messages,
+        context=messages,
         settings=providers.Callable(recall_settings, settings),
     )
     consolidation = providers.Singleton(

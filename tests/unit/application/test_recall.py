@@ -40,7 +40,7 @@ async def test_items_come_in_fused_order_with_the_facts_behind_them(world, memor
     assert result.sources_skipped == ()
     assert set(result.timings_ms) == {"facts", "graph", "history"}
     refs = [item.ref for item in result.items]
-    assert refs[0].store is Store.FACTS  # the fact and its graph mirror count once, together
+    assert refs[0].store is Store.FACTS  # a personal-fact question reads the facts first
     assert result.items[0].text == "Lives in Delhi"
     scores = [item.score for item in result.items]
     assert scores == sorted(scores, reverse=True)
@@ -101,3 +101,44 @@ async def test_temporal_questions_see_what_no_longer_holds(world, memory, worker
     closed = [item for item in before.items if item.valid_to is not None]
     assert [item.text for item in closed] == ["Lives in Delhi"]
     assert closed[0].valid_to - closed[0].occurred_at == timedelta(days=40)
+
+
+async def test_a_recalled_message_comes_with_the_next_one_of_its_session(world, memory, worker):
+    from hybridmem.domain.units import TurnWindow
+
+    await memory.recorder.add_messages(
+        "u",
+        "s",
+        [
+            IncomingMessage(role=Role.ASSISTANT, content="How did the kids take the accident?"),
+            IncomingMessage(role=Role.USER, content="They were scared but resilient."),
+        ],
+    )
+    await worker.drain()
+    units = RecallService(
+        facts=world.facts,
+        graph=world.graph,
+        history=world.messages,
+        context=world.messages,
+        settings=RecallSettings(turns=TurnWindow(after=1)),
+    )
+    result = await units.recall("u", "How did the kids handle the accident?")
+    [unit] = [item for item in result.items if item.store is Store.HISTORY]
+    assert unit.text == "How did the kids take the accident?"
+    assert [part.text for part in unit.after] == ["They were scared but resilient."]
+    assert len(unit.provenance) == 2
+    assert "They were scared but resilient." in result.context.text
+    assert "turns" in result.timings_ms
+    # without its neighbours (the read fails) a message still comes alone
+    broken = RecallService(
+        facts=world.facts,
+        graph=world.graph,
+        history=world.messages,
+        context=Outage(world.messages, "around"),
+        settings=RecallSettings(turns=TurnWindow(after=1), source_timeout_seconds=0.2),
+    )
+    alone = await broken.recall("u", "How did the kids handle the accident?")
+    [message] = [item for item in alone.items if item.store is Store.HISTORY]
+    assert message.after == ()
+    assert message.provenance == (unit.ref.item_id,)
+    assert alone.sources_skipped == (Store.HISTORY,)

@@ -182,12 +182,25 @@ def test_fusion_keeps_every_item_once_in_score_order(
     assert [i.score for i in fused] == sorted((i.score for i in fused), reverse=True)
 
 
-def test_a_relation_that_mirrors_a_fact_counts_for_the_fact() -> None:
+def test_a_relation_that_mirrors_a_fact_is_not_a_second_vote() -> None:
     fact = Fact(
         fact_id="f1", user_id="u1", attribute=Attribute.LOCATION, value="Delhi", valid_from=T0
     )
     facts = [item_from_fact(fact)]
     relations = [item_from_relation(relation_for_fact(fact)), item(Store.GRAPH, "r9", "Has a cat")]
-    fused = fuse({Store.GRAPH: merge_mirrors(facts, relations), Store.FACTS: facts})
-    assert [i.ref for i in fused] == [ItemRef(Store.FACTS, "f1"), ItemRef(Store.GRAPH, "r9")]
-    assert fused[0].score == pytest.approx(2 / 60, abs=1e-6)
+    message = item(Store.HISTORY, "m1", "I moved to Delhi last spring")
+    fused = fuse(
+        {
+            Store.HISTORY: [message],
+            Store.FACTS: facts,
+            Store.GRAPH: merge_mirrors(facts, relations),
+        }
+    )
+    # the fact and the best message each have one first place: the tie goes to the
+    # store read first, not to the fact for its mirror
+    assert [i.ref for i in fused] == [
+        ItemRef(Store.HISTORY, "m1"),
+        ItemRef(Store.FACTS, "f1"),
+        ItemRef(Store.GRAPH, "r9"),
+    ]
+    assert fused[1].score == pytest.approx(1 / 60, abs=1e-6)

@@ -35,6 +35,12 @@ _CURSOR: CursorShape = (int,)
 # A matched rare word adds its idf (about 2–6 in a conversation); a meaning match adds
 # this times the cosine similarity (0.25–0.6 for related texts), so either can lead.
 _SEMANTIC_WEIGHT = 8.0
+# A word in more than half of a long history (a speaker's name, indexed with each of
+# their messages; the other person's name in greetings) tells no message from another,
+# and would pull its _TERM_POOL matches into every search: it is not searched for. A
+# short history keeps every word, or a question could find nothing at all.
+COMMON_TERM_SHARE = 0.5
+COMMON_TERM_MIN_MESSAGES = 20
 
 
 def _message(row: dict[str, Any]) -> Message:
@@ -68,7 +74,8 @@ async def _ensure_live_session(conn: Connection, user_id: str, session_id: str) 
 
 
 class PostgresMessages:
-    """``ChatHistory``, ``MessageJournal`` and ``MessageLookup`` over the messages table;
+    """``ChatHistory``, ``MessageJournal``, ``MessageLookup`` and ``MessageContext`` over
+    the messages table;
     with an embedder and pgvector, messages are also found by meaning."""
 
     def __init__(self, database: Database, embedder: Embedder | None = None) -> None:
@@ -186,6 +193,45 @@ class PostgresMessages:
             rows = await result.fetchall()
         return [_message(row) for row in reversed(rows)]
 
+    async def around(
+        self, user_id: str, message_ids: Sequence[str], *, before: int, after: int
+    ) -> dict[str, Sequence[Message]]:
+        """Each live message's window of its session (``MessageContext``): one query,
+        two index range reads per message."""
+        if not message_ids:
+            return {}
+        columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
+        async with self._db.connection() as conn:
+            cursor = await conn.execute(
+                f"""
+                WITH hits AS (
+                    SELECT message_id, session_id, seq FROM messages
+                     WHERE user_id = %(user_id)s AND message_id = ANY(%(ids)s)
+                       AND deleted_at IS NULL
+                )
+                SELECT h.message_id AS hit, w.*
+                  FROM hits AS h
+                 CROSS JOIN LATERAL (
+                    (SELECT {columns} FROM messages AS m
+                      WHERE m.user_id = %(user_id)s AND m.session_id = h.session_id
+                        AND m.deleted_at IS NULL AND m.seq < h.seq
+                      ORDER BY m.seq DESC LIMIT %(before)s)
+                    UNION ALL
+                    (SELECT {columns} FROM messages AS m
+                      WHERE m.user_id = %(user_id)s AND m.session_id = h.session_id
+                        AND m.deleted_at IS NULL AND m.seq >= h.seq
+                      ORDER BY m.seq LIMIT %(after)s + 1)
+                 ) AS w
+                 ORDER BY h.message_id, w.seq
+                """,
+                {"user_id": user_id, "ids": list(message_ids), "before": before, "after": after},
+            )
+            rows = await cursor.fetchall()
+        windows: dict[str, tuple[Message, ...]] = {}
+        for row in rows:
+            windows[row["hit"]] = (*windows.get(row["hit"], ()), _message(row))
+        return dict(windows)
+
     async def search(
         self, user_id: str, query: str, *, limit: int, session_id: str | None = None
     ) -> Sequence[ScoredMessage]:
@@ -228,8 +274,8 @@ class PostgresMessages:
 
 
 async def _term_weights(conn: Connection, user_id: str, query: str) -> list[tuple[str, float]]:
-    """The query's stemmed words that occur in the user's live messages, rarest first,
-    each with its BM25 idf over the user's history."""
+    """The query's stemmed words that occur in the user's live messages (and not in most
+    of a long history), rarest first, each with its BM25 idf over the user's history."""
     cursor = await conn.execute(
         """
         SELECT t.term, t.doc_count::float8 AS df, n.doc_count::float8 AS n
@@ -245,6 +291,7 @@ async def _term_weights(conn: Connection, user_id: str, query: str) -> list[tupl
     return [
         (row["term"], math.log(1 + (row["n"] - row["df"] + 0.5) / (row["df"] + 0.5)))
         for row in await cursor.fetchall()
+        if row["n"] < COMMON_TERM_MIN_MESSAGES or row["df"] <= COMMON_TERM_SHARE * row["n"]
     ]
 
 

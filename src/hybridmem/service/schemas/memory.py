@@ -153,6 +153,10 @@ class RecallItemOut(BaseModel):
     occurred_at: datetime | None
     valid_to: datetime | None
     speaker: str | None
+    rendered: str = Field(
+        description="The item as the context shows it: a message with the messages around "
+        "it (a context unit), dated and attributed; provenance covers them all"
+    )
 
     @classmethod
     def of(cls, item: MemoryItem) -> Self:
@@ -167,6 +171,7 @@ class RecallItemOut(BaseModel):
             occurred_at=item.occurred_at,
             valid_to=item.valid_to,
             speaker=item.speaker,
+            rendered=item.render(),
         )
 
 
