@@ -67,12 +67,24 @@ END;
 $$;
 
 -- Only live messages count, as in the search itself. An INSERT ... ON CONFLICT DO
--- NOTHING retry puts no row in new_rows, so it counts nothing.
+-- NOTHING retry puts no row in new_rows, so it counts nothing. Inserts are the hot path
+-- (every recorded message) and only add, so they upsert straight from new_rows.
 CREATE FUNCTION message_terms_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM message_terms_apply(array_agg(n.user_id), array_agg(n.search), array_agg(1))
-       FROM new_rows AS n WHERE n.deleted_at IS NULL;
+    INSERT INTO message_totals AS t (user_id, doc_count)
+    SELECT n.user_id, count(*)::integer
+      FROM new_rows AS n WHERE n.deleted_at IS NULL
+     GROUP BY n.user_id
+     ORDER BY n.user_id
+    ON CONFLICT (user_id) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count;
+    INSERT INTO message_terms AS t (user_id, term, doc_count)
+    SELECT n.user_id, lexeme, count(*)::integer
+      FROM new_rows AS n, unnest(tsvector_to_array(n.search)) AS lexeme
+     WHERE n.deleted_at IS NULL
+     GROUP BY n.user_id, lexeme
+     ORDER BY n.user_id, lexeme
+    ON CONFLICT (user_id, term) DO UPDATE SET doc_count = t.doc_count + excluded.doc_count;
     RETURN NULL;
 END;
 $$;
