@@ -3,6 +3,7 @@ through inserts, soft deletes, purges and account deletion."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
@@ -160,3 +161,31 @@ async def test_deleting_a_user_with_a_long_history_is_fast(database: Database) -
     assert elapsed < 1.5, f"deleting 6,000 messages took {elapsed:.2f} s"
     assert await _stats(database, "u") == (None, {})
     assert await _stats(database, "v") == (1, {"word0": 1, "word1": 1, "stay": 1})
+
+
+async def test_concurrent_writers_of_one_user_neither_deadlock_nor_lose_counts(
+    database: Database,
+) -> None:
+    users = PostgresUsers(database)
+    messages = PostgresMessages(database)
+    sessions = PostgresSessions(database)
+    await users.add(NewUser(user_id="u", email="u@example.com", password_hash="h"))
+
+    async def writer(w: int) -> None:
+        for batch in range(8):
+            await messages.append(
+                "u",
+                f"s{w}-{batch}",
+                [
+                    # shared words, in different orders per writer
+                    NewMessage(f"m{w}-{batch}-{i}", Role.USER, f"w{(w + i) % 7} w{i} w{w} dog")
+                    for i in range(10)
+                ],
+            )
+            if batch % 3 == 2:
+                await sessions.delete("u", f"s{w}-{batch - 1}")
+
+    await asyncio.gather(*(writer(w) for w in range(6)))
+    total, terms = await _stats(database, "u")
+    assert total == 6 * (8 - 2) * 10
+    assert terms == await _recount(database, "u")
