@@ -174,7 +174,7 @@ class JobWorker:
         that fail for good go to the dead letter state and stop counting.
         """
         loop = asyncio.get_running_loop()
-        watch = _BacklogWatch(loop.time(), stall_seconds, log_seconds, on_progress)
+        watch = _BacklogWatch(loop.time(), self._finished, stall_seconds, log_seconds, on_progress)
         async with asyncio.timeout(within):
             # The rounds run apart from the watch, so a batch that never returns (a
             # hanging handler) is noticed too.
@@ -222,6 +222,7 @@ class _BacklogWatch:
     def __init__(
         self,
         now: float,
+        finished: int,
         stall_seconds: float,
         log_seconds: float,
         on_progress: Callable[[int], None] | None,
@@ -231,15 +232,15 @@ class _BacklogWatch:
         self._on_progress = on_progress
         self._started = self._moved = self._logged = now
         self._pending: int | None = None
-        self._finished = 0
+        self._finished = finished
         self._first: int | None = None
 
     def observe(self, now: float, pending: int, finished: int, retry_due: float) -> None:
         """Record one observation; BacklogStalled when nothing moved for too long."""
-        if self._pending is None:
-            self._first = pending
-        elif pending < self._pending or finished > self._finished:
+        if finished > self._finished or (self._pending is not None and pending < self._pending):
             self._moved = now
+        if self._first is None:
+            self._first = pending
         if pending != self._pending and self._on_progress is not None:
             self._on_progress(pending)
         self._pending, self._finished = pending, finished
