@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from hybridmem.application.worker import BacklogStalled
+from hybridmem.domain.errors import UpstreamRateLimited
 from hybridmem.domain.jobs import JobKind, NewJob
 from tests.unit.application.conftest import job_worker
 
@@ -88,3 +89,24 @@ async def test_an_overall_bound_still_applies_when_given(world):
         await worker.settle(stall_seconds=5, within=0.3, poll_seconds=0.02)
     assert not isinstance(raised.value, BacklogStalled)
     assert await world.outbox.pending_count() > 0
+
+
+async def test_a_retry_it_scheduled_holds_the_stall_clock_until_due(world, clock):
+    failed: list[str] = []
+
+    async def once_rate_limited(claimed) -> None:
+        if not failed:
+            failed.append(claimed.idempotency_key)
+            raise UpstreamRateLimited("slow down", upstream="zep", retry_after=1.0)
+
+    async def time_passes() -> None:
+        await asyncio.sleep(0.8)  # past the stall period, before the retry is due
+        clock.advance(seconds=1)
+
+    await world.outbox.enqueue([job("limited")])
+    worker = job_worker(world, {JobKind.EXTRACT: once_rate_limited})
+    ticking = asyncio.create_task(time_passes())
+    await worker.settle(stall_seconds=0.3, poll_seconds=0.02)
+    await ticking
+    assert failed == ["limited"]
+    assert await world.outbox.pending_count() == 0
