@@ -189,3 +189,50 @@ async def test_concurrent_writers_of_one_user_neither_deadlock_nor_lose_counts(
     total, terms = await _stats(database, "u")
     assert total == 6 * (8 - 2) * 10
     assert terms == await _recount(database, "u")
+
+
+async def test_upgrading_from_the_row_triggers_keeps_the_counts(database: Database) -> None:
+    # The schema up to 0009 in a schema of its own, history written by the row triggers,
+    # then 0010: the counts carry over and keep following changes.
+    from hybridmem.adapters.postgres.migrations import available_migrations
+
+    migrations = available_migrations()
+    async with database.connection() as conn:
+        await conn.execute("CREATE SCHEMA upgrade")
+        try:
+            await conn.execute("SET search_path = upgrade")
+            for migration in migrations:
+                if migration.version <= 9:
+                    await conn.execute(migration.sql.encode())
+            await conn.execute(
+                "INSERT INTO users (user_id, email, email_normalized, password_hash) "
+                "VALUES ('u', '', 'u', '!'); "
+                "INSERT INTO sessions (user_id, session_id) VALUES ('u', 's');"
+            )
+            for i in range(20):
+                await conn.execute(
+                    "INSERT INTO messages (user_id, session_id, message_id, role, content, "
+                    "occurred_at) VALUES ('u', 's', %s, 'user', %s, now())",
+                    (f"m{i}", f"the dog walked {i % 4} parks"),
+                )
+            [after_0010] = [m for m in migrations if m.version == 10]
+            await conn.execute(after_0010.sql.encode())
+            await conn.execute(
+                "UPDATE messages SET deleted_at = now() WHERE message_id IN ('m1', 'm2')"
+            )
+            await conn.execute("DELETE FROM messages WHERE message_id = 'm3'")
+            rows = await (
+                await conn.execute(
+                    "SELECT t.term, t.doc_count, n.doc_count AS total FROM message_terms t "
+                    "JOIN message_totals n USING (user_id) ORDER BY t.term"
+                )
+            ).fetchall()
+        finally:
+            await conn.execute("RESET search_path")
+            await conn.execute("DROP SCHEMA upgrade CASCADE")
+    counts = {row["term"]: row["doc_count"] for row in rows}
+    assert {row["total"] for row in rows} == {17}
+    assert (counts["dog"], counts["walk"], counts["park"]) == (17, 17, 17)
+    # each of 0-3 was in five messages; m1, m2 and m3 held a 1, a 2 and a 3
+    assert (counts["0"], counts["1"]) == (5, 4)
+    assert (counts["2"], counts["3"]) == (4, 4)
