@@ -72,6 +72,10 @@ class JobWorker:
         self._idle_sleep = idle_sleep
         self._on_event = on_event or (lambda event: None)
         self._bell = bell or JobBell()
+        # Read by settle(): attempts finished here (done, retried or buried), and when the
+        # latest retry is due (event loop time).
+        self._finished = 0
+        self._retry_due = 0.0
 
     async def run_once(self) -> int:
         """Claim one batch and process it; return how many jobs were processed."""
@@ -82,6 +86,10 @@ class JobWorker:
         return len(jobs)
 
     async def _process(self, job: Job) -> None:
+        await self._attempt(job)
+        self._finished += 1
+
+    async def _attempt(self, job: Job) -> None:
         known = job.kind in JobKind.__members__.values()
         handler = self._handlers.get(JobKind(job.kind)) if known else None
         if handler is None:
@@ -106,6 +114,8 @@ class JobWorker:
             retry_after = exc.retry_after if isinstance(exc, UpstreamRateLimited) else None
             delay = retry_delay(job.attempts, retry_after=retry_after)
             await self._outbox.retry(job.job_id, error=error, run_after=self._clock.now() + delay)
+            due = asyncio.get_running_loop().time() + delay.total_seconds()
+            self._retry_due = max(self._retry_due, due)
             self._on_event("job_retried")
             log.info(
                 "job %s (%s) failed (attempt %d, %s), retrying in %.1fs",
@@ -147,21 +157,107 @@ class JobWorker:
     async def settle(
         self,
         *,
+        stall_seconds: float = 60.0,
         within: float | None = None,
         poll_seconds: float = 0.5,
+        log_seconds: float = 5.0,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Process until nothing is pending — waiting out the back-off of retried jobs —
-        however long the backlog is (unless ``within`` seconds pass: TimeoutError).
-        ``on_progress`` hears how many jobs are still pending after each round. Jobs that
-        fail for good go to the dead letter state and stop counting."""
+        """Process until nothing is pending, however long the backlog, as long as it moves.
+
+        Progress is a drop in the pending count or an attempt this worker finished (done,
+        retried or buried); a retry this worker scheduled holds the stall clock until it
+        is due. ``BacklogStalled`` when there is none for ``stall_seconds`` (a hanging job,
+        or one held by a stopped worker until its lease expires); ``TimeoutError`` when
+        ``within`` seconds pass in all. ``on_progress`` hears the pending count whenever
+        it changes, and 0 at the end; a log line reports it every ``log_seconds``. Jobs
+        that fail for good go to the dead letter state and stop counting.
+        """
+        loop = asyncio.get_running_loop()
+        watch = _BacklogWatch(loop.time(), self._finished, stall_seconds, log_seconds, on_progress)
         async with asyncio.timeout(within):
-            while True:
-                processed = await self.run_once()
-                pending = await self._outbox.pending_count()
-                if on_progress is not None:
-                    on_progress(pending)
-                if pending == 0:
-                    return
-                if processed == 0:
-                    await asyncio.sleep(poll_seconds)
+            # The rounds run apart from the watch, so a batch that never returns (a
+            # hanging handler) is noticed too.
+            rounds = asyncio.create_task(self._settle_rounds(poll_seconds))
+            try:
+                while True:
+                    done, _ = await asyncio.wait({rounds}, timeout=poll_seconds)
+                    if done:
+                        rounds.result()  # raises what the rounds raised
+                        watch.finished()
+                        return
+                    pending = await self._outbox.pending_count()
+                    watch.observe(loop.time(), pending, self._finished, self._retry_due)
+            finally:
+                if not rounds.done():
+                    rounds.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await rounds
+
+    async def _settle_rounds(self, poll_seconds: float) -> None:
+        while True:
+            if await self.run_once():
+                continue
+            if await self._outbox.pending_count() == 0:
+                return
+            await asyncio.sleep(poll_seconds)  # not due yet, or claimed elsewhere
+
+
+class BacklogStalled(TimeoutError):
+    """Jobs stayed pending and none moved for the stall period."""
+
+    def __init__(self, pending: int, stalled_for: float) -> None:
+        super().__init__(
+            f"the job backlog made no progress for {stalled_for:.0f} s with {pending} job(s) "
+            "pending: a job is hanging, or is held by a stopped worker until its lease "
+            "expires (wait longer with a larger stall period)"
+        )
+        self.pending = pending
+        self.stalled_for = stalled_for
+
+
+class _BacklogWatch:
+    """Decides, from periodic observations, whether a settling backlog still moves."""
+
+    def __init__(
+        self,
+        now: float,
+        finished: int,
+        stall_seconds: float,
+        log_seconds: float,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self._stall = stall_seconds
+        self._log_every = log_seconds
+        self._on_progress = on_progress
+        self._started = self._moved = self._logged = now
+        self._pending: int | None = None
+        self._finished = finished
+        self._first: int | None = None
+
+    def observe(self, now: float, pending: int, finished: int, retry_due: float) -> None:
+        """Record one observation; BacklogStalled when nothing moved for too long."""
+        if finished > self._finished or (self._pending is not None and pending < self._pending):
+            self._moved = now
+        if self._first is None:
+            self._first = pending
+        if pending != self._pending and self._on_progress is not None:
+            self._on_progress(pending)
+        self._pending, self._finished = pending, finished
+        if now - max(self._moved, retry_due) >= self._stall:
+            raise BacklogStalled(pending, now - self._moved)
+        if now - self._logged >= self._log_every:
+            self._logged = now
+            log.info(
+                "waiting for the job backlog: %d pending (%d at the start, %.0f s in, "
+                "last progress %.0f s ago)",
+                pending,
+                self._first or 0,
+                now - self._started,
+                now - self._moved,
+            )
+
+    def finished(self) -> None:
+        """The backlog is empty."""
+        if self._on_progress is not None and self._pending != 0:
+            self._on_progress(0)

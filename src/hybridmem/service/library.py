@@ -6,7 +6,7 @@ Built from the same container and services as the service, so it behaves the sam
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from hybridmem.application.consolidation import ConsolidationReport
 from hybridmem.application.recall import Recall
 from hybridmem.application.recording import IncomingMessage
 from hybridmem.application.views import MemoryView
+from hybridmem.application.worker import BacklogStalled
 from hybridmem.domain.accounts import validate_id
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.facts import make_candidate
@@ -43,6 +44,9 @@ def _message(value: IncomingMessage | Mapping[str, Any]) -> IncomingMessage:
     )
 
 
+__all__ = ["BacklogStalled", "Memory", "open_memory"]
+
+
 class Memory:
     """Long-term memory for one database: add messages, recall, view, consolidate.
 
@@ -50,8 +54,9 @@ class Memory:
     ``add_messages(..., flush=True)`` default does it for you).
     """
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, flush_stall_seconds: float = 60.0) -> None:
         self._services = services
+        self._flush_stall_seconds = flush_stall_seconds
         self._known_users: set[str] = set()
 
     async def _user(self, user_id: str) -> str:
@@ -77,10 +82,23 @@ class Memory:
             await self.flush()
         return stored
 
-    async def flush(self, *, within: float | None = None) -> None:
+    async def flush(
+        self,
+        *,
+        stall_seconds: float | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        within: float | None = None,
+    ) -> None:
         """Process every pending memory job, waiting out retries, however long the backlog
-        (``within`` seconds at most, when given)."""
-        await self._services.worker.settle(within=within)
+        as long as it moves: :class:`BacklogStalled` after ``stall_seconds`` (setting
+        ``flush_stall_seconds``, 60 s) without progress. ``on_progress(pending)`` hears
+        the pending job count as it changes; ``within`` bounds the whole wait
+        (``TimeoutError``), when given."""
+        await self._services.worker.settle(
+            stall_seconds=self._flush_stall_seconds if stall_seconds is None else stall_seconds,
+            on_progress=on_progress,
+            within=within,
+        )
 
     async def add_data(
         self, user_id: str, data: str | Mapping[str, Any], *, occurred_at: datetime | None = None
@@ -169,4 +187,4 @@ async def open_memory(
     # The library never chats; it starts a model only for model-based extraction.
     with_model = llm_extraction_enabled(chosen)
     async with running(Container(settings=chosen), with_model=with_model) as services:
-        yield Memory(services)
+        yield Memory(services, flush_stall_seconds=chosen.flush_stall_seconds)

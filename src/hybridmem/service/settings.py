@@ -202,6 +202,8 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_idle_seconds: float = Field(default=0.2, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)
+    # Memory.flush() waits while the backlog moves; it gives up after this long without.
+    flush_stall_seconds: float = Field(default=60.0, gt=0)
 
     # Housekeeping.
     session_retention_days: float = Field(default=30.0, ge=0)

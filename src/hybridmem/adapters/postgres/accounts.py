@@ -260,6 +260,10 @@ class PostgresUsers:
             await conn.execute("DELETE FROM revoked_tokens WHERE user_id = %s", (user_id,))
             await conn.execute("DELETE FROM login_failures WHERE user_id = %s", (user_id,))
             await conn.execute("DELETE FROM jobs WHERE user_id = %s", (user_id,))
+            # One statement for all the messages: the cascade from users goes through
+            # sessions and deletes them one session at a time, each a separate run of the
+            # term statistics trigger.
+            await conn.execute("DELETE FROM messages WHERE user_id = %s", (user_id,))
             await conn.execute("DELETE FROM users WHERE user_id = %s", (user_id,))
             await enqueue_jobs(conn, follow_up)
 

@@ -88,13 +88,14 @@ class PostgresMessages:
         if not messages or not await self._vectors.ready():
             return
         vectors = await self._vectors.embed([text for _, text in messages])
-        async with self._db.transaction() as conn:
-            for (message_id, _), vector in zip(messages, vectors, strict=True):
-                await conn.execute(
-                    "UPDATE messages SET embedding = %s::vector "
-                    "WHERE user_id = %s AND message_id = %s",
-                    (vector, user_id, message_id),
-                )
+        async with self._db.connection() as conn:
+            # one statement: the term statistics trigger runs per statement
+            await conn.execute(
+                "UPDATE messages AS m SET embedding = v.embedding::vector "
+                "FROM unnest(%s::text[], %s::text[]) AS v(message_id, embedding) "
+                "WHERE m.user_id = %s AND m.message_id = v.message_id",
+                ([message_id for message_id, _ in messages], vectors, user_id),
+            )
 
     async def record(
         self,
@@ -107,30 +108,36 @@ class PostgresMessages:
         try:
             async with self._db.transaction() as conn:
                 await _ensure_live_session(conn, user_id, session_id)
-                stored: dict[str, dict[str, Any]] = {}
-                for message in messages:
-                    cursor = await conn.execute(
-                        f"""
-                        INSERT INTO messages (user_id, session_id, message_id, role, name,
-                                              content, metadata, occurred_at)
-                        VALUES (%s, %s, %s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp()))
-                        ON CONFLICT (user_id, message_id) DO NOTHING
-                        RETURNING {_COLUMNS}
-                        """,
-                        (
-                            user_id,
-                            session_id,
-                            message.message_id,
-                            message.role.value,
-                            message.name,
-                            message.content,
-                            Jsonb(message.metadata),
-                            message.occurred_at,
-                        ),
-                    )
-                    row = await cursor.fetchone()
-                    if row is not None:
-                        stored[message.message_id] = row
+                # One statement for the batch, in the given order (seq follows it): the
+                # term statistics trigger then runs once per batch, not once per message.
+                cursor = await conn.execute(
+                    f"""
+                    INSERT INTO messages (user_id, session_id, message_id, role, name,
+                                          content, metadata, occurred_at)
+                    SELECT %s, %s, m.message_id, m.role, m.name, m.content, m.metadata,
+                           COALESCE(m.occurred_at, clock_timestamp())
+                      FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],
+                                  %s::jsonb[], %s::timestamptz[])
+                           WITH ORDINALITY
+                           AS m(message_id, role, name, content, metadata, occurred_at, ord)
+                     ORDER BY m.ord
+                    ON CONFLICT (user_id, message_id) DO NOTHING
+                    RETURNING {_COLUMNS}
+                    """,
+                    (
+                        user_id,
+                        session_id,
+                        [m.message_id for m in messages],
+                        [m.role.value for m in messages],
+                        [m.name for m in messages],
+                        [m.content for m in messages],
+                        [Jsonb(m.metadata) for m in messages],
+                        [m.occurred_at for m in messages],
+                    ),
+                )
+                stored: dict[str, dict[str, Any]] = {
+                    row["message_id"]: row for row in await cursor.fetchall()
+                }
                 await enqueue_jobs(conn, jobs)
                 repeated = [m.message_id for m in messages if m.message_id not in stored]
                 if repeated:  # a retry: return what was stored the first time
