@@ -250,6 +250,19 @@ Record = (
 )
 
 
+def record_id(record: Record) -> str:
+    """The id a record is known by within its user's data (a fact event: its fact's)."""
+    if isinstance(record, SessionRecord):
+        return record.session_id
+    if isinstance(record, MessageRecord):
+        return record.message_id
+    if isinstance(record, FactRecord | FactEventRecord):
+        return record.fact_id
+    if isinstance(record, EntityRecord):
+        return record.key
+    return record.relation_id
+
+
 @dataclass(frozen=True, slots=True)
 class ArchiveDocument:
     """A whole export: the owner's profile and every section."""

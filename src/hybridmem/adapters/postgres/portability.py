@@ -27,6 +27,7 @@ from hybridmem.domain.portability import (
     RelationRecord,
     SessionRecord,
     check_owner,
+    record_id,
 )
 from hybridmem.domain.text import normalize_value
 from hybridmem.ports.embeddings import Embedder
@@ -160,19 +161,6 @@ _PRESENT: dict[str, tuple[str, str]] = {
 }
 
 
-def _id_of(section: str, record: Record) -> str:
-    if isinstance(record, SessionRecord):
-        return record.session_id
-    if isinstance(record, MessageRecord):
-        return record.message_id
-    if isinstance(record, FactRecord | FactEventRecord):
-        return record.fact_id
-    if isinstance(record, EntityRecord):
-        return record.key
-    assert isinstance(record, RelationRecord), section
-    return record.relation_id
-
-
 def _row(user_id: str, record: Record) -> tuple[Any, ...]:
     if isinstance(record, SessionRecord):
         return (
@@ -299,7 +287,7 @@ class PostgresMemoryArchive:
             for section in SECTIONS:
                 records = document.section(section)
                 existing = await self._present(conn, section, user_id, records)
-                fresh = [r for r in records if _id_of(section, r) not in existing]
+                fresh = [r for r in records if record_id(r) not in existing]
                 added[section] = len(fresh)
                 present[section] = len(records) - len(fresh)
                 if fresh:
@@ -308,7 +296,7 @@ class PostgresMemoryArchive:
                             _INSERTS[section], [_row(user_id, record) for record in fresh]
                         )
                 if section == "messages":
-                    new_messages = [_id_of(section, record) for record in fresh]
+                    new_messages = [record_id(record) for record in fresh]
                 if section == "facts" and vectors:
                     await self._store_vectors(conn, user_id, fresh, vectors)
             jobs = [job for message_id in new_messages for job in message_jobs.get(message_id, ())]
@@ -366,7 +354,7 @@ class PostgresMemoryArchive:
         table, column = _PRESENT[section]
         cursor = await conn.execute(
             f"SELECT DISTINCT {column} AS id FROM {table} WHERE user_id = %s AND {column} = ANY(%s)",
-            (user_id, list({_id_of(section, record) for record in records})),
+            (user_id, list({record_id(record) for record in records})),
         )
         return {row["id"] for row in await cursor.fetchall()}
 
@@ -383,5 +371,5 @@ class PostgresMemoryArchive:
         async with conn.cursor() as cursor:
             await cursor.executemany(
                 "UPDATE facts SET embedding = %s::vector WHERE user_id = %s AND fact_id = %s",
-                [(vectors[_id_of("facts", f)], user_id, _id_of("facts", f)) for f in facts],
+                [(vectors[record_id(f)], user_id, record_id(f)) for f in facts],
             )
