@@ -68,7 +68,9 @@ def index_jobs(user_id: str, document: ArchiveDocument) -> dict[str, list]:
         m.message_id: [
             MessageJob(
                 m.session_id,
-                NewMessage(m.message_id, Role(m.role), m.content, m.name, m.occurred_at, m.metadata),
+                NewMessage(
+                    m.message_id, Role(m.role), m.content, m.name, m.occurred_at, m.metadata
+                ),
             ).job(JobKind.INDEX, user_id)
         ]
         for m in document.messages
@@ -123,7 +125,8 @@ async def test_a_deleted_accounts_document_is_rehomed(store):
     await restore(store, "u", document, owner="gone")
     _, sections = await exported(store.archive, "u")
     keys = [entity.key for entity in sections["entities"]]
-    assert "user:u" in keys and "user:gone" not in keys
+    assert "user:u" in keys
+    assert "user:gone" not in keys
     assert {relation.source_key for relation in sections["relations"]} == {"user:u"}
     assert sections["messages"] == list(document.messages)
     assert sections["fact_events"] == list(document.fact_events)
@@ -141,7 +144,17 @@ async def test_another_existing_accounts_document_is_refused_whole(store):
 
 async def test_existing_records_are_kept(store):
     document = sample_document("u")
-    await restore(store, "u", replace(document, sessions=(replace(document.sessions[0], metadata={"mine": True}), *document.sessions[1:])))
+    await restore(
+        store,
+        "u",
+        replace(
+            document,
+            sessions=(
+                replace(document.sessions[0], metadata={"mine": True}),
+                *document.sessions[1:],
+            ),
+        ),
+    )
     report = await restore(store, "u", document)
     assert report.added["sessions"] == 0
     _, sections = await exported(store.archive, "u")

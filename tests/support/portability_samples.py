@@ -82,14 +82,18 @@ def sample_document(owner: str) -> ArchiveDocument:
             SessionRecord("s-old", {}, at(2), at(3), at(4)),
         ),
         messages=(
-            MessageRecord("m1", "s1", "user", None, "I live in Delhi and like chess.", {}, at(0), at(0), None),
+            MessageRecord(
+                "m1", "s1", "user", None, "I live in Delhi and like chess.", {}, at(0), at(0), None
+            ),
             MessageRecord("m2", "s1", "assistant", "bot", "Nice!", {"k": 1}, at(0), at(0), None),
             MessageRecord("m-old", "s-old", "user", None, "forget me", {}, at(2), at(2), at(4)),
             MessageRecord("m3", "s1", "user", None, "I moved to Mumbai", {}, at(30), at(30), None),
         ),
         facts=(delhi, mumbai),
         fact_events=(
-            FactEventRecord("f1", "ADD", None, _fact_json(delhi) | {"valid_to": None}, "new", at(1)),
+            FactEventRecord(
+                "f1", "ADD", None, _fact_json(delhi) | {"valid_to": None}, "new", at(1)
+            ),
             FactEventRecord("f0", "ADD", None, chess, "new", at(1)),
             FactEventRecord("f0", "DELETE", chess, None, "user deleted", at(5)),
             FactEventRecord("f2", "ADD", None, _fact_json(mumbai), "new", at(31)),
@@ -102,12 +106,30 @@ def sample_document(owner: str) -> ArchiveDocument:
         ),
         relations=(
             RelationRecord(
-                "rel:f1", user_key, "lives_in", "place:delhi", "Lives in Delhi", None,
-                at(0), at(30), "rel:f2", "m1", at(1),
+                "rel:f1",
+                user_key,
+                "lives_in",
+                "place:delhi",
+                "Lives in Delhi",
+                None,
+                at(0),
+                at(30),
+                "rel:f2",
+                "m1",
+                at(1),
             ),
             RelationRecord(
-                "rel:f2", user_key, "lives_in", "place:mumbai", "Lives in Mumbai", None,
-                at(30), None, None, "m3", at(31),
+                "rel:f2",
+                user_key,
+                "lives_in",
+                "place:mumbai",
+                "Lives in Mumbai",
+                None,
+                at(30),
+                None,
+                None,
+                "m3",
+                at(31),
             ),
         ),
     )

@@ -241,12 +241,7 @@ class RelationRecord:
 
 
 Record = (
-    SessionRecord
-    | MessageRecord
-    | FactRecord
-    | FactEventRecord
-    | EntityRecord
-    | RelationRecord
+    SessionRecord | MessageRecord | FactRecord | FactEventRecord | EntityRecord | RelationRecord
 )
 
 

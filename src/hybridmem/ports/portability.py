@@ -34,9 +34,7 @@ class MemoryArchive(Protocol):
     - Exporting after restoring gives back the document's records.
     """
 
-    def export(
-        self, user_id: str, *, page_size: int = 500
-    ) -> AsyncGenerator[ArchiveItem, None]:
+    def export(self, user_id: str, *, page_size: int = 500) -> AsyncGenerator[ArchiveItem, None]:
         """The user's profile and records, streamed from one snapshot."""
         ...
 

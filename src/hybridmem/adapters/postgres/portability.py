@@ -213,7 +213,14 @@ def _row(user_id: str, record: Record) -> tuple[Any, ...]:
             record.at,
         )
     if isinstance(record, EntityRecord):
-        return (user_id, record.key, record.name, record.entity_type, record.summary, record.created_at)
+        return (
+            user_id,
+            record.key,
+            record.name,
+            record.entity_type,
+            record.summary,
+            record.created_at,
+        )
     assert isinstance(record, RelationRecord)
     return (
         user_id,
@@ -278,9 +285,7 @@ class PostgresMemoryArchive:
         present: dict[str, int] = {}
         async with self._db.transaction() as conn:
             # the lock fact writes take: no extraction job interleaves with the import
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('facts:' || %s))", (user_id,)
-            )
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('facts:' || %s))", (user_id,))
             await self._check_accounts(conn, user_id, original_owner)
             await self._merge_profile(conn, user_id, document.profile)
             new_messages: list[str] = []
@@ -353,7 +358,9 @@ class PostgresMemoryArchive:
             return set()
         table, column = _PRESENT[section]
         cursor = await conn.execute(
-            f"SELECT DISTINCT {column} AS id FROM {table} WHERE user_id = %s AND {column} = ANY(%s)",
+            # table and column come from _PRESENT, never from input
+            f"SELECT DISTINCT {column} AS id FROM {table} "
+            f"WHERE user_id = %s AND {column} = ANY(%s)",
             (user_id, list({record_id(record) for record in records})),
         )
         return {row["id"] for row in await cursor.fetchall()}
