@@ -118,8 +118,8 @@ async def measure(url: str, megabytes: int, with_import: bool) -> None:
         "HYBRIDMEM_LOG_LEVEL": "WARNING",
         "HYBRIDMEM_EMBEDDINGS": "off",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hybridmem_bench", "serve", "--port", str(port)], env=env
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hybridmem_bench", "serve", "--port", str(port), env=env
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -190,7 +190,7 @@ async def measure(url: str, megabytes: int, with_import: bool) -> None:
                 )
     finally:
         server.terminate()
-        server.wait(timeout=60)
+        await asyncio.wait_for(server.wait(), timeout=60)
 
 
 async def main() -> None:
@@ -200,7 +200,8 @@ async def main() -> None:
     args = parser.parse_args()
     name, url = await _fresh_database(ADMIN_URL)
     try:
-        subprocess.run(
+        await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-m", "hybridmem_bench", "migrate"],
             env={**os.environ, "DATABASE_URL": url},
             check=True,
