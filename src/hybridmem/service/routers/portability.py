@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hybridmem.domain.portability import FORMAT, SCHEMA_VERSION
+from hybridmem.domain.portability import FORMAT, SCHEMA_VERSION, SECTIONS
 from hybridmem.service.deps import CurrentUser, Portability
 from hybridmem.service.errors import declared
 from hybridmem.service.schemas.portability import ImportReportOut
@@ -22,7 +22,14 @@ _DOCUMENT: dict[str, Any] = {
     "type": "object",
     "description": f"An export document ({FORMAT}, schema_version {SCHEMA_VERSION}); "
     "see docs/export-format.md",
-    "required": ["format", "schema_version", "profile"],
+    "required": ["format", "schema_version", "exported_at", "profile", *SECTIONS],
+    "properties": {
+        "format": {"type": "string", "enum": [FORMAT]},
+        "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
+        "exported_at": {"type": "string", "format": "date-time"},
+        "profile": {"type": "object"},
+        **{name: {"type": "array", "items": {"type": "object"}} for name in SECTIONS},
+    },
 }
 
 
