@@ -198,3 +198,18 @@ async def test_times_keep_their_microseconds(store):
     _, sections = await exported(store.archive, "u")
     assert sections["relations"][0].valid_at == at(0)
     assert sections["relations"][0].valid_at.microsecond == 123456
+
+
+async def test_an_export_reads_one_snapshot(store):
+    document = sample_document("u")
+    await restore(store, "u", replace(document, messages=document.messages[:2]))
+    items = store.archive.export("u", page_size=1)
+    first = await anext(items)
+    assert isinstance(first, ProfileRecord)
+    # written while the export is under way: not in it, whole or in part
+    await restore(store, "u", document)
+    rest = [item async for item in items]
+    messages = [record for section, record in rest if section == "messages"]
+    assert [m.message_id for m in messages] == ["m1", "m2"]
+    _, now = await exported(store.archive, "u")
+    assert len(now["messages"]) == len(document.messages)

@@ -86,6 +86,11 @@ async def test_round_trip_through_a_deleted_account(client, app, clock):
     old = await auth_headers(client, OLD, email="asha@example.com", first_name="Asha")
     await remember_things(client, app, clock, old)
     before = await memory_state(client, old)
+    # the comparison below is not vacuous: there is memory to compare
+    assert all(result["results"] for result in before["search"][:3])
+    assert len(before["histories"]) >= 4
+    assert any(f["valid_to"] for f in before["facts"]["items"])
+    assert before["view"]["facts"]
     document = await export_of(client, old)
     assert document["format"] == "hybridmem.export"
     assert document["schema_version"] == 1
