@@ -11,7 +11,7 @@ import pytest
 from hybridmem.adapters.postgres.accounts import PostgresUsers
 from hybridmem.adapters.postgres.portability import PostgresMemoryArchive
 from hybridmem.domain.errors import InvalidInput, NotFound
-from hybridmem.domain.jobs import JobKind, MessageJob
+from hybridmem.domain.jobs import JobKind, MessageJob, ProviderJob
 from hybridmem.domain.messages import NewMessage, Role
 from hybridmem.domain.portability import (
     SECTIONS,
@@ -213,3 +213,15 @@ async def test_an_export_reads_one_snapshot(store):
     assert [m.message_id for m in messages] == ["m1", "m2"]
     _, now = await exported(store.archive, "u")
     assert len(now["messages"]) == len(document.messages)
+
+
+async def test_profile_jobs_only_when_the_profile_changed(store):
+    document = sample_document("u")
+    sync = [ProviderJob("zep").job(JobKind.SYNC_USER, "u", occasion="import:1")]
+    first = await store.archive.restore(
+        "u", document, original_owner="u", message_jobs={}, profile_jobs=sync
+    )
+    again = await store.archive.restore(
+        "u", document, original_owner="u", message_jobs={}, profile_jobs=sync
+    )
+    assert (first.jobs, again.jobs) == (1, 0)

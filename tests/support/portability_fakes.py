@@ -81,6 +81,7 @@ class InMemoryMemoryArchive:
         *,
         original_owner: str,
         message_jobs: Mapping[str, Sequence[NewJob]],
+        profile_jobs: Sequence[NewJob] = (),
     ) -> ImportReport:
         """Apply the document: everything is checked before anything changes."""
         async with self._lock:
@@ -102,9 +103,12 @@ class InMemoryMemoryArchive:
                 about=profile.about or user.about,
                 metadata=merged,
             )
+            jobs = {message_id: list(found) for message_id, found in message_jobs.items()}
             if changed != user:
                 self._users._users[user_id] = replace(changed, updated_at=self._users._now())
-            return self._apply(user_id, document, message_jobs)
+                # enqueued with the first added message's jobs, or alone
+                jobs[""] = list(profile_jobs)
+            return self._apply(user_id, document, jobs)
 
     def _apply(
         self,
@@ -136,7 +140,7 @@ class InMemoryMemoryArchive:
             added[section] = len(fresh)
             present[section] = len(records) - len(fresh)
         enqueued = 0
-        for message_id in new_messages:
+        for message_id in [*new_messages, ""]:
             for job in message_jobs.get(message_id, ()):
                 if job.idempotency_key not in self.jobs:
                     self.jobs[job.idempotency_key] = job

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from hybridmem.application.worker import JobBell
-from hybridmem.domain.jobs import JobRouting, MessageJob, NewJob
+from hybridmem.domain.jobs import JobKind, JobRouting, MessageJob, NewJob, ProviderJob
 from hybridmem.domain.messages import NewMessage, Role
 from hybridmem.domain.portability import (
     SECTIONS,
@@ -124,7 +124,8 @@ class PortabilityService:
         """Validate a document (bytes or a parsed JSON value), move it to ``user_id`` and
         apply it in one transaction; idempotent. Imported messages get the jobs every
         written message gets (provider delivery, indexing); they are not extracted again,
-        as their facts come with the document."""
+        as their facts come with the document. A changed profile is synced to the
+        providers that keep a copy of the user."""
         document = parse_document(read_json(data) if isinstance(data, bytes) else data)
         rehomed = rehome(document, user_id)
         report = await self._archive.restore(
@@ -132,6 +133,14 @@ class PortabilityService:
             rehomed,
             original_owner=document.owner,
             message_jobs=self._message_jobs(user_id, rehomed),
+            # a changed profile reaches the providers that keep a copy of the user, as
+            # a profile edit does; one sync per imported document
+            profile_jobs=[
+                ProviderJob(provider).job(
+                    JobKind.SYNC_USER, user_id, occasion=f"import:{document.exported_at}"
+                )
+                for provider in self._routing.providers
+            ],
         )
         if report.jobs:
             self._bell.ring()

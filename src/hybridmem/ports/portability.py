@@ -28,7 +28,8 @@ class MemoryArchive(Protocol):
       nothing the second time; a fact's history events are added only when the user has
       no history for that fact yet. Profile names and about are set from the document
       when it has them, its metadata keys merged in. The jobs in ``message_jobs`` are
-      enqueued, in the same transaction, for the messages actually added.
+      enqueued, in the same transaction, for the messages actually added, and
+      ``profile_jobs`` when the profile actually changed.
     - ``restore`` raises ``ForeignAccount`` (and applies nothing) when the document's
       owner is another existing account, ``NotFound`` when ``user_id`` does not exist.
     - Exporting after restoring gives back the document's records.
@@ -45,6 +46,7 @@ class MemoryArchive(Protocol):
         *,
         original_owner: str,
         message_jobs: Mapping[str, Sequence[NewJob]],
+        profile_jobs: Sequence[NewJob] = (),
     ) -> ImportReport:
         """Apply a document in one transaction; ``original_owner`` is the user id it was
         exported from (checked against existing accounts)."""

@@ -102,3 +102,14 @@ async def test_errors_come_before_the_first_byte(world):
     with pytest.raises(InvalidDocument) as deep:
         await service.import_document("me", b"[" * 100_000 + b"]" * 100_000)
     assert deep.value.details["path"] == "$"
+
+
+async def test_a_changed_profile_is_synced_to_the_providers_once(world):
+    _, archive, _ = world
+    service = PortabilityService(
+        archive=archive, routing=JobRouting(providers=("zep", "mem0")), clock=FrozenClock()
+    )
+    document = sample_document("old").to_json()
+    assert (await service.import_document("me", document)).jobs == 2
+    assert sorted(job.kind for job in archive.jobs.values()) == ["provider.user_sync"] * 2
+    assert (await service.import_document("me", document)).jobs == 0

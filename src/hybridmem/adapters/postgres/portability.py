@@ -278,6 +278,7 @@ class PostgresMemoryArchive:
         *,
         original_owner: str,
         message_jobs: Mapping[str, Sequence[NewJob]],
+        profile_jobs: Sequence[NewJob] = (),
     ) -> ImportReport:
         """Apply the document in one transaction (see the port's contract)."""
         vectors = await self._fact_vectors(document)
@@ -287,7 +288,7 @@ class PostgresMemoryArchive:
             # the lock fact writes take: no extraction job interleaves with the import
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('facts:' || %s))", (user_id,))
             await self._check_accounts(conn, user_id, original_owner)
-            await self._merge_profile(conn, user_id, document.profile)
+            changed = await self._merge_profile(conn, user_id, document.profile)
             new_messages: list[str] = []
             for section in SECTIONS:
                 records = document.section(section)
@@ -305,6 +306,7 @@ class PostgresMemoryArchive:
                 if section == "facts" and vectors:
                     await self._store_vectors(conn, user_id, fresh, vectors)
             jobs = [job for message_id in new_messages for job in message_jobs.get(message_id, ())]
+            jobs += profile_jobs if changed else ()
             enqueued = await enqueue_jobs(conn, jobs)
         return ImportReport(added=added, present=present, jobs=enqueued)
 
@@ -320,7 +322,7 @@ class PostgresMemoryArchive:
         check_owner(original_owner, user_id, owner_exists=original_owner in found)
 
     @staticmethod
-    async def _merge_profile(conn: Connection, user_id: str, profile: ProfileRecord) -> None:
+    async def _merge_profile(conn: Connection, user_id: str, profile: ProfileRecord) -> bool:
         cursor = await conn.execute(
             "SELECT first_name, last_name, about, metadata FROM users WHERE user_id = %s "
             "FOR UPDATE",
@@ -343,12 +345,13 @@ class PostgresMemoryArchive:
             "metadata": merged,
         }
         if wanted == row:
-            return  # nothing changes: updated_at stays too (a second import is a no-op)
+            return False  # nothing changes: updated_at stays too (a second import is a no-op)
         await conn.execute(
             "UPDATE users SET first_name = %s, last_name = %s, about = %s, metadata = %s, "
             "updated_at = clock_timestamp() WHERE user_id = %s",
             (wanted["first_name"], wanted["last_name"], wanted["about"], Jsonb(merged), user_id),
         )
+        return True
 
     @staticmethod
     async def _present(
