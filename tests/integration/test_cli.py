@@ -112,6 +112,7 @@ def test_a_wrong_database_url_is_one_line_and_exit_2(case):
         (["purge"], "unreachable"),
         (["jobs", "dead"], "unknown database"),
         (["admin", "grant", "someone"], "unreachable"),
+        (["export", "--email", "a@example.com"], "unknown database"),
         (["bench", "memory", "--sizes", "10", "--database-url", "{url}"], "unknown database"),
         (["bench", "load", "--seconds", "1", "--database-url", "{url}"], "unreachable"),
     ],

@@ -102,3 +102,21 @@ async def test_import_facts_adds_each_normalised_fact_and_skips_the_rejected(dat
         ("hobbies", "sailing"),
         ("likes", "chess"),
     ]
+
+
+async def test_library_export_and_import(database):
+    import json
+
+    async with hybridmem.open_memory(
+        database.dsn, db_pool_max_size=2, memory_source_timeout_seconds=30
+    ) as memory:
+        await memory.add_messages("lib-a", "c1", [{"role": "user", "content": "I live in Oslo."}])
+        body = b"".join([chunk async for chunk in await memory.export_memory("lib-a")])
+        document = json.loads(body)
+        assert [f["value"] for f in document["facts"]] == ["Oslo"]
+        await memory.forget_user("lib-a")
+        report = await memory.import_memory("lib-b", body)
+        assert report.added["facts"] == 1
+        assert (await memory.import_memory("lib-b", document)).added["facts"] == 0
+        [top, *_] = await memory.search("lib-b", "Where do I live?")
+        assert top.fact.value == "Oslo"

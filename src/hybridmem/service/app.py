@@ -25,6 +25,7 @@ from hybridmem.service.routers import (
     messages,
     openai_chat,
     operations,
+    portability,
     sessions,
     users,
 )
@@ -94,10 +95,12 @@ def create_app(
         RequestContextMiddleware,
         metrics=container.metrics(),
         max_body_bytes=settings.max_body_bytes,
+        path_limits={portability.IMPORT_PATH: settings.max_import_bytes},
     )
     for router in (
         auth.router,
         users.router,
+        portability.router,
         api_keys.router,
         sessions.router,
         chat.router,

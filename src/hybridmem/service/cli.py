@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -217,6 +220,95 @@ def admin_grant(user_id: str) -> None:
 def admin_revoke(user_id: str) -> None:
     """Withdraw a user's admin role."""
     _set_admin(user_id, False)
+
+
+async def _user_of(services: Services, email: str) -> str:
+    from hybridmem.domain.errors import NotFound
+
+    credentials = await services.users.find_credentials(email=email, user_id=None)
+    if credentials is None:
+        raise NotFound(f"no account with the email {email!r}")
+    return credentials.user_id
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """One line on stderr: the stable error code, the message and the details."""
+    from hybridmem.domain.errors import HybridMemError
+
+    assert isinstance(exc, HybridMemError)
+    details = f" {json.dumps(exc.details, ensure_ascii=False)}" if exc.details else ""
+    typer.echo(f"{exc.code}: {exc.message}{details}", err=True)
+    return typer.Exit(1)
+
+
+@app.command("export")
+def export_memory(
+    email: Annotated[str, typer.Option(help="The account's email")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout)")
+    ] = None,
+) -> None:
+    """Write one user's memory as an export document (docs/export-format.md)."""
+    from hybridmem.domain.errors import HybridMemError
+
+    async def work(services: Services) -> None:
+        chunks = await services.portability.export(await _user_of(services, email))
+        if output is None:
+            async for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return
+        # written beside the target and renamed: a failed export leaves no partial file
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("wb") as file:
+                async for chunk in chunks:
+                    file.write(chunk)
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    try:
+        asyncio.run(with_services(_settings(), work))
+    except HybridMemError as exc:
+        raise _fail(exc) from exc
+    if output is not None:
+        typer.echo(f"exported to {output}", err=True)
+
+
+@app.command("import")
+def import_memory(
+    file: Annotated[Path, typer.Argument(help="An export document", exists=True, dir_okay=False)],
+    email: Annotated[str, typer.Option(help="The account to import into")],
+) -> None:
+    """Apply an export document to an account (idempotent, in one transaction); prints
+    what was added and what the account had already, as JSON."""
+    from hybridmem.domain.errors import HybridMemError
+
+    settings = _settings()
+    size = file.stat().st_size
+    if size > settings.max_import_bytes:
+        typer.echo(
+            f"payload_too_large: {file} has {size} bytes; HYBRIDMEM_MAX_IMPORT_BYTES is "
+            f"{settings.max_import_bytes}",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+    async def work(services: Services) -> dict[str, Any]:
+        report = await services.portability.import_document(
+            await _user_of(services, email), file.read_bytes()
+        )
+        return report.to_json()
+
+    try:
+        # imported facts get their vectors as written ones do, when embeddings are on
+        report = asyncio.run(
+            with_services(settings, work, with_embedder=settings.embeddings != "off")
+        )
+    except HybridMemError as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps(report))
 
 
 def main() -> None:

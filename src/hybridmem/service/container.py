@@ -28,6 +28,7 @@ from hybridmem.adapters.postgres.limits import PostgresRateLimiter
 from hybridmem.adapters.postgres.links import PostgresProviderLinks
 from hybridmem.adapters.postgres.messages import PostgresMessages
 from hybridmem.adapters.postgres.outbox import PostgresOutbox
+from hybridmem.adapters.postgres.portability import PostgresMemoryArchive
 from hybridmem.adapters.security.passwords import BcryptPasswordHasher
 from hybridmem.adapters.security.strength import ZxcvbnPasswordStrength
 from hybridmem.adapters.security.tokens import JwtAccessTokens
@@ -44,6 +45,7 @@ from hybridmem.application.extraction import FactExtraction, MessageIndexing
 from hybridmem.application.fact_editing import FactEditor
 from hybridmem.application.llm_extraction import LlmFactExtractor
 from hybridmem.application.login_guard import AddressGuard, GuardLimits, HashingGate
+from hybridmem.application.portability import PortabilityService
 from hybridmem.application.providers import ProviderDelivery, ProviderJobs
 from hybridmem.application.readiness import Readiness, RoleHealth
 from hybridmem.application.recall import RecallService, RecallSettings
@@ -291,6 +293,13 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         clock=clock,
         routing=providers.Callable(job_routing, settings),
+        bell=bell,
+    )
+    portability = providers.Singleton(
+        PortabilityService,
+        archive=providers.Singleton(PostgresMemoryArchive, database, embedder),
+        routing=providers.Callable(job_routing, settings),
+        clock=clock,
         bell=bell,
     )
     views = providers.Singleton(

@@ -13,6 +13,7 @@ from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.fact_editing import FactEditor
+from hybridmem.application.portability import PortabilityService
 from hybridmem.application.recall import RecallService
 from hybridmem.application.recording import MessageRecorder
 from hybridmem.application.sessions import SessionService
@@ -72,6 +73,10 @@ def _api_keys(request: Request) -> ApiKeyService:
     return services_of(request).api_keys
 
 
+def _portability(request: Request) -> PortabilityService:
+    return services_of(request).portability
+
+
 AppServices = Annotated[Services, Depends(services_of)]
 Accounts = Annotated[AccountService, Depends(_accounts)]
 Sessions = Annotated[SessionService, Depends(_sessions)]
@@ -82,6 +87,7 @@ Facts = Annotated[FactEditor, Depends(_facts)]
 Consolidation = Annotated[ConsolidationService, Depends(_consolidation)]
 Chat = Annotated[ChatService, Depends(_chat)]
 ApiKeys = Annotated[ApiKeyService, Depends(_api_keys)]
+Portability = Annotated[PortabilityService, Depends(_portability)]
 
 #: Methods that never change anything: every credential may call them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

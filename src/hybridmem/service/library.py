@@ -22,6 +22,7 @@ from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.facts import make_candidate
 from hybridmem.domain.messages import Message, Role
 from hybridmem.domain.pagination import Page
+from hybridmem.domain.portability import ImportReport
 from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import ScoredFact
 from hybridmem.domain.temporal import TemporalPlan
@@ -162,6 +163,21 @@ class Memory:
     async def consolidate(self, user_id: str, *, dry_run: bool = False) -> ConsolidationReport:
         """Merge duplicates and invalidate superseded facts."""
         return await self._services.consolidation.run(user_id, dry_run=dry_run)
+
+    async def export_memory(self, user_id: str) -> AsyncIterator[bytes]:
+        """The user's memory as one export document, in UTF-8 chunks streamed from one
+        snapshot (the format: docs/export-format.md)."""
+        return await self._services.portability.export(await self._user(user_id))
+
+    async def import_memory(
+        self, user_id: str, document: bytes | Mapping[str, Any]
+    ) -> ImportReport:
+        """Apply an export document (its bytes or parsed JSON) to the user, in one
+        transaction and idempotently; jobs it enqueues run at the next :meth:`flush`."""
+        report = await self._services.portability.import_document(
+            await self._user(user_id), document
+        )
+        return report
 
     async def forget_user(self, user_id: str) -> None:
         """Delete everything stored for the user, here and at every memory provider (the

@@ -13,7 +13,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -71,10 +71,19 @@ def _route_template(scope: Scope) -> str:
 class RequestContextMiddleware:
     """Request id, body limit, metrics and one access log line per request."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # exact paths with their own body limit (the import of a whole export document)
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,6 +96,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         state: dict[str, Any] = {"status": 500, "started": False, "rejected": False}
+        limit = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
 
         async def send_with_id(message: Message) -> None:
             if state["rejected"]:
@@ -109,8 +119,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes and not state["started"]:
-                    await self._too_large(send_with_id)
+                if received > limit and not state["started"]:
+                    await self._too_large(send_with_id, limit)
                     state["rejected"] = True
                     return {"type": "http.disconnect"}
             return message
@@ -119,9 +129,9 @@ class RequestContextMiddleware:
         try:
             declared_length = headers.get("content-length")
             if declared_length is not None and (
-                not declared_length.isdigit() or int(declared_length) > self.max_body_bytes
+                not declared_length.isdigit() or int(declared_length) > limit
             ):
-                await self._too_large(send_with_id)
+                await self._too_large(send_with_id, limit)
                 return
             try:
                 await self.app(scope, limited_receive, send_with_id)
@@ -145,12 +155,12 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         body = json.dumps(
             error_body(
                 "payload_too_large",
-                f"request body exceeds {self.max_body_bytes} bytes",
-                {"max_bytes": self.max_body_bytes},
+                f"request body exceeds {limit} bytes",
+                {"max_bytes": limit},
             )
         ).encode()
         await send(

@@ -18,6 +18,7 @@ from hybridmem.application.api_keys import ApiKeyService
 from hybridmem.application.chat import ChatService
 from hybridmem.application.consolidation import ConsolidationService
 from hybridmem.application.fact_editing import FactEditor
+from hybridmem.application.portability import PortabilityService
 from hybridmem.application.readiness import Readiness
 from hybridmem.application.recall import RecallService
 from hybridmem.application.recording import MessageRecorder
@@ -46,6 +47,7 @@ class Services:
     facts: FactEditor
     consolidation: ConsolidationService
     chat: ChatService
+    portability: PortabilityService
     worker: JobWorker
     readiness: Readiness
     outbox: Outbox
@@ -74,6 +76,7 @@ async def build_services(container: Container) -> Services:
         facts=await _ready(container.fact_editor()),
         consolidation=await _ready(container.consolidation()),
         chat=await _ready(container.chat()),
+        portability=await _ready(container.portability()),
         worker=await _ready(container.worker()),
         readiness=await _ready(container.readiness()),
         outbox=await _ready(container.outbox()),

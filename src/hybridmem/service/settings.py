@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: The body limit of ``POST /api/users/me/import`` (and of ``hybridmem import``'s
+    #: file), in place of max_body_bytes: an export document is the user's whole memory.
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 
