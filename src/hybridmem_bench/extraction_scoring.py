@@ -3,9 +3,9 @@
 **Value matching** (the one definition, used for every check): two values match when their
 *match forms* are equal. The match form of a value is: Unicode NFKC, case-folded, accents
 removed, every character that is not a letter or digit turned into a space, leading
-articles ("a", "an", "the") dropped, whitespace collapsed (repeated until nothing changes). So "Leeds" = "leeds.",
-"the NHS" = "NHS", "a bakery" = "Bakery", "Sainsbury's" = "sainsbury s"; but "Leeds" ≠
-"Leeds Uni". Attributes must be equal exactly.
+articles ("a", "an", "the") dropped, whitespace collapsed, repeated until nothing changes.
+So "Leeds" = "leeds.", "the NHS" = "NHS", "a bakery" = "Bakery", "Sainsbury's" =
+"sainsbury s"; but "Leeds" ≠ "Leeds Uni". Attributes must be equal exactly.
 
 Extraction: each message's facts (current and closed) are compared with the expected ones;
 an expected pair is found at most once (a duplicate prediction is a false positive).
