@@ -30,9 +30,16 @@ DEMONYMS: frozenset[str] = frozenset(
 )
 
 
+#: Country abbreviations used as adjectives ("a US citizen", "a UK passport").
+_ABBREVIATED = {"us": "american", "u.s.": "american", "usa": "american", "uk": "british",
+                "u.k.": "british", "uae": "emirati", "nz": "new_zealander"}  # fmt: skip
+
+
 def demonym(word: str) -> str | None:
-    """The display form of a nationality word ("kenyan" → "Kenyan"), or None."""
+    """The display form of a nationality word ("kenyan" → "Kenyan", "US" → "American"),
+    or None."""
     key = " ".join(word.casefold().split()).replace(" ", "_")
+    key = _ABBREVIATED.get(key, key)
     if key not in DEMONYMS:
         return None
     return " ".join(part.capitalize() for part in key.split("_"))

@@ -45,6 +45,7 @@ from hybridmem.domain.extraction_updates import (
 from hybridmem.domain.facts import FactCandidate, Revision, make_candidate, require_aware
 from hybridmem.domain.sentences import (
     FUTURE_MARKER,
+    SUBJECTLESS_CHANGE,
     event_time,
     expand_clitics,
     ongoing_since,
@@ -133,6 +134,13 @@ _LEADING_TIME = compile_ci(
     r"|(?:in|since|back\s+in)\s+(?:19|20)\d\d|yesterday|this\s+(?:year|month|week))"
     r"\s*,?\s*(?=(?:i|my|we)\b)"
 )
+# "After a year of travelling we settled in Porto", "since the wedding I'm Sarah Patel": a
+# phrase (not a clause: no subject of its own) dates what follows; "after I moved" stays out.
+_LEADING_PHRASE = compile_ci(
+    r"^(?:after|since|following|with)\s+(?!(?:i|we|you|he|she|they|it)\b)(?:[\w'-]+\s+){1,6}?"
+    r"(?=(?:i|we)\s)"
+)
+_CHANGE_START = compile_ci(rf"^{SUBJECTLESS_CHANGE}\b")
 _PLEASANTRY = compile_ci(
     r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
 )
@@ -208,7 +216,10 @@ def _sentence_clauses(text: str) -> list[tuple[str, bool]]:
     pieces = split_profile(text)
     if pieces is not None:
         return [(piece, True) for piece in pieces]
-    return [(clause, index == 0) for index, clause in enumerate(split_clauses(text))]
+    return [
+        (clause, index == 0 or bool(_CHANGE_START.match(clause)))
+        for index, clause in enumerate(split_clauses(text))
+    ]
 
 
 def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[FactCandidate]:
@@ -241,6 +252,7 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
         profile = split_profile(body) is not None
         for raw_clause, drops_subject in _sentence_clauses(body):
             clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
+            clause_text = _LEADING_PHRASE.sub("", clause_text)
             if (
                 not clause_text
                 or len(clause_text) > MAX_CLAUSE_CHARS

@@ -123,6 +123,11 @@ _MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
     ),
     (compile_ci(r"^my\s+age\s+is\s+(?P<v>\d{1,3})\b"), Attribute.AGE, ValueKind.AGE, False),
     (
+        compile_ci(r"^(?:my\s+)?(?:birthday|bday|b-day|date\s+of\s+birth|dob)\s*[:=]\s*(?P<v>.+)$"
+                   r"|^i\s+celebrate\s+my\s+(?:birthday|bday)\s+(?:on|in)\s+(?P<w>.+)$"),
+        Attribute.BIRTHDAY, ValueKind.DATE, False,
+    ),
+    (
         compile_ci(r"^my\s+(?:home|house|apartment|flat|place)\s+is\s+in\s+(?P<v>.+)$"),
         Attribute.LOCATION, ValueKind.PLACE, False,
     ),
@@ -171,7 +176,8 @@ def my_rule(clause: Clause) -> list[Found] | None:
             return capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
     for pattern, attribute, kind, multi in _MY_SIMPLE:
         if match := pattern.match(text):
-            return capture(clause, match.group("v"), kind, attribute, multi=multi)
+            raw = next((group for group in match.groups() if group), None)
+            return capture(clause, raw, kind, attribute, multi=multi)
     if (
         (match := _MY_APPOSITIVE.match(text))
         and not clause.casual
@@ -240,7 +246,7 @@ def negative_rule(clause: Clause) -> list[Found] | None:
 
 _LIVE = i_pattern(
     r"live|am\s+living|have\s+been\s+living|have\s+lived|reside|am\s+residing|am\s+based"
-    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living",
+    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living|settled|have\s+settled",
     r"(?:\s+with\s+(?:my\s+)?[\w ]+?)?\s+(?:in|at|out\s+of)\s+(?P<v>.+)$",
 )
 _MOVED_TO = i_pattern(
@@ -254,6 +260,11 @@ _MOVED_FROM = i_pattern(
 _LIVED = i_pattern(
     r"used\s+to\s+live|lived|was\s+living|was\s+based|used\s+to\s+stay|previously\s+lived",
     r"\s+(?:in|at)\s+(?P<v>.+)$",
+)
+# "we're in Berlin now": being somewhere is living there only with a "now" (not "this week").
+_IN_NOW = i_pattern(
+    r"am(?:\s+(?:finally|officially))?",
+    r"\s+in\s+(?P<v>.+?)\s+(?:now|these\s+days|nowadays|for\s+good|permanently)$",
 )
 _FROM = i_pattern(r"am|am\s+originally|come|originally\s+come|hail", r"\s+from\s+(?P<v>.+)$")
 _GREW_UP = i_pattern(
@@ -274,6 +285,8 @@ def place_rule(clause: Clause) -> list[Found] | None:
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
     if match := _LIVE.match(text):
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+    if match := _IN_NOW.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
     if match := _LIVED.match(text):
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
     if match := _FROM.match(text):

@@ -32,7 +32,8 @@ from hybridmem.domain.values import ValueKind, name_value, split_items
 # --- nationality -------------------------------------------------------------------------
 
 _NATIONALITY = compile_ci(
-    r"^i\s+am\s+(?:a\s+|an\s+)?(?:proud\s+|fully\s+)?(?P<v>[^\W\d_]+(?:\s+[^\W\d_]+)??)"
+    r"^i\s+am\s+(?:(?:also|now|officially|finally|actually|both|a|an|proud|fully)\s+)*"
+    r"(?P<v>[^\W\d_][\w.]*(?:\s+[^\W\d_]+)??)"
     r"(?:\s+(?:citizen|national|by\s+birth))?$"
 )
 _PASSPORT = i_pattern(
@@ -192,11 +193,20 @@ def change_rule(clause: Clause) -> list[Found] | None:
     return None
 
 
+# "Work relocated me to Valencia", "my company transferred us to Leeds": moved by someone.
+_MOVED_ME = compile_ci(
+    r"^(?:work|my\s+(?:work|job|company|employer|firm|boss|bank)|the\s+(?:company|firm)|they)"
+    r"\s+(?:relocated|moved|transferred|posted|sent)\s+(?:me|us)\s+(?:over\s+)?to\s+(?P<v>.+)$"
+)
+
+
 def home_rule(clause: Clause) -> list[Found] | None:
-    """ "Lyon is home now", "home is Leeds", "I call Oslo home"."""
+    """ "Lyon is home now", "home is Leeds", "I call Oslo home", "work moved me to Oslo"."""
     if match := _HOME_NOW.match(clause.text):
         raw = next(group for group in match.groups() if group)
         return capture(clause, raw, ValueKind.PLACE, Attribute.LOCATION) or None
+    if match := _MOVED_ME.match(clause.text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION) or None
     return None
 
 

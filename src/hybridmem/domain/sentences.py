@@ -22,7 +22,7 @@ _CLITICS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, replacement in (
         (r"\b(I)'m\b", r"\1 am"),
         (r"\b(I)m\b(?=\s+[a-z0-9])", r"\1 am"),
-        (r"\b(I)'ve\b", r"\1 have"),
+        (r"\b(I|we|they|you)'ve\b", r"\1 have"),
         (r"\b(I)ve\b(?=\s+[a-z])", r"\1 have"),
         (r"\b(I)'d\b", r"\1 would"),
         (r"\b(I)'ll\b", r"\1 will"),
@@ -70,6 +70,12 @@ _REPORTING_VERB = re.compile(
 )
 _QUOTED_SPAN = re.compile(r'"[^"]*"')
 
+#: Verbs of a change a chat states without its subject, even mid-sentence ("…, left Acme").
+SUBJECTLESS_CHANGE = (
+    r"(?:just\s+)?(?:moved|left|quit|started|became|switched|stopped|gave\s+up|took\s+up"
+    r"|turned|got\s+(?:promoted|laid\s+off|fired|married|engaged|divorced)|relocated"
+    r"|shifted|joined|retired|graduated)"
+)
 _CLAUSE_VERB_STARTS = (
     r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
     r"|studied|moved|grew|was|am|used to|do not|did not|can not|also|go|am not|really|never"
@@ -86,7 +92,13 @@ _CLAUSE_BREAKS = (
     # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
     re.compile(r"\s*,\s*(?=(?:i|my|we|our)\b)", re.IGNORECASE),
     # "I have a boyfriend now, his name is Leo": naming what was just mentioned.
-    re.compile(r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b)", re.IGNORECASE),
+    re.compile(
+        r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b|(?:he|she|it|they)\s+(?:is|are)"
+        r"\s+(?:called|named)\b)",
+        re.IGNORECASE,
+    ),
+    # "Portland is home now, moved over Christmas": a subjectless change after a comma.
+    re.compile(rf"\s*,\s*(?=(?:{SUBJECTLESS_CHANGE})\b)", re.IGNORECASE),
     # "I used to be a chef, now I'm a writer": a new time frame starts a new clause.
     re.compile(
         r"\s*,\s*(?:(?:and|but)\s+)?(?:now|today|these days|currently|nowadays)\s+(?=(?:i|my)\b)",
@@ -110,7 +122,10 @@ _DISCOURSE_PREFIX = re.compile(
     r"|by the by|again|still|just|on (?:the )?weekends?|at (?:the )?weekends?"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?|in the (?:mornings?|evenings?)"
     r"|every (?:morning|evening|day|night|week|weekend|summer|winter)"
-    r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work)\b"
+    r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work"
+    r"|weirdly|oddly|strangely|funnily enough|surprisingly|believe it or not|turns out"
+    r"|(?:also\s+)?found out(?: that)?|as of (?:today|now|this (?:week|month|year)|yesterday)"
+    r"|so yeah|ugh|omg|wow|yay|woohoo)\b"
     r"[\s,!.:-]*)+",
     re.IGNORECASE,
 )
@@ -149,11 +164,15 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
 # "We moved to Denver", "we live in Porto", "we have a dog": the user is one of "we".
 _WE = re.compile(
     r"^we\s+(?=(?:(?:just|recently|also|now|still|currently|finally)\s+)*(?:live|moved|relocated"
-    r"|have\s+lived|have\s+been\s+living|have\s+moved|have\b|got\s+(?:an?|married|engaged"
+    r"|have\s+lived|have\s+been\s+living|have\s+moved|have\b|shifted|settled|have\s+settled"
+    r"|have\s+shifted|had\b|named|called|got\s+(?:an?|married|engaged"
     r"|\w+\s+(?:dogs?|cats?|kittens?|puppies|puppy))\b|adopted|rescued|own))",
     re.IGNORECASE,
 )
-_WE_ARE = re.compile(r"^we\s+are\s+(?=(?:based|living|located|settled)\b)", re.IGNORECASE)
+_WE_ARE = re.compile(
+    r"^we\s+are\s+(?=(?:(?:now|still|finally)\s+)?(?:based|living|located|settled|in\b))",
+    re.IGNORECASE,
+)
 # "I have recently taken up …" → "I have taken up …": rules match the bare verb phrase.
 _AUXILIARY_ADVERB = re.compile(
     r"\b(have|has|am|was|have\s+been)\s+(?:(?:recently|just|finally|also|already|actually"
