@@ -74,7 +74,7 @@ _QUOTED_SPAN = re.compile(r'"[^"]*"')
 SUBJECTLESS_CHANGE = (
     r"(?:just\s+)?(?:moved|left|quit|started|became|switched|stopped|gave\s+up|took\s+up"
     r"|turned|got\s+(?:promoted|laid\s+off|fired|married|engaged|divorced)|relocated"
-    r"|shifted|joined|retired|graduated)"
+    r"|shifted|joined|retired|graduated|(?:finally|also)\s+[^\W\d_]+ed)"
 )
 _CLAUSE_VERB_STARTS = (
     r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
@@ -135,7 +135,9 @@ _DISCOURSE_PREFIX = re.compile(
 _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"^(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
+            # not "Work relocated me to Oslo": there the noun is the subject
+            r"^(?!\w+\s+\w+ed\s+(?:me|us)\b)"
+            r"(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
             r"|grew\s+up|play)\b)",
             re.IGNORECASE,
         ),
