@@ -50,7 +50,8 @@ _INSTITUTION = compile_ci(
 _AGE = i_pattern(
     r"am|turned|just\s+turned",
     r"\s+(?P<v>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?"
-    r"(?:\s+(?:now|today|this\s+year|last\s+\w+|\w+\s+ago|years?\s+of\s+age))?$",
+    r"(?:\s+(?:now|today|this\s+year|last\s+\w+|\w+\s+ago|years?\s+of\s+age))?"
+    r"(?:\s+lol|\s+haha|\s*,\s*(?:feeling|so|which|and|but)\b.*)?$",
 )
 _AGE_AND_ROLE = i_pattern(
     r"am\s+(?:a|an)",
@@ -124,6 +125,7 @@ _LIKE = i_pattern(
     r"|am\s+passionate\s+about|am\s+fond\s+of|am\s+obsessed\s+with|am\s+crazy\s+about"
     r"|am\s+keen\s+on|am\s+addicted\s+to|am\s+hooked\s+on|have\s+a\s+passion\s+for"
     r"|have\s+a\s+soft\s+spot\s+for|am\s+a\s+(?:big\s+)?lover\s+of|am\s+in\s+love\s+with"
+    r"|have\s+(?:gotten|got)\s+(?:really\s+)?into|got\s+(?:really\s+)?into|really\s+enjoy"
 )
 _FAN_ADJECTIVES = r"(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time|loyal|avid)"
 # "I'm a huge Marvel fan": the liked thing sits between the adjectives and "fan".
@@ -138,7 +140,8 @@ _LIKED = i_pattern(
 _SPEAK = i_pattern(
     r"speak|can\s+speak|am\s+fluent\s+in|am\s+a\s+native\s+speaker\s+of|am\s+native\s+in"
     r"|can\s+read\s+and\s+write|am\s+bilingual\s+in|am\s+conversational\s+in|know|understand"
-    r"|can\s+understand|grew\s+up\s+speaking"
+    r"|can\s+understand|grew\s+up\s+speaking|have\s+picked\s+up|picked\s+up|am\s+learning"
+    r"|have\s+learned|have\s+learnt|learned|learnt"
 )
 _STUDIED_AT = i_pattern(
     r"studied|study|am\s+studying|graduated|majored|am\s+majoring|did\s+my\s+(?:degree|masters"
@@ -148,10 +151,27 @@ _STUDIED_AT = i_pattern(
 )
 _ATTEND = i_pattern(r"attend|attended|go\s+to|went\s+to|am\s+at")
 _DEGREE = i_pattern(
-    r"have|hold|got|earned|completed",
-    r"\s+(?:a|an|my)\s+(?:bachelor'?s|master'?s|phd|ph\.d\.?|doctorate|mba|degree|diploma|bsc"
-    r"|msc|ba|ma|btech|mtech|bachelor|master)(?:\s+degree)?\s+in\s+(?P<v>.+)$",
+    r"have|hold|got|earned|completed|finished|have\s+finished|have\s+completed|did",
+    r"\s+(?:a|an|my)\s+(?P<degree>bachelor'?s|master'?s|phd|ph\.d\.?|doctorate|mba|degree"
+    r"|diploma|bsc|msc|ba|ma|btech|mtech|bachelor|master)(?:\s+degree)?\s+in\s+(?P<v>.+)$",
 )
+_DEGREE_NAMES = {"phd": "PhD", "ph.d": "PhD", "ph.d.": "PhD", "mba": "MBA", "bsc": "BSc",
+                 "msc": "MSc", "ba": "BA", "ma": "MA", "btech": "BTech", "mtech": "MTech",
+                 "bachelor": "bachelor's", "bachelors": "bachelor's", "master": "master's",
+                 "masters": "master's"}  # fmt: skip
+
+
+def _degree(clause: Clause, match: re.Match[str]) -> list[Found]:
+    """ "a PhD in chemistry" keeps the degree with its field; a bare "degree in nursing" is
+    "nursing degree"."""
+    fields = capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
+    if not fields:
+        return []
+    degree = match.group("degree").casefold()
+    field = fields[0].value
+    if degree in {"degree", "diploma"}:
+        return [Found(Attribute.EDUCATION, f"{field} {degree}")]
+    return [Found(Attribute.EDUCATION, f"{_DEGREE_NAMES.get(degree, degree)} in {field}")]
 _STUDY_FIELD = i_pattern(r"majored\s+in|am\s+majoring\s+in|studied|study|am\s+studying")
 
 
@@ -176,9 +196,10 @@ def interest_rule(clause: Clause) -> list[Found] | None:
         return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
     if (match := _ATTEND.match(text)) and _INSTITUTION.search(match.group("v")):
         return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
-    for pattern in (_DEGREE, _STUDY_FIELD):
-        if match := pattern.match(text):
-            return capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
+    if match := _DEGREE.match(text):
+        return _degree(clause, match)
+    if match := _STUDY_FIELD.match(text):
+        return capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
     return None
 
 

@@ -78,6 +78,31 @@ _STOPPED = i_pattern(
     r"stopped|gave\s+up|have\s+stopped|have\s+given\s+up|quit|dropped",
     r"\s+(?P<v>[^\W\d_]+ing\b.*)$",
 )
+# "I gave up yoga": an ending only closes a stored hobby or like of that name, so any
+# object is safe to offer (nothing is recorded when none matches).
+_GAVE_UP = i_pattern(
+    r"gave\s+up|have\s+given\s+up|stopped|have\s+stopped|quit|dropped",
+    r"\s+(?:on\s+)?(?:doing\s+|playing\s+)?(?P<v>.+)$",
+)
+_LAID_OFF = i_pattern(
+    r"(?:got|was|have\s+been|just\s+got)\s+(?:laid\s+off|let\s+go|fired|sacked"
+    r"|made\s+redundant)",
+    r"\s+(?:from|at|by)\s+(?P<v>.+)$",
+)
+_REHOMED = i_pattern(
+    r"rehomed|had\s+to\s+rehome|have\s+rehomed|gave\s+away|had\s+to\s+give\s+away"
+    r"|had\s+to\s+give\s+up",
+    r"\s+(?:my\s+|our\s+)?(?:(?P<sp>" + SPECIES + r")\s*,?\s*)?(?P<v>[^\W\d_][\w'-]*)?.*$",
+)
+_MEAT_AGAIN = i_pattern(
+    r"eat|am\s+eating|have\s+started\s+eating|started\s+eating|am\s+back\s+on",
+    r"\s+(?:meat|fish|chicken|animal\s+products|dairy)(?:\s+again|\s+now|\s+too)*(?:\s*,.*)?$",
+)
+_OUTGROWN = i_pattern(
+    r"have\s+outgrown|outgrew|am\s+no\s+longer\s+allergic\s+to|am\s+not\s+allergic\s+to"
+    r"\s+\w+\s+any\s?more|got\s+over",
+    r"\s+(?:the\s+|my\s+)?(?P<v>[\w -]+?)(?:\s+allergy)?(?:\s+any\s?more)?$",
+)
 _NOT_ANY_MORE = i_pattern(
     r"(?:do\s+not|no\s+longer|never)\s+(?:really\s+|even\s+)?(?P<verb>play|do|practi[sc]e|go)",
     r"\s+(?P<v>.+?)\s*(?:any\s?more|these\s+days|now)?$",
@@ -133,11 +158,33 @@ def ending_rule(clause: Clause) -> list[Found] | None:
             for item in capture(clause, raw, kind, attribute)
         ]
         return found or None
+    if match := _LAID_OFF.match(text):
+        found = capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
+        return [_ending(Attribute.EMPLOYER, item.value) for item in found] or None
+    if match := _MEAT_AGAIN.match(text):
+        return [_ending(Attribute.DIET, diet) for diet in ("vegan", "vegetarian", "pescatarian")]
+    if match := _OUTGROWN.match(text):
+        found = capture(clause, match.group("v"), ValueKind.THING, Attribute.ALLERGIES)
+        return [_ending(Attribute.ALLERGIES, item.value) for item in found] or None
+    if match := _REHOMED.match(text):
+        name = match.group("v")
+        named = name_value(name, casual=clause.casual, explicit=True) if name else None
+        if named is None or normalize_text(named) in ANIMALS:
+            species = match.group("sp") or (name if name and name.casefold() in ANIMALS else None)
+            return [_ending(Attribute.PET, ANIMALS[species.casefold()])] if species else None
+        return [_ending(Attribute.PET, named)]
     if match := _STOPPED.match(text):
         activities = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
         return [
             _ending(attribute, item.value)
             for item in activities
+            for attribute in (Attribute.HOBBIES, Attribute.LIKES)
+        ] or None
+    if match := _GAVE_UP.match(text):
+        items = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
+        return [
+            _ending(attribute, item.value)
+            for item in items
             for attribute in (Attribute.HOBBIES, Attribute.LIKES)
         ] or None
     if _ENDED.search(text):

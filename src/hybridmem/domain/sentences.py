@@ -97,6 +97,8 @@ _CLAUSE_BREAKS = (
         r"\s+(?:called|named)\b)",
         re.IGNORECASE,
     ),
+    # "I gave up yoga, couldn't keep it up": an excuse after a comma is a clause of its own.
+    re.compile(r"\s*,\s*(?=(?:could|can|did|do|does|was|is|would)\s+not\b)", re.IGNORECASE),
     # "Portland is home now, moved over Christmas": a subjectless change after a comma.
     re.compile(rf"\s*,\s*(?=(?:{SUBJECTLESS_CHANGE})\b)", re.IGNORECASE),
     # "I used to be a chef, now I'm a writer": a new time frame starts a new clause.
@@ -146,8 +148,7 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?=been\s+\w+)", re.IGNORECASE), "I have "),
     (
         re.compile(
-            r"^(?=(?:just\s+)?(?:turned|left|quit|started|became|switched|stopped|gave\s+up"
-            r"|took\s+up|graduated|studied|studying|got\s+(?:married|engaged|divorced)))",
+            rf"^(?=(?:{SUBJECTLESS_CHANGE}|(?:just\s+)?(?:studied|studying)\b))",
             re.IGNORECASE,
         ),
         "I ",
