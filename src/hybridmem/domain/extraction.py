@@ -10,8 +10,10 @@ are in docs/memory-model.md.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
+from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_corrections import read_correction
 from hybridmem.domain.extraction_interests import (
@@ -31,7 +33,15 @@ from hybridmem.domain.extraction_rules import (
     work_rule,
     x_is_my_rule,
 )
-from hybridmem.domain.extraction_support import FIRST_PERSON_START, Clause, Found, Rule, compile_ci
+from hybridmem.domain.extraction_support import (
+    FAMILY,
+    FIRST_PERSON_START,
+    Clause,
+    Found,
+    Rule,
+    capture,
+    compile_ci,
+)
 from hybridmem.domain.extraction_updates import (
     change_rule,
     ending_rule,
@@ -136,6 +146,18 @@ _LEADING_TIME = compile_ci(
 )
 # "After a year of travelling we settled in Porto", "since the wedding I'm Sarah Patel": a
 # phrase (not a clause: no subject of its own) dates what follows; "after I moved" stays out.
+_UNNAMED_COMPANION = compile_ci(
+    rf"\b(?:with|and)\s+my\s+(?P<noun>{FAMILY})\b(?!'s|\s+[A-Z]|\s+and\s+i\b)"
+)
+_PASSING_MOVE = compile_ci(
+    r"\b(?:since|after)\s+(?:moving|relocating)\s+(?:here\s+|over\s+|back\s+)?to\s+(?P<v>.+)$"
+)
+# "my allergist says I've outgrown …": an expert's word about the user is the user's fact.
+_EXPERT_SAYS = compile_ci(
+    r"^(?:my\s+|the\s+|an?\s+)?(?:doctor|gp|allergist|dermatologist|dentist|specialist"
+    r"|consultant|tests?|results?|blood\s+tests?|scan)\s+(?:says|said|confirmed|shows?|showed"
+    r"|told\s+me|tells\s+me)\s+(?:that\s+)?(?=i\b)"
+)
 _LEADING_PHRASE = compile_ci(
     r"^(?:after|since|following|with)\s+(?!(?:i|we|you|he|she|they|it)\b)(?:[\w'-]+\s+){1,6}?"
     r"(?=(?:i|we)\s)"
@@ -201,10 +223,16 @@ def _named(found: list[Found], name: str) -> bool:
 
 
 def _companions(clause: Clause) -> list[Found]:
-    """ "… with my girlfriend Ana": a partner or relative named in passing."""
-    if clause.casual:
-        return []
+    """ "… with my girlfriend Ana", "… with my mother", "… since moving to Seville": a
+    partner, relative or home mentioned in passing."""
     found: list[Found] = []
+    if move := _PASSING_MOVE.search(clause.text):
+        found += capture(clause, move.group("v"), ValueKind.PLACE, Attribute.LOCATION)
+    for match in _UNNAMED_COMPANION.finditer(clause.text):
+        relation = lexicon.FAMILY_RELATIONS[match.group("noun").casefold()]
+        found.append(Found(Attribute.FAMILY_MEMBER, relation, relation))
+    if clause.casual:
+        return found
     for match in _COMPANION.finditer(clause.text):
         probe = Clause(f"my {match.group('noun')} {match.group('v')}", casual=False)
         found += my_rule(probe) or []
@@ -252,7 +280,7 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
         profile = split_profile(body) is not None
         for raw_clause, drops_subject in _sentence_clauses(body):
             clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
-            clause_text = _LEADING_PHRASE.sub("", clause_text)
+            clause_text = _EXPERT_SAYS.sub("", _LEADING_PHRASE.sub("", clause_text))
             if (
                 not clause_text
                 or len(clause_text) > MAX_CLAUSE_CHARS
@@ -276,6 +304,8 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
             times = (event_time(raw_clause, observed_at), ongoing_since(raw_clause, observed_at))
             for found in found_here:
                 resolved = _resolve(found, [item[0] for item in collected], casual)
+                if resolved is not None and correction.replaces and resolved.current:
+                    resolved = replace(resolved, replaces=correction.replaces)
                 if resolved is not None:
                     collected.append((resolved, times, revision))
     candidates: dict[tuple[str, bool], FactCandidate] = {}

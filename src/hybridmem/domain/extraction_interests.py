@@ -20,6 +20,7 @@ from hybridmem.domain.extraction_support import (
     capture_name,
     compile_ci,
     i_pattern,
+    partner_status,
 )
 from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
 
@@ -64,6 +65,11 @@ _STATUS = i_pattern(
     r"(?:\s+(?:to|with)\s+(?P<p>.+))?",
 )
 _DATING = i_pattern(r"am\s+dating|am\s+seeing")
+_SEEING_SOMEONE = i_pattern(
+    r"(?:have\s+)?started\s+(?:seeing|dating)|am\s+(?:seeing|dating)|have\s+been\s+(?:seeing"
+    r"|dating)|met|have\s+met",
+    r"\s+(?:someone|somebody|a\s+(?:guy|girl|man|woman|lovely\s+\w+))(?:\s+new|\s+special)?$",
+)
 
 
 def personal_rule(clause: Clause) -> list[Found] | None:
@@ -82,6 +88,8 @@ def personal_rule(clause: Clause) -> list[Found] | None:
         if partner := match.group("p"):
             found += capture_name(clause, partner, Attribute.PARTNER, relation, explicit=False)
         return found
+    if _SEEING_SOMEONE.match(text):
+        return [Found(Attribute.RELATIONSHIP_STATUS, "in a relationship")]
     if match := _DATING.match(text):
         return capture_name(clause, match.group("v"), Attribute.PARTNER, "partner", explicit=False)
     return None
@@ -172,6 +180,8 @@ def _degree(clause: Clause, match: re.Match[str]) -> list[Found]:
     if degree in {"degree", "diploma"}:
         return [Found(Attribute.EDUCATION, f"{field} {degree}")]
     return [Found(Attribute.EDUCATION, f"{_DEGREE_NAMES.get(degree, degree)} in {field}")]
+
+
 _STUDY_FIELD = i_pattern(r"majored\s+in|am\s+majoring\s+in|studied|study|am\s+studying")
 
 
@@ -248,13 +258,22 @@ _HAVE_ITEM = compile_ci(
     rf"|adorable|lazy|crazy|german|border|cocker|jack\s+russell|pit)\s+)*"
     rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+))?$"
 )
-_PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
-                   "fiancé": "engaged", "fiancée": "engaged"}  # fmt: skip
+# "we just had a baby girl, Maya!": a birth is a new child, named or not.
+_BABY = i_pattern(
+    r"had|have\s+had|welcomed|have\s+welcomed",
+    r"\s+(?:a\s+|our\s+)?(?:beautiful\s+|healthy\s+)?(?:baby|newborn)\s+(?P<sex>girl|boy|daughter|son)"
+    r"\b\s*,?\s*(?:(?:named|called)\s+)?(?P<v>.*)$",
+)
 
 
 def have_rule(clause: Clause) -> list[Found] | None:
     """ "I have a dog named Bruno", "I have a sister", "I had a cat" (pets, family, partner)."""
     text = clause.text
+    if baby := _BABY.match(text):
+        relation = {"girl": "daughter", "boy": "son"}.get(baby.group("sex").casefold(), "child")
+        relation = baby.group("sex").casefold() if relation == "child" else relation
+        named = name_value(baby.group("v"), casual=clause.casual, explicit=False)
+        return [Found(Attribute.FAMILY_MEMBER, named or relation, relation)]
     match = _HAVE.match(text)
     current = True
     if match is None:
@@ -264,6 +283,11 @@ def have_rule(clause: Clause) -> list[Found] | None:
     found: list[Found] = []
     for item in split_items(clip_value(match.group("v"), ValueKind.THING)):
         if not (parsed := _HAVE_ITEM.match(item)):
+            # "I have a son, Leo": a name right after an unnamed one is that one's name
+            last = found[-1] if found else None
+            if last and last.value == last.qualifier and last.attribute is not Attribute.PARTNER:
+                if named := name_value(item, casual=clause.casual, explicit=False):
+                    found[-1] = Found(last.attribute, named, last.qualifier, last.current)
             continue
         noun, name = parsed.group("noun").casefold(), parsed.group("name")
         named = name_value(name, casual=clause.casual, explicit=True) if name else None
@@ -277,7 +301,7 @@ def have_rule(clause: Clause) -> list[Found] | None:
             found.append(Found(Attribute.FAMILY_MEMBER, named or relation, relation))
         else:
             relation = lexicon.PARTNER_RELATIONS[noun]
-            status = _PARTNER_STATUS.get(relation, "in a relationship")
+            status = partner_status(relation) or "in a relationship"
             found.append(Found(Attribute.RELATIONSHIP_STATUS, status))
             if named:
                 found.append(Found(Attribute.PARTNER, named, relation))

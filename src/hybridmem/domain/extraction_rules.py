@@ -27,9 +27,10 @@ from hybridmem.domain.extraction_support import (
     capture_name,
     compile_ci,
     i_pattern,
+    partner_status,
 )
 from hybridmem.domain.text import normalize_text
-from hybridmem.domain.values import ValueKind, name_value
+from hybridmem.domain.values import ValueKind, clip_value, name_value
 
 _HEDGE_WORD = compile_ci(r"\b(?:would|might|could|maybe|probably|if|will)\b")
 _STUDENT_WORDS = frozenset({"student", "undergrad", "undergraduate", "postdoc", "fresher"})
@@ -173,7 +174,10 @@ def my_rule(clause: Clause) -> list[Found] | None:
             qualifier = match.group("q").casefold()
             if attribute is Attribute.PET:
                 qualifier = ANIMALS[qualifier]
-            return capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
+            named = capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
+            if attribute is Attribute.PARTNER and named:
+                return named + _status_of(lexicon.PARTNER_RELATIONS.get(qualifier, qualifier))
+            return named
     for pattern, attribute, kind, multi in _MY_SIMPLE:
         if match := pattern.match(text):
             raw = next((group for group in match.groups() if group), None)
@@ -192,8 +196,26 @@ def my_rule(clause: Clause) -> list[Found] | None:
             relation = lexicon.FAMILY_RELATIONS[kin.casefold()]
             return capture_name(clause, name, Attribute.FAMILY_MEMBER, relation, explicit=False)
         relation = lexicon.PARTNER_RELATIONS[match.group("partner").casefold()]
-        return capture_name(clause, name, Attribute.PARTNER, relation, explicit=False)
+        partner = capture_name(clause, name, Attribute.PARTNER, relation, explicit=False)
+        return partner + _status_of(relation) if partner else partner
+    if match := _MY_KIN_SUBJECT.match(text):
+        relation = lexicon.FAMILY_RELATIONS[match.group("kin").casefold()]
+        return [Found(Attribute.FAMILY_MEMBER, relation, relation)]
+    if match := _MY_PARTNERS.match(text):
+        return _status_of(lexicon.PARTNER_RELATIONS[match.group("partner").casefold()]) or None
     return None
+
+
+# "my sister lives in Berlin", "my cousin just got a job": a relative as the subject of a
+# verb is a relative the user has (not "my sister's friend …": no possessive).
+_MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
+# "my girlfriend's sister is a vet": whoever the sentence is about, the user has a partner.
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})'s\s")
+
+
+def _status_of(relation: str) -> list[Found]:
+    status = partner_status(relation)
+    return [Found(Attribute.RELATIONSHIP_STATUS, status)] if status else []
 
 
 # --- negative statements (they run before the negation gate) -----------------------------
@@ -274,10 +296,20 @@ _GREW_UP = i_pattern(
 )
 
 
+_ORGANISATION_TAIL = compile_ci(
+    r"\b(?:bank|group|ltd|limited|inc|corp|corporation|plc|llc|gmbh|technologies|solutions"
+    r"|consulting|partners|labs|systems|holdings|airlines|airways|insurance|capital|media"
+    r"|software|pharma|pharmaceuticals|foods|motors|telecom|company)\.?$"
+)
+
+
 def place_rule(clause: Clause) -> list[Found] | None:
     """Where the user lives, lived, moved and comes from."""
     text = clause.text
     if match := _MOVED_TO.match(text):
+        if _ORGANISATION_TAIL.search(clip_value(match.group("v"), ValueKind.ORGANISATION)):
+            # "I have moved to Equity Bank": a change of job, not of home
+            return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
         found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
         old = match.group("old") or match.group("old2")
         return found + capture(clause, old, ValueKind.PLACE, Attribute.LOCATION, current=False)
@@ -325,6 +357,13 @@ _WORKED_AT = i_pattern(
     r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
     r"\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
 )
+# "I'm at Deloitte", "I'm with Safaricom, in customer care": being at a named organisation
+# (a capitalized name, the whole clause; "with" only with a department or a company word).
+_AM_AT = compile_ci(
+    r"^i\s+am\s+(?:now\s+|currently\s+|still\s+)?(?P<at>at|with)\s+(?P<v>[^\W\d_][\w&'.+-]*"
+    r"(?:\s+(?:\+|&|[^\W\d_][\w&'.-]*)){0,3}?)(?P<dept>\s*,?\s+in\s+(?:the\s+)?[\w ]+"
+    r"\s+(?:department|team|division))?$"
+)
 _WORK_PLACE = compile_ci(r"\s+in\s+(?P<v>.+)$")
 _LEFT_JOB = i_pattern(
     r"(?:quit|left|resigned\s+from)\s+my\s+(?:job|position|role)\s+(?:at|with)|resigned\s+from"
@@ -370,6 +409,9 @@ def work_rule(clause: Clause) -> list[Found] | None:
                 strict_role=False,
             )  # fmt: skip
             return found + _next_step(clause) if not current else found
+    if (match := _AM_AT.match(text)) and not clause.casual and match.group("v")[:1].isupper():
+        if match.group("at") == "at" or match.group("dept") or _ORGANISATION_TAIL.search(text):
+            return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
     if match := _LEFT_JOB.match(text):
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
     if match := _RETIRED.match(text):

@@ -84,6 +84,17 @@ END = r"(?=$|[\s,.!])"
 FIRST_PERSON_START = compile_ci(r"^(?:i|my)\b")
 
 
+_PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
+                   "fiancé": "engaged", "girlfriend": "in a relationship",
+                   "boyfriend": "in a relationship"}  # fmt: skip
+
+
+def partner_status(relation: str) -> str | None:
+    """The relationship status a partner word implies ("my wife" → married); "partner"
+    implies none (people with partners say they are not married)."""
+    return _PARTNER_STATUS.get(relation)
+
+
 def i_pattern(verbs: str, tail: str = r"\s+(?P<v>.+)$") -> re.Pattern[str]:
     """A rule anchored at "I <adverbs> <verb>"; by default the rest is captured as ``v``."""
     return compile_ci(rf"{I_START}(?:{verbs}){tail}")
