@@ -285,9 +285,14 @@ def have_rule(clause: Clause) -> list[Found] | None:
         if not (parsed := _HAVE_ITEM.match(item)):
             # "I have a son, Leo": a name right after an unnamed one is that one's name
             last = found[-1] if found else None
-            if last and last.value == last.qualifier and last.attribute is not Attribute.PARTNER:
-                if named := name_value(item, casual=clause.casual, explicit=False):
-                    found[-1] = Found(last.attribute, named, last.qualifier, last.current)
+            unnamed = last and last.value == last.qualifier
+            if (
+                last
+                and unnamed
+                and last.attribute is not Attribute.PARTNER
+                and (named := name_value(item, casual=clause.casual, explicit=False))
+            ):
+                found[-1] = Found(last.attribute, named, last.qualifier, last.current)
             continue
         noun, name = parsed.group("noun").casefold(), parsed.group("name")
         named = name_value(name, casual=clause.casual, explicit=True) if name else None

@@ -409,9 +409,13 @@ def work_rule(clause: Clause) -> list[Found] | None:
                 strict_role=False,
             )  # fmt: skip
             return found + _next_step(clause) if not current else found
-    if (match := _AM_AT.match(text)) and not clause.casual and match.group("v")[:1].isupper():
-        if match.group("at") == "at" or match.group("dept") or _ORGANISATION_TAIL.search(text):
-            return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
+    if (
+        (match := _AM_AT.match(text))
+        and not clause.casual
+        and match.group("v")[:1].isupper()
+        and (match.group("at") == "at" or match.group("dept") or _ORGANISATION_TAIL.search(text))
+    ):
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
     if match := _LEFT_JOB.match(text):
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
     if match := _RETIRED.match(text):

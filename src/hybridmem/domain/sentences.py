@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
 from datetime import datetime, timedelta
 
 from hybridmem.domain.moments import earlier_by
@@ -205,6 +208,40 @@ def _without_symbols(text: str) -> str:
     )
 
 
+#: Words the rules anchor on, whose small typos ("i lvie in", "alergic") are undone.
+_KEYWORDS = (
+    "live", "living", "lived", "work", "working", "worked", "allergic", "vegetarian", "vegan",
+    "married", "favourite", "favorite", "birthday", "moved", "daughter", "husband",
+    "girlfriend", "boyfriend", "brother", "sister", "speak", "study", "studying",
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@cache
+def _typos() -> Mapping[str, str]:
+    """Misspelling → keyword: adjacent letters swapped (any keyword); a letter doubled
+    (seven letters or more); a letter dropped or changed, never the first (eight or more:
+    shorter words collide with real ones, "carried" is not "married")."""
+    table: dict[str, str] = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for word in _KEYWORDS:
+        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        for i in range(1, len(word)):
+            if len(word) >= 7:
+                variants.add(word[:i] + word[i] + word[i:])
+            if len(word) >= 8:
+                variants.add(word[:i] + word[i + 1 :])
+                variants.update(word[:i] + c + word[i + 1 :] for c in letters)
+        for variant in variants - set(_KEYWORDS):
+            table.setdefault(variant, word)
+    return MappingProxyType(table)
+
+
+def _fix_typos(text: str) -> str:
+    table = _typos()
+    return _WORD.sub(lambda m: table.get(m.group(0).casefold(), m.group(0)), text)
+
+
 def expand_clitics(text: str) -> str:
     """Unicode-normalize, drop emoji, collapse runs of spaces and expand the clitics the
     rules need.
@@ -212,7 +249,7 @@ def expand_clitics(text: str) -> str:
     Collapsing spaces also keeps every later pattern linear in the length of the text.
     """
     normalized = _without_symbols(unicodedata.normalize("NFKC", text).translate(_QUOTES))
-    expanded = _HORIZONTAL_SPACE.sub(" ", normalized)
+    expanded = _fix_typos(_HORIZONTAL_SPACE.sub(" ", normalized))
     for pattern, replacement in _CLITICS:
         expanded = pattern.sub(replacement, expanded)
     return expanded

@@ -57,7 +57,10 @@ _COMMON_STOPS = (
     r"|regularly|religiously|mostly|anyway|honestly|still|instead|sadly|unfortunately"
     r"|luckily|thankfully|fortunately|obviously|at (?:the )?weekends?"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?"
-    r"|most (?:weekends|days|evenings|mornings|nights|weeks))\b"
+    r"|most (?:weekends|days|evenings|mornings|nights|weeks)|atm|rn|for now|for ages"
+    r"|most of|all of|half of|in the (?:spring|summer|autumn|fall|winter)"
+    r"|in (?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)|over (?:christmas|easter|the (?:summer|winter|holidays|weekend)))\b"
 )
 _KIND_STOPS = {
     ValueKind.PLACE: r",|\b(?:and|or|with|near|for|as|on|at|from|to|after|before|during|my"
@@ -95,7 +98,9 @@ _QUANTIFIERS = _compile(
     r"^(?:(?:all kinds of|all sorts of|all types of|any kind of|many kinds of|different kinds of"
     r"|a lot of|lots of|a bit of|a little bit of|a little|loads of|tons of|plenty of|some"
     r"|most|many|both|all|pretty much all|pretty much|especially|mostly|mainly|also|really"
-    r"|just|only|good|great|fresh|certain|various)\s+)+"
+    r"|just|only|good|great|fresh|certain|various"
+    r"|an?\s+(?:good\s+|nice\s+|hot\s+|cold\s+|big\s+)?(?:cup|glass|mug|bowl|plate|slice|pint"
+    r"|bottle|piece|bar)\s+of)\s+)+"
 )
 _LANGUAGE_MODIFIERS = _compile(
     r"^(?:(?:fluent|basic|native|conversational|broken|decent|fairly good|good|some|a little"
@@ -156,6 +161,9 @@ _SINGULAR = re.compile(r"(?<=[^s])s$")
 _CALLED_PLACE = _compile(
     r"^(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|suburb|island|place|area"
     r"|neighbou?rhood|company|firm|startup|shop|restaurant|cafe|band)\s+(?:called|named)\s+"
+    # "a tiny flat in Glasgow": the home is described, the place is the value
+    r"|^(?:a|an|the|my|our)\s+(?:[\w-]+\s+){0,2}?(?:flat|apartment|house|studio|room|bedsit"
+    r"|condo|cottage|houseboat|dorm|hostel)\s+(?:in|near|outside)\s+"
 )
 
 
