@@ -85,7 +85,9 @@ _SUBORDINATE_START = compile_ci(
     r"^(?:when|whenever|while|before|after|until|till|once|as soon as|since|whereas|although"
     r"|though|because|as|unlike|like|even though|than)\b"
 )
-_CONTRAST = compile_ci(r",|\bbut\b")
+_CONTRAST = compile_ci(r",|\b(?:but|and|so|because|which|since)\b")
+# "I'm a paralegal, which is fine I guess": a hedge in a trailing remark hedges the remark.
+_REMARK = compile_ci(r"\s*,\s*(?:which|who|so|though|but)\b.*$")
 # Order matters: specific phrasings ("I am a big fan of", "I am a vegetarian") must win
 # over the general "I am a <occupation>".
 _LEADING_RULES: tuple[Rule, ...] = (
@@ -115,7 +117,8 @@ def _clause_facts(clause: Clause) -> list[Found]:
     for rule in _LEADING_RULES:
         if (found := rule(clause)) is not None:
             return found
-    # Only the head counts: "I live in Mumbai, not Delhi" states Mumbai.
+    # Only the head counts: "I live in Mumbai, not Delhi" states Mumbai, and "I'm allergic
+    # to dust so the mould isn't helping" is allergic to dust.
     head = _CONTRAST.split(clause.text, maxsplit=1)[0]
     if not FIRST_PERSON_START.match(clause.text) or _NEGATION.search(head):
         return []
@@ -135,7 +138,8 @@ _INHERITED_KIND = {
 }
 _UNNAMED_KINDS = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 _TRAILING_FILLER = compile_ci(
-    r"(?:\s+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it))+$"
+    r"(?:[\s,]+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it|eh"
+    r"|for a living|for work))+$"
 )
 # "last year I moved to Bath": the time phrase dates the clause; the rules start at "I".
 _LEADING_TIME = compile_ci(
@@ -243,7 +247,7 @@ def _sentence_clauses(text: str) -> list[tuple[str, bool]]:
     """(clause, may drop its subject) pairs: a profile line splits at every comma."""
     pieces = split_profile(text)
     if pieces is not None:
-        return [(piece, True) for piece in pieces]
+        return [(clause, True) for piece in pieces for clause in split_clauses(piece)]
     return [
         (clause, index == 0 or bool(_CHANGE_START.match(clause)))
         for index, clause in enumerate(split_clauses(text))
@@ -285,7 +289,7 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
                 not clause_text
                 or len(clause_text) > MAX_CLAUSE_CHARS
                 or _SUBORDINATE_START.match(clause_text)
-                or _HEDGE.search(clause_text)
+                or _HEDGE.search(_REMARK.sub("", clause_text))
                 or FUTURE_MARKER.search(clause_text)
             ):
                 continue

@@ -96,7 +96,8 @@ def personal_rule(clause: Clause) -> list[Found] | None:
 
 
 _DIET_NOW = i_pattern(
-    r"am|have\s+been|became|went|turned|eat|follow|am\s+on|keep|stick\s+to|eat\s+only",
+    r"am|have\s+been|became|went|turned|eat|follow|am\s+on|keep|stick\s+to|eat\s+only"
+    r"|am\s+doing|do|have\s+been\s+doing|am\s+following",
     r"\s+(?:a\s+|an\s+|strictly\s+|strict\s+|fully\s+|mostly\s+|completely\s+|100%\s+|only\s+)*"
     rf"(?P<v>{DIET}){END}",
 )

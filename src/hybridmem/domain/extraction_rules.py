@@ -268,7 +268,8 @@ def negative_rule(clause: Clause) -> list[Found] | None:
 
 _LIVE = i_pattern(
     r"live|am\s+living|have\s+been\s+living|have\s+lived|reside|am\s+residing|am\s+based"
-    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living|settled|have\s+settled",
+    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living|settled|have\s+settled"
+    r"|am\s+putting\s+up|am\s+staying",
     r"(?:\s+with\s+(?:my\s+)?[\w ]+?)?\s+(?:in|at|out\s+of)\s+(?P<v>.+)$",
 )
 _MOVED_TO = i_pattern(

@@ -341,13 +341,15 @@ _PROFILE_PIECE = compile_ci(
     r"|not\s+a\s+fan\s+of)\s"
 )
 _COMMA = re.compile(r"\s*,\s*")
+_PROFILE_LABEL = compile_ci(r"^(?:me|about\s+me|bio|profile|intro)\s*[:-]\s*")
 
 
 def split_profile(sentence: str) -> list[str] | None:
     """The pieces of a comma-joined profile line ("34, from Porto, now in Zurich, nurse"),
     or None when the sentence is not one (a piece after the first must read as a
     subjectless fact, so "I speak English, French and German" stays whole)."""
-    pieces = [piece for piece in _COMMA.split(sentence.strip().rstrip(" .!?")) if piece]
+    line = _PROFILE_LABEL.sub("", sentence.strip().rstrip(" .!?"))
+    pieces = [piece for piece in _COMMA.split(line) if piece]
     if len(pieces) < 2:
         return None
 

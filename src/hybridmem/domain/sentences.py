@@ -77,7 +77,7 @@ _QUOTED_SPAN = re.compile(r'"[^"]*"')
 SUBJECTLESS_CHANGE = (
     r"(?:just\s+)?(?:moved|left|quit|started|became|switched|stopped|gave\s+up|took\s+up"
     r"|turned|got\s+(?:promoted|laid\s+off|fired|married|engaged|divorced)|relocated"
-    r"|shifted|joined|retired|graduated|(?:finally|also)\s+[^\W\d_]+ed)"
+    r"|shifted|joined|retired|graduated|grew\s+up|(?:finally|also)\s+[^\W\d_]+ed)"
 )
 _CLAUSE_VERB_STARTS = (
     r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
@@ -89,9 +89,11 @@ _CLAUSE_BREAKS = (
     # ", and I …", "but my …": a conjunction followed by a new first-person subject.
     re.compile(
         r"\s*,?\s+(?:and|but|so|yet|although|though|whereas|because|plus|also|and also|and now"
-        r"|but now|and then)\s+(?=(?:i|my)\b)",
+        r"|but now|and then)\s+(?:(?:currently|now|these days|nowadays|today)\s+)?(?=(?:i|my)\b)",
         re.IGNORECASE,
     ),
+    # "quick q about visas - I'm Indian": a dash between thoughts.
+    re.compile(r"\s+[-–—]\s+"),
     # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
     re.compile(r"\s*,\s*(?=(?:i|my|we|our)\b)", re.IGNORECASE),
     # "I have a boyfriend now, his name is Leo": naming what was just mentioned.
@@ -130,7 +132,8 @@ _DISCOURSE_PREFIX = re.compile(
     r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work"
     r"|weirdly|oddly|strangely|funnily enough|surprisingly|believe it or not|turns out"
     r"|(?:also\s+)?found out(?: that)?|as of (?:today|now|this (?:week|month|year)|yesterday)"
-    r"|so yeah|ugh|omg|wow|yay|woohoo)\b"
+    r"|so yeah|ugh|omg|wow|yay|woohoo|by profession|by trade|at least|(?:fun fact )?about me"
+    r"|namaste|okay so|ok so)\b"
     r"[\s,!.:-]*)+",
     re.IGNORECASE,
 )
@@ -149,6 +152,8 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
         "I ",
     ),
     (re.compile(r"^(?=been\s+\w+)", re.IGNORECASE), "I have "),
+    (re.compile(r"^(?=born\b)", re.IGNORECASE), "I was "),
+    (re.compile(r"^(?=doing\s+(?:keto|paleo|vegan|low[- ]carb|intermittent))", re.IGNORECASE), "I am "),
     (
         re.compile(
             rf"^(?=(?:{SUBJECTLESS_CHANGE}|(?:just\s+)?(?:studied|studying)\b))",
