@@ -149,7 +149,7 @@ _LIKED = i_pattern(
 _SPEAK = i_pattern(
     r"speak|can\s+speak|am\s+fluent\s+in|am\s+a\s+native\s+speaker\s+of|am\s+native\s+in"
     r"|can\s+read\s+and\s+write|am\s+bilingual\s+in|am\s+conversational\s+in|know|understand"
-    r"|can\s+understand|grew\s+up\s+speaking|have\s+picked\s+up|picked\s+up|am\s+learning"
+    r"|can\s+understand|grew\s+up\s+speaking|have\s+picked\s+up|picked\s+up"
     r"|have\s+learned|have\s+learnt|learned|learnt"
 )
 _STUDIED_AT = i_pattern(

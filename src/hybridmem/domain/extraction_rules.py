@@ -287,7 +287,7 @@ _LIVED = i_pattern(
 # "we're in Berlin now": being somewhere is living there only with a "now" (not "this week").
 _IN_NOW = i_pattern(
     r"am(?:\s+(?:finally|officially))?",
-    r"\s+in\s+(?P<v>.+?)\s+(?:now|these\s+days|nowadays|for\s+good|permanently)$",
+    r"\s+in\s+(?P<v>.+?)\s+(?:now|these\s+days|nowadays|for\s+good|permanently)(?:\s*,.*)?$",
 )
 _FROM = i_pattern(r"am|am\s+originally|come|originally\s+come|hail", r"\s+from\s+(?P<v>.+)$")
 _GREW_UP = i_pattern(

@@ -96,7 +96,7 @@ _REHOMED = i_pattern(
 )
 _MEAT_AGAIN = i_pattern(
     r"eat|am\s+eating|have\s+started\s+eating|started\s+eating|am\s+back\s+on",
-    r"\s+(?:meat|fish|chicken|animal\s+products|dairy)(?:\s+again|\s+now|\s+too)*(?:\s*,.*)?$",
+    r"\s+(?:meat|chicken|beef|pork|steak)(?:\s+again|\s+now|\s+too)*(?:\s*,.*)?$",
 )
 _OUTGROWN = i_pattern(
     r"have\s+outgrown|outgrew|am\s+no\s+longer\s+allergic\s+to|am\s+not\s+allergic\s+to"

@@ -144,7 +144,7 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             # not "Work relocated me to Oslo": there the noun is the subject
-            r"^(?!\w+\s+\w+ed\s+(?:me|us)\b)"
+            r"^(?!\w+\s+(?:relocated|moved|transferred|posted|sent)\s+(?:me|us)\b)"
             r"(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
             r"|grew\s+up|play)\b)",
             re.IGNORECASE,
@@ -153,7 +153,10 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"^(?=been\s+\w+)", re.IGNORECASE), "I have "),
     (re.compile(r"^(?=born\b)", re.IGNORECASE), "I was "),
-    (re.compile(r"^(?=doing\s+(?:keto|paleo|vegan|low[- ]carb|intermittent))", re.IGNORECASE), "I am "),
+    (
+        re.compile(r"^(?=doing\s+(?:keto|paleo|vegan|low[- ]carb|intermittent))", re.IGNORECASE),
+        "I am ",
+    ),
     (
         re.compile(
             rf"^(?=(?:{SUBJECTLESS_CHANGE}|(?:just\s+)?(?:studied|studying)\b))",

@@ -72,7 +72,7 @@ _KIND_STOPS = {
     ValueKind.THING: r"\b(?:(?:in|at|on|with) (?:a|an|the|my|our|his|her|their)"
     r"|more|better|rather|over|than|instead of|compared to|except"
     r"|apart from|in general|in particular|a ton|as much as|is|are|was|were)\b",
-    ValueKind.LANGUAGE: r"\b(?:more|better|than|at home|with|to|is|are|was|fluently|well"
+    ValueKind.LANGUAGE: r"\b(?:more|better|than|at|in|from|during|with|to|is|are|was|fluently|well"
     r"|natively|poorly|badly|somewhat|perfectly|quite)\b|\s+(?:a little|a bit)(?=\s*$|[,.;])",
     ValueKind.DATE: r",(?!\s*\d)|\(|\b(?:and|so|which|is)\b",
     ValueKind.AGE: r"\b(?:and)\b",
