@@ -138,8 +138,8 @@ def ending_rule(clause: Clause) -> list[Found] | None:
     if match := _PARTNERS_PARTED.match(text):
         raw = match.group("a") or match.group("b") or match.group("c")
         name = name_value(raw, casual=clause.casual, explicit=False)
-        status = [Found(Attribute.RELATIONSHIP_STATUS, "divorced")] if "divorce" in text else []
-        return [_ending(Attribute.PARTNER, name), *status] if name else status
+        divorced = [Found(Attribute.RELATIONSHIP_STATUS, "divorced")] if "divorce" in text else []
+        return [_ending(Attribute.PARTNER, name), *divorced] if name else divorced
     if match := _WED.match(text):
         status = match.group("s").casefold()
         found = [Found(Attribute.RELATIONSHIP_STATUS, status)]

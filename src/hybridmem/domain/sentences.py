@@ -10,9 +10,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
-from datetime import datetime, timedelta
 
 from hybridmem.domain.moments import earlier_by
 

@@ -96,7 +96,7 @@ def test_changes_said_in_other_words(
 
 
 def test_an_ending_names_the_thing_loosely_but_only_closes_what_is_stored() -> None:
-    now, before = after("I'm allergic to walnuts", "turns out I've outgrown the walnut allergy")
+    _, before = after("I'm allergic to walnuts", "turns out I've outgrown the walnut allergy")
     assert ("allergies", "walnuts") in before
     assert after("I gave up chess")[0] == set()  # nothing stored, nothing invented
 
