@@ -16,6 +16,7 @@ from datetime import datetime
 from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_corrections import read_correction
+from hybridmem.domain.extraction_everyday import chat_rule, everyday_rule
 from hybridmem.domain.extraction_interests import (
     have_rule,
     health_rule,
@@ -82,7 +83,7 @@ _HEDGE = compile_ci(
     r"|joking|jk|i may|i will|will be|if|wish|pretend|apparently|allegedly)\b"
 )
 _SUBORDINATE_START = compile_ci(
-    r"^(?:when|whenever|while|before|after|until|till|once|as soon as|since|whereas|although"
+    r"^(?!as\s+an?\s+[^\W\d_]+$)(?:when|whenever|while|before|after|until|till|once|as soon as|since|whereas|although"
     r"|though|because|as|unlike|like|even though|than)\b"
 )
 _CONTRAST = compile_ci(r",|\b(?:but|and|so|because|which|since)\b")
@@ -91,6 +92,7 @@ _REMARK = compile_ci(r"\s*,\s*(?:which|who|so|though|but)\b.*$")
 # Order matters: specific phrasings ("I am a big fan of", "I am a vegetarian") must win
 # over the general "I am a <occupation>".
 _LEADING_RULES: tuple[Rule, ...] = (
+    chat_rule,
     nationality_rule,
     name_rule,
     several_rule,
@@ -101,6 +103,7 @@ _LEADING_RULES: tuple[Rule, ...] = (
     negative_rule,
 )
 _POSITIVE_RULES: tuple[Rule, ...] = (
+    everyday_rule,
     change_rule,
     place_rule,
     work_rule,
@@ -138,8 +141,7 @@ _INHERITED_KIND = {
 }
 _UNNAMED_KINDS = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 _TRAILING_FILLER = compile_ci(
-    r"(?:[\s,]+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it|eh"
-    r"|for a living|for work))+$"
+    r"(?:[\s,]+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it|eh))+$"
 )
 # "last year I moved to Bath": the time phrase dates the clause; the rules start at "I".
 _LEADING_TIME = compile_ci(
