@@ -83,8 +83,9 @@ _HEDGE = compile_ci(
     r"|joking|jk|i may|i will|will be|if|wish|pretend|apparently|allegedly)\b"
 )
 _SUBORDINATE_START = compile_ci(
-    r"^(?!as\s+an?\s+[^\W\d_]+$)(?:when|whenever|while|before|after|until|till|once|as soon as|since|whereas|although"
-    r"|though|because|as|unlike|like|even though|than)\b"
+    # "As a Brazilian" alone is an apposition, not a clause
+    r"^(?!as\s+an?\s+[^\W\d_]+$)(?:when|whenever|while|before|after|until|till|once"
+    r"|as soon as|since|whereas|although|though|because|as|unlike|like|even though|than)\b"
 )
 _CONTRAST = compile_ci(r",|\b(?:but|and|so|because|which|since)\b")
 # "I'm a paralegal, which is fine I guess": a hedge in a trailing remark hedges the remark.

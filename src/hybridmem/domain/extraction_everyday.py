@@ -103,9 +103,12 @@ def everyday_rule(clause: Clause) -> list[Found] | None:
     if _WIDOWED.match(text):
         return [Found(Attribute.RELATIONSHIP_STATUS, "widowed")]
     if (match := _BEEN_AT.match(text)) and not clause.casual and match.group("v")[:1].isupper():
-        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
+        org = ValueKind.ORGANISATION
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER, ongoing=True)
     if match := _BEEN_IN.match(text):
-        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION) or None
+        # "for ages" / "since 2019" date the start of the stay, not the message
+        found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+        return found or None
     if match := _DRIVE.match(text):
         return [Found(Attribute.OCCUPATION, f"{match.group('v').casefold()} driver")]
     if match := _HAVING.match(text):
