@@ -154,7 +154,7 @@ _LEADING_TIME = compile_ci(
 # "After a year of travelling we settled in Porto", "since the wedding I'm Sarah Patel": a
 # phrase (not a clause: no subject of its own) dates what follows; "after I moved" stays out.
 _UNNAMED_COMPANION = compile_ci(
-    rf"\b(?:with|and)\s+my\s+(?P<noun>{FAMILY})\b(?!'s|\s+[A-Z]|\s+and\s+i\b)"
+    rf"\b(?:with|and)\s+(?:my|one|a|an)\s+(?P<noun>{FAMILY})\b(?!'s|\s+[A-Z]|\s+and\s+i\b)"
 )
 _PASSING_MOVE = compile_ci(
     r"\b(?:since|after)\s+(?:moving|relocating)\s+(?:here\s+|over\s+|back\s+)?to\s+(?P<v>.+)$"
@@ -174,7 +174,7 @@ _PLEASANTRY = compile_ci(
     r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
 )
 _COMPANION = re.compile(
-    r"\b(?:with|and)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
+    r"\b(?:with|and|for|to|from)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
     r"|fianc[ée]e?|spouse|sister|brother|son|daughter|mum|mom|dad|father|mother)\s+"
     r"(?P<v>[A-Z][\w'-]+)"
 )

@@ -44,7 +44,7 @@ _TIME_WORDS = compile_ci(
 # --- names and "X is my …" ---------------------------------------------------------------
 
 _NAME_PATTERNS = (
-    compile_ci(r"^my\s+(?:first\s+|full\s+|real\s+|given\s+)?name\s+is\s+(?P<v>.+)$"),
+    compile_ci(r"^(?:my\s+)?(?:first\s+|full\s+|real\s+|given\s+|good\s+)?name\s+is\s+(?P<v>.+)$"),
     compile_ci(r"^(?:please\s+|you\s+can\s+|just\s+)?call\s+me\s+(?P<v>.+)$"),
     compile_ci(r"^(?:people|everyone|everybody|my\s+friends|friends)\s+call\s+me\s+(?P<v>.+)$"),
     i_pattern(r"go\s+by|am\s+called|am\s+named|am\s+known\s+as"),
@@ -54,6 +54,12 @@ _I_AM_NAME = re.compile(r"^[Ii]\s+am\s+(?P<v>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)$"
 _INTRO = compile_ci(
     r"^(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:there\b[\s,!.]*)?(?:i\s+am|this\s+is)"
     r"\s+(?P<v>.+)$"
+)
+# "hey there, Oluwaseun here": a capitalized name announcing itself.
+_HERE = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:there\b[\s,!.]*)?)?"
+    r"(?P<v>[A-Z][\w'-]+)\s+here\b",
+    re.IGNORECASE,
 )
 _X_IS_MY = compile_ci(
     rf"^(?P<v>.+?)\s+(?:is|are)\s+(?:my|our)\s+{KIN_ADJ}(?:(?:(?:absolute|all[- ]time|total|very"
@@ -111,7 +117,7 @@ _MY_NAMED = (
 # "My dog Bruno …", "my husband Raj works at …": a capitalized name right after the noun.
 _MY_APPOSITIVE = compile_ci(
     rf"^(?:my|our)\s+{KIN_ADJ}(?:(?P<sp>{SPECIES})|(?P<kin>{FAMILY})|(?P<partner>{PARTNER}))"
-    r"\s+(?P<v>[^\W\d_][\w'-]*)(?:\s|$)"
+    r"\s*,?\s+(?P<v>[^\W\d_][\w'-]*)(?:[\s,]|$)"
 )
 _MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
     (
@@ -169,15 +175,16 @@ def my_rule(clause: Clause) -> list[Found] | None:
         if match := pattern.match(text):
             # "My dog is Bruno" must look like a name; "my dog is called bruno" need not.
             explicit = normalize_text(match.group("how")) != "is"
-            if clause.casual and not explicit:
-                return []  # "my wife is pregnant": without capitals a bare "is" is no name
             qualifier = match.group("q").casefold()
+            status = []
+            if attribute is Attribute.PARTNER:
+                status = _status_of(lexicon.PARTNER_RELATIONS.get(qualifier, qualifier))
+            if clause.casual and not explicit:
+                return status  # "my wife is pregnant": without capitals a bare "is" is no name
             if attribute is Attribute.PET:
                 qualifier = ANIMALS[qualifier]
             named = capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
-            if attribute is Attribute.PARTNER and named:
-                return named + _status_of(lexicon.PARTNER_RELATIONS.get(qualifier, qualifier))
-            return named
+            return named + status  # "my husband isn't": no name, still a husband
     for pattern, attribute, kind, multi in _MY_SIMPLE:
         if match := pattern.match(text):
             raw = next((group for group in match.groups() if group), None)
@@ -210,7 +217,7 @@ def my_rule(clause: Clause) -> list[Found] | None:
 # verb is a relative the user has (not "my sister's friend …": no possessive).
 _MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
 # "my girlfriend's sister is a vet": whoever the sentence is about, the user has a partner.
-_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})'s\s")
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s|\s+(?=[a-z]))")
 
 
 def _status_of(relation: str) -> list[Found]:
@@ -336,7 +343,7 @@ _AS_ROLE = r"(?:\s+as\s+(?P<role>.+))?$"
 _WORK_AT = i_pattern(
     r"work|am\s+working|have\s+been\s+working|have\s+worked|am\s+employed|have\s+been\s+employed"
     r"|work\s+full[- ]time|work\s+part[- ]time|am\s+interning|intern",
-    r"(?:\s+in\s+[\w ]+?)?\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
+    r"(?:\s+in\s+[\w ]+?)?\s+(?:at|for|by|(?P<with>with))\s+(?P<v>.+?)" + _AS_ROLE,
 )
 _WORK_AS = i_pattern(
     r"work|am\s+working|am\s+employed|have\s+been\s+working|have\s+worked",
@@ -353,6 +360,11 @@ _GOT_JOB = i_pattern(
 _BEFORE_JOINING = compile_ci(
     r"\b(?:before|then|and\s+then|and\s+now)\s+(?:(?P<job>joining|i\s+joined)|(?P<move>moving\s+to"
     r"|i\s+moved\s+to))\s+(?P<v>.+)$"
+)
+# "I work in a coffee shop": a workplace named by its kind (a proper name after "in" is
+# more often a city or a field: "I work in Leeds", "I work in finance").
+_WORK_IN = i_pattern(
+    r"work|am\s+working|have\s+been\s+working|have\s+worked", r"\s+in\s+(?P<v>(?:a|an)\s+.+)$"
 )
 _WORKED_AT = i_pattern(
     r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
@@ -398,6 +410,10 @@ def work_rule(clause: Clause) -> list[Found] | None:
         if match := pattern.match(text):
             if pattern is _JOINED and not (match.group("role") or _TIME_WORDS.search(text)):
                 return []  # "I joined Facebook" may be a sign-up, not a job
+            if match.groupdict().get("with") and (
+                clause.casual or not match.group("v")[0].isupper()
+            ):
+                return []  # "I work with kids": only a named organisation is an employer
             found = capture(
                 clause, match.group("v"), org, Attribute.EMPLOYER, current=current,
                 ongoing=pattern is _WORK_AT,
@@ -416,6 +432,8 @@ def work_rule(clause: Clause) -> list[Found] | None:
         and match.group("v")[:1].isupper()
         and (match.group("at") == "at" or match.group("dept") or _ORGANISATION_TAIL.search(text))
     ):
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
+    if match := _WORK_IN.match(text):
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
     if match := _LEFT_JOB.match(text):
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
@@ -468,6 +486,8 @@ def occupation_rule(clause: Clause) -> list[Found] | None:
 def intro_name(sentence: str, *, casual: bool) -> str | None:
     """The name in a greeting such as "Hi, I'm Asha" (it must look like a name)."""
     match = _INTRO.match(sentence.strip())
+    if match is None and (here := _HERE.match(sentence.strip())) and here.group("v")[0].isupper():
+        return name_value(here.group("v"), casual=casual, explicit=False)
     if match is None or _HEDGE_WORD.search(match.group("v")):
         return None
     return name_value(match.group("v"), casual=casual, explicit=False)
