@@ -54,6 +54,7 @@ WORKPLACES: frozenset[str] = frozenset(
     garage salon gym studio lab laboratory brewery winery farm newspaper magazine publisher
     call centre call center council ministry embassy airline airport hostel theatre theater
     cinema bistro deli butcher butchers florist vet surgery practice dealership bakehouse
+    centre center office
     """.replace("call centre", "call_centre")
     .replace("call center", "call_center")
     .split()

@@ -57,7 +57,7 @@ _INTRO = compile_ci(
 )
 # "hey there, Oluwaseun here": a capitalized name announcing itself.
 _HERE = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:there\b[\s,!.]*)?)?"
+    r"^(?:(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:(?:there|all|everyone|folks)\b[\s,!.]*)?)?"
     r"(?P<v>[A-Z][\w'-]+)\s+here\b",
     re.IGNORECASE,
 )

@@ -245,3 +245,59 @@ def test_typo_repair_leaves_real_words_alone() -> None:
 )
 def test_what_is_not_the_users_fact_stays_out(text: str) -> None:
     assert said(text) == []
+
+
+# --- chat without a subject and roundabout statements (extraction_everyday) ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("salted caramel is my guilty pleasure", {("likes", "salted caramel")}),
+        ("olives are gross", {("dislikes", "olives")}),
+        ("swimming keeps me sane", {("hobbies", "swimming")}),
+        ("hay fever allergy here, sneezing all day", {("allergies", "hay fever")}),
+        ("new job at Monzo!!", {("employer", "Monzo")}),
+        ("keys collected, officially a Bristol resident now", {("location", "Bristol")}),
+        ("As a Nigerian, I love jollof", {("nationality", "Nigerian"), ("likes", "jollof")}),
+        ("two dogs: Biscuit and Pepper", {("pet", "Biscuit"), ("pet", "Pepper")}),
+        ("my aunt raised me in Kumasi", {("hometown", "Kumasi")}),
+        ("I'm an avid climber", {("hobbies", "climbing")}),
+        ("I'm a widow", {("relationship_status", "widowed")}),
+        ("been at Accenture since 2016", {("employer", "Accenture")}),
+        ("I've been in Lagos for years", {("location", "Lagos")}),
+        ("I drive a bus for a living", {("occupation", "bus driver")}),
+        ("I am having three sons, Arjun, Dev and Kabir",
+         {("family_member", "Arjun"), ("family_member", "Dev"), ("family_member", "Kabir")}),
+        ("I was schooled at Alliance High School", {("education", "Alliance High School")}),
+        ("hi all, Marek here", {("name", "Marek")}),
+        ("my good name is Lakshmi", {("name", "Lakshmi")}),
+        ("My dad, Kofi, is retiring", {("family_member", "Kofi")}),
+        ("I'm baking a cake for my sister Mira", {("family_member", "Mira")}),
+        ("I'm divorced with one son", {("relationship_status", "divorced"),
+                                       ("family_member", "son")}),
+        ("my husband isn't keen on it", {("relationship_status", "married")}),
+        ("I work with Vodafone", {("employer", "Vodafone")}),
+        ("I work in a garden centre", {("employer", "a garden centre")}),
+    ],
+)  # fmt: skip
+def test_chat_without_a_subject_and_roundabout_statements(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= pairs(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is disgusting",
+        "that is gross",
+        "I work with kids",
+        "I work in Leeds",
+        "here we go again",
+        "As a rule, I don't eat late",
+        "my neighbour raised chickens in Kent",
+    ],
+)
+def test_roundabout_shapes_keep_precision(text: str) -> None:
+    assert said(text) == []
