@@ -48,6 +48,13 @@ _INSTITUTION = compile_ci(
 )
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}  # fmt: skip
+_NUMBER_WORDS = compile_ci(
+    rf"\b(?P<t>{'|'.join(_TENS)})(?:[- ](?P<u>{'|'.join(_UNITS)}))?\b(?=\s*(?:years?\s+old|y/?o|$))"
+)
 _AGE = i_pattern(
     r"am|turned|just\s+turned",
     r"\s+(?P<v>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?"
@@ -79,6 +86,10 @@ def personal_rule(clause: Clause) -> list[Found] | None:
         age = capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
         age += capture(clause, match.group("role"), ValueKind.ROLE, Attribute.OCCUPATION)
         return age + capture(clause, match.group("home"), ValueKind.PLACE, Attribute.HOMETOWN)
+    # "twenty-nine years old" → "29 years old"
+    text = _NUMBER_WORDS.sub(
+        lambda m: str(_TENS[m["t"].casefold()] + _UNITS.get((m["u"] or "").casefold(), 0)), text
+    )
     if match := _AGE.match(text):
         return capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
     if match := _STATUS.match(text):
@@ -135,6 +146,7 @@ _LIKE = i_pattern(
     r"|am\s+keen\s+on|am\s+addicted\s+to|am\s+hooked\s+on|have\s+a\s+passion\s+for"
     r"|have\s+a\s+soft\s+spot\s+for|am\s+a\s+(?:big\s+)?lover\s+of|am\s+in\s+love\s+with"
     r"|have\s+(?:gotten|got)\s+(?:really\s+)?into|got\s+(?:really\s+)?into|really\s+enjoy"
+    r"|(?P<support>support)"
 )
 _FAN_ADJECTIVES = r"(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time|loyal|avid)"
 # "I'm a huge Marvel fan": the liked thing sits between the adjectives and "fan".
@@ -192,6 +204,11 @@ def interest_rule(clause: Clause) -> list[Found] | None:
     thing = ValueKind.THING
     if match := _NOUN_FAN.match(text):
         return capture(clause, match.group("v"), thing, Attribute.LIKES)
+    if (match := _LIKE.match(text)) and match.group("support"):
+        # "I support Arsenal": a team, so a name (not "I support the idea")
+        if clause.casual or not match.group("v")[:1].isupper():
+            return None
+        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.LIKES)
     if match := _LIKE.match(text):
         return capture(clause, match.group("v"), thing, Attribute.LIKES, multi=True)
     if match := _LIKED.match(text):
@@ -254,10 +271,12 @@ _HAVE = i_pattern(
 )
 _HAD = i_pattern(r"had|used\s+to\s+have|once\s+had")
 _HAVE_ITEM = compile_ci(
-    rf"^(?:a|an|one)\s+{KIN_ADJ}(?:(?:little|big|small|cute|black|white|brown|golden|grey"
+    rf"^(?:a|an|one|my|our)\s+{KIN_ADJ}(?:(?:little|big|small|cute|black|white|brown|golden|grey"
     rf"|gray|orange|ginger|tabby|rescue|pet|old|young|new|beautiful|lovely|sweet|fluffy"
     rf"|adorable|lazy|crazy|german|border|cocker|jack\s+russell|pit)\s+)*"
-    rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+))?$"
+    rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+)"
+    # "I have my dog Rolo to cheer me up": a capitalized name right after the noun
+    r"|\s+(?P<appos>[^\W\d_][\w'-]*)(?:\s.*)?)?$"
 )
 # "we just had a baby girl, Maya!": a birth is a new child, named or not.
 _BABY = i_pattern(
@@ -297,6 +316,9 @@ def have_rule(clause: Clause) -> list[Found] | None:
             continue
         noun, name = parsed.group("noun").casefold(), parsed.group("name")
         named = name_value(name, casual=clause.casual, explicit=True) if name else None
+        appos = parsed.group("appos")
+        if appos and not clause.casual and appos[0].isupper():
+            named = name_value(appos, casual=False, explicit=False)
         if noun in ANIMALS:
             species = ANIMALS[noun]
             found.append(Found(Attribute.PET, named or species, species, current))

@@ -34,7 +34,7 @@ from hybridmem.domain.values import ValueKind, name_value, split_items
 _NATIONALITY = compile_ci(
     r"^i\s+am\s+(?:(?:also|now|officially|finally|actually|both|a|an|proud|fully)\s+)*"
     r"(?P<v>[^\W\d_][\w.]*(?:\s+[^\W\d_]+)??)"
-    r"(?:\s+(?:citizen|national|by\s+birth))?$"
+    r"(?:\s+(?:citizen|national|by\s+birth))?(?P<home>\s+(?:living|based)\s+in\s+.+)?$"
 )
 _PASSPORT = i_pattern(
     r"hold|have|carry|got|have\s+got|was\s+granted|got\s+granted",
@@ -47,7 +47,11 @@ def nationality_rule(clause: Clause) -> list[Found] | None:
     """ "I'm Kenyan", "I am a French citizen", "I hold a Japanese passport"."""
     for pattern in (_NATIONALITY, _PASSPORT):
         if (match := pattern.match(clause.text)) and (value := demonym(match.group("v"))):
-            return [Found(Attribute.NATIONALITY, value)]
+            # "I'm a Ghanaian living in Johannesburg": and where
+            home = match.groupdict().get("home")
+            where = home.split(" in ", 1)[1] if home else None
+            place = capture(clause, where, ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+            return [Found(Attribute.NATIONALITY, value), *place]
     return None
 
 
@@ -296,7 +300,8 @@ _FRAGMENTS: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
      Attribute.AGE, ValueKind.AGE),
     (compile_ci(r"^(?:originally\s+|born\s+and\s+raised\s+in\s+|grew\s+up\s+in\s+)?from\s+(?P<v>.+)$"),
      Attribute.HOMETOWN, ValueKind.PLACE),
-    (compile_ci(r"^(?:now\s+|currently\s+)?(?:living\s+|based\s+|live\s+|lives\s+)?in\s+(?P<v>.+?)"
+    (compile_ci(r"^(?:now\s+|currently\s+)?(?:living\s+|based\s+|live\s+|lives\s+|staying\s+"
+                r"|residing\s+)?in\s+(?P<v>.+?)"
                 r"(?:\s+now)?$"),
      Attribute.LOCATION, ValueKind.PLACE),
     (compile_ci(r"^(?:now\s+|currently\s+)?(?:working\s+)?(?:at|for)\s+(?P<v>.+?)(?:\s+now)?$"),
