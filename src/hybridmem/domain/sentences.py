@@ -131,6 +131,7 @@ _DISCOURSE_PREFIX = re.compile(
     r"|every (?:morning|evening|day|night|week|weekend|summer|winter)"
     r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work"
     r"|weirdly|oddly|strangely|funnily enough|surprisingly|believe it or not|turns out"
+    r"|luckily|thankfully|fortunately|sadly|unfortunately"
     r"|(?:also\s+)?found out(?: that)?|as of (?:today|now|this (?:week|month|year)|yesterday)"
     r"|so yeah|ugh|omg|wow|yay|woohoo|by profession|by trade|at least|(?:fun fact )?about me"
     r"|namaste|okay so|ok so)\b"

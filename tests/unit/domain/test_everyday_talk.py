@@ -301,3 +301,27 @@ def test_chat_without_a_subject_and_roundabout_statements(
 )
 def test_roundabout_shapes_keep_precision(text: str) -> None:
     assert said(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm thirty-four years old", {("age", "34")}),
+        ("I am forty", {("age", "40")}),
+        ("I'm a Kenyan living in Kigali", {("nationality", "Kenyan"), ("location", "Kigali")}),
+        ("I support Celtic, always have", {("likes", "Celtic")}),
+        ("luckily I have my cat Miso at home", {("pet", "Miso")}),
+        ("Amina, 30, staying in Mombasa", {("location", "Mombasa"), ("age", "30")}),
+    ],
+)
+def test_ages_in_words_teams_and_named_belongings(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= pairs(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["I support the idea", "I have my doubts", "I am forty minutes late"]
+)
+def test_words_that_only_look_like_these_facts(text: str) -> None:
+    assert said(text) == []
