@@ -25,6 +25,7 @@ from hybridmem.domain.extraction_support import (
     Found,
     capture,
     capture_name,
+    category,
     compile_ci,
     i_pattern,
     partner_status,
@@ -87,7 +88,12 @@ def x_is_my_rule(clause: Clause) -> list[Found] | None:
     raw = match.group("v")
     if match.group("fav"):
         return capture(
-            clause, raw, ValueKind.THING, Attribute.LIKES, multi=True, qualifier=match.group("cat")
+            clause,
+            raw,
+            ValueKind.THING,
+            Attribute.LIKES,
+            multi=True,
+            qualifier=category(match.group("cat")),
         )
     if match.group("hobby"):
         return capture(clause, raw, ValueKind.THING, Attribute.HOBBIES, multi=True)
@@ -166,10 +172,9 @@ def my_rule(clause: Clause) -> list[Found] | None:
     """ "My dog's name is Bruno", "my birthday is …", "my home is in …", "my son Leo …"."""
     text = clause.text
     if match := _MY_FAVORITE.match(text):
-        category = match.group("cat")
         return capture(
             clause, match.group("v"), ValueKind.THING, Attribute.LIKES, multi=True,
-            qualifier=category.strip() if category else None,
+            qualifier=category(match.group("cat")),
         )  # fmt: skip
     for pattern, attribute in _MY_NAMED:
         if match := pattern.match(text):

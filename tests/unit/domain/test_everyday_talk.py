@@ -325,3 +325,12 @@ def test_ages_in_words_teams_and_named_belongings(
 )
 def test_words_that_only_look_like_these_facts(text: str) -> None:
     assert said(text) == []
+
+
+def test_a_favourite_keeps_its_category_without_the_time_and_replaces_the_old_one() -> None:
+    assert {
+        (c.value, c.qualifier) for c in said("my favourite drink at the moment is kombucha")
+    } == {("kombucha", "drink")}
+    now, before = after("My favourite drink is tea", "my favourite drink these days is coffee")
+    assert ("likes", "coffee") in now
+    assert ("likes", "tea") in before
