@@ -37,6 +37,7 @@ from hybridmem.domain.extraction_rules import (
 from hybridmem.domain.extraction_support import (
     FAMILY,
     FIRST_PERSON_START,
+    PARTNER,
     Clause,
     Found,
     Rule,
@@ -174,8 +175,7 @@ _PLEASANTRY = compile_ci(
     r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
 )
 _COMPANION = re.compile(
-    r"\b(?:with|and|for|to|from)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
-    r"|fianc[ée]e?|spouse|sister|brother|son|daughter|mum|mom|dad|father|mother)\s+"
+    rf"(?:^|\b(?:with|and|for|to|from)\s+)(?:[Mm]y|[Oo]ur)\s+(?P<noun>{PARTNER}|{FAMILY})\s+"
     r"(?P<v>[A-Z][\w'-]+)"
 )
 
@@ -288,13 +288,16 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
         for raw_clause, drops_subject in _sentence_clauses(body):
             clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
             clause_text = _EXPERT_SAYS.sub("", _LEADING_PHRASE.sub("", clause_text))
-            if (
-                not clause_text
-                or len(clause_text) > MAX_CLAUSE_CHARS
-                or _SUBORDINATE_START.match(clause_text)
-                or _HEDGE.search(_REMARK.sub("", clause_text))
-                or FUTURE_MARKER.search(clause_text)
-            ):
+            if not clause_text or len(clause_text) > MAX_CLAUSE_CHARS:
+                continue
+            if _HEDGE.search(_REMARK.sub("", clause_text)) or FUTURE_MARKER.search(clause_text):
+                # "my grandad Bill turns 90 tomorrow": the plan is hedged or ahead, the
+                # relative named in passing is not
+                if not _SUBORDINATE_START.match(clause_text):
+                    passing = _companions(Clause(clause_text, casual))
+                    collected += [(f, now, revision) for f in passing if f.value != f.qualifier]
+                continue
+            if _SUBORDINATE_START.match(clause_text):
                 continue
             earlier = [item[0] for item in collected]
             if (name := named_later(clause_text, casual=casual)) and _named(earlier, name):

@@ -334,3 +334,17 @@ def test_a_favourite_keeps_its_category_without_the_time_and_replaces_the_old_on
     now, before = after("My favourite drink is tea", "my favourite drink these days is coffee")
     assert ("likes", "coffee") in now
     assert ("likes", "tea") in before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my nephew Olu turns 18 tomorrow", {("family_member", "Olu")}),
+        ("I'm flying to Rome with my wife Gia next week", {("partner", "Gia")}),
+    ],
+)
+def test_a_relative_named_in_passing_exists_whatever_the_plan(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= pairs(text)
+    assert not {a for a, _ in pairs(text)} - {"family_member", "partner", "relationship_status"}
