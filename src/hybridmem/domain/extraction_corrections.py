@@ -25,7 +25,7 @@ from hybridmem.domain.values import ValueKind, name_value, validate_value
 
 _STRONG = (
     r"sorry|oops|whoops|typo|my\s+bad|my\s+mistake|correction|scratch\s+that|i\s+misspoke"
-    r"|wait\s*,?\s*no|no\s*,?\s*wait|oh\s+wait|hang\s+on|i\s+meant|i\s+got\s+that\s+wrong"
+    r"|wait\s*,?\s*no|no\s*,?\s*wait|(?:oh|ah)\s+wait|hang\s+on|i\s+am\s+mixing\s+(?:it|them)\s+up|i\s+meant|i\s+got\s+that\s+wrong"
 )
 _LEAD = compile_ci(rf"^(?:(?:oh|ah|um|uh|no|nope|wait|actually|{_STRONG})\b[\s,.:;!-]*)+")
 _STRONG_WORD = compile_ci(rf"\b(?:{_STRONG})\b")

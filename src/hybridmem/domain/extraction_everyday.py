@@ -12,7 +12,7 @@ from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.demonyms import demonym
 from hybridmem.domain.extraction_support import Clause, Found, capture, compile_ci, i_pattern
 from hybridmem.domain.extraction_updates import several_rule
-from hybridmem.domain.values import ValueKind
+from hybridmem.domain.values import ValueKind, canonical_date
 
 _PRONOUN_START = compile_ci(r"^(?:he|she|they|it|you|we|i|this|that|these|those|there)\b")
 _FAVOURED = compile_ci(
@@ -45,9 +45,15 @@ _RAISED_ME = compile_ci(
 )
 
 
+# "… mine is 21 May": only a birthday is a day of the year
+_MINE_IS_A_DAY = compile_ci(r"^mine\s+is\s+(?:on\s+)?(?P<v>.+)$")
+
+
 def chat_rule(clause: Clause) -> list[Found] | None:
     """Whole-clause shapes of chat that need no "I": see the module docstring."""
     text = clause.text
+    if (match := _MINE_IS_A_DAY.match(text)) and (day := canonical_date(match.group("v"))):
+        return [Found(Attribute.BIRTHDAY, day)]
     if match := _RAISED_ME.match(text):
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.HOMETOWN) or None
     if _COUNTED.match(text):  # "three cats: Tom, Jerry and Spike"

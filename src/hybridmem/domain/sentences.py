@@ -95,7 +95,7 @@ _CLAUSE_BREAKS = (
     # "quick q about visas - I'm Indian": a dash between thoughts.
     re.compile(r"\s+[-–—]\s+"),
     # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
-    re.compile(r"\s*,\s*(?=(?:i|my|we|our)\b)", re.IGNORECASE),
+    re.compile(r"\s*,\s*(?=(?:i|my|we|our|mine\s+is)\b)", re.IGNORECASE),
     # "I have a boyfriend now, his name is Leo": naming what was just mentioned.
     re.compile(
         r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b|(?:he|she|it|they)\s+(?:is|are)"

@@ -348,3 +348,11 @@ def test_a_relative_named_in_passing_exists_whatever_the_plan(
 ) -> None:
     assert expected <= pairs(text)
     assert not {a for a, _ in pairs(text)} - {"family_member", "partner", "relationship_status"}
+
+
+def test_mixing_up_a_day_corrects_the_birthday() -> None:
+    now, before = after(
+        "My birthday is on 3 April", "ah wait, I'm mixing it up with my son's, mine is 30 April"
+    )
+    assert ("birthday", "April 30") in now
+    assert ("birthday", "April 3") not in now | before
