@@ -19,8 +19,10 @@ _FAVOURED = compile_ci(
     r"^(?P<v>.+?)\s+(?:is|are)\s+(?:my|our)\s+(?:biggest\s+|one\s+)?(?:weakness|guilty\s+pleasure"
     r"|jam|happy\s+place|comfort\s+food|obsession|addiction|thing)$"
 )
+# (not "the weather is awful": a thing named with "the" is a moment's complaint)
 _LOATHED = compile_ci(
-    r"^(?P<v>[\w' -]+?)\s+(?:is|are)\s+(?:so\s+|really\s+|absolutely\s+|just\s+|totally\s+)?"
+    r"^(?!the\s)(?P<v>[\w' -]+?)\s+(?:is|are)\s+"
+    r"(?:so\s+|really\s+|absolutely\s+|just\s+|totally\s+)?"
     r"(?:disgusting|gross|revolting|vile|nasty|the\s+worst|horrible|awful)$"
 )
 _KEEPS_ME = compile_ci(
@@ -77,7 +79,7 @@ def chat_rule(clause: Clause) -> list[Found] | None:
 _KEEN = i_pattern(
     r"am\s+(?:a|an)\s+(?:(?:keen|avid|passionate|enthusiastic|amateur|big|huge|mad|obsessive"
     r"|casual|weekend)\s+)+",
-    r"(?P<v>[a-z]+er)$",
+    r"(?!(?:listen|learn|talk|eat|sleep|work|believ|support|think|drink|spend)er$)(?P<v>[a-z]+er)$",
 )
 _WIDOWED = i_pattern(r"am\s+(?:a\s+)?(?:widow|widower)|was\s+widowed|am\s+widowed", r"\b.*$")
 _BEEN_AT = i_pattern(
@@ -111,7 +113,7 @@ def everyday_rule(clause: Clause) -> list[Found] | None:
     if (match := _BEEN_AT.match(text)) and not clause.casual and match.group("v")[:1].isupper():
         org = ValueKind.ORGANISATION
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER, ongoing=True)
-    if match := _BEEN_IN.match(text):
+    if (match := _BEEN_IN.match(text)) and match.group("v")[:1].isupper():
         # "for ages" / "since 2019" date the start of the stay, not the message
         found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
         return found or None

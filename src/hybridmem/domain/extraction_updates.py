@@ -247,7 +247,7 @@ def change_rule(clause: Clause) -> list[Found] | None:
 
 # "Work relocated me to Valencia", "my company transferred us to Leeds": moved by someone.
 _MOVED_ME = compile_ci(
-    r"^(?:work|my\s+(?:work|job|company|employer|firm|boss|bank)|the\s+(?:company|firm)|they)"
+    r"^(?:work|my\s+(?:work|job|company|employer|firm|bank)|the\s+(?:company|firm))"
     r"\s+(?:relocated|moved|transferred|posted|sent)\s+(?:me|us)\s+(?:over\s+)?to\s+(?P<v>.+)$"
 )
 

@@ -297,6 +297,11 @@ def test_chat_without_a_subject_and_roundabout_statements(
         "here we go again",
         "As a rule, I don't eat late",
         "my neighbour raised chickens in Kent",
+        "I'm at Starbucks right now",
+        "My boss moved me to tears",
+        "the weather is awful",
+        "I am a keen listener",
+        "been in meetings for ages",
     ],
 )
 def test_roundabout_shapes_keep_precision(text: str) -> None:
