@@ -378,7 +378,7 @@ _WORKED_AT = i_pattern(
 # "I'm at Deloitte", "I'm with Safaricom, in customer care": being at a named organisation
 # (a capitalized name, the whole clause; "with" only with a department or a company word).
 _AM_AT = compile_ci(
-    r"^i\s+am\s+(?!.*\b(?:right\s+now|now|today|tonight|at\s+the\s+moment|this\s+\w+)\b)"
+    r"^i\s+am\s+(?!.*\b(?:right\s+now|today|tonight|at\s+the\s+moment|this\s+\w+)\b)"
     r"(?:currently\s+|still\s+)?(?P<at>at|with)\s+(?P<v>[^\W\d_][\w&'.+-]*"
     r"(?:\s+(?:\+|&|[^\W\d_][\w&'.-]*)){0,3}?)(?P<dept>\s*,?\s+in\s+(?:the\s+)?[\w ]+"
     r"\s+(?:department|team|division))?$"

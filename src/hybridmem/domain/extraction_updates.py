@@ -86,7 +86,7 @@ _STOPPED = i_pattern(
 # object is safe to offer (nothing is recorded when none matches).
 _GAVE_UP = i_pattern(
     r"gave\s+up|have\s+given\s+up|stopped|have\s+stopped|quit|dropped",
-    r"\s+(?:on\s+)?(?:doing\s+|playing\s+)?(?P<v>.+)$",
+    r"\s+(?:on\s+)?(?:doing\s+|playing\s+)?(?!(?:by|off|at|in|for|to|with|after)\b)(?P<v>.+)$",
 )
 _LAID_OFF = i_pattern(
     r"(?:got|was|have\s+been|just\s+got)\s+(?:laid\s+off|let\s+go|fired|sacked"
