@@ -2,10 +2,10 @@
 
 **Value matching** (the one definition, used for every check): two values match when their
 *match forms* are equal. The match form of a value is: Unicode NFKC, case-folded, accents
-removed, every character that is not a letter or digit turned into a space, a leading
-article ("a", "an", "the") dropped, whitespace collapsed. So "Leeds" = "leeds.",
-"the NHS" = "NHS", "a bakery" = "Bakery", "Sainsbury's" = "sainsbury s"; but "Leeds" ≠
-"Leeds Uni". Attributes must be equal exactly.
+removed, every character that is not a letter or digit turned into a space, leading
+articles ("a", "an", "the") dropped, whitespace collapsed, repeated until nothing changes.
+So "Leeds" = "leeds.", "the NHS" = "NHS", "a bakery" = "Bakery", "Sainsbury's" =
+"sainsbury s"; but "Leeds" ≠ "Leeds Uni". Attributes must be equal exactly.
 
 Extraction: each message's facts (current and closed) are compared with the expected ones;
 an expected pair is found at most once (a duplicate prediction is a false positive).
@@ -24,11 +24,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _NOT_ALNUM = re.compile(r"[^\w]|_")
-_ARTICLE = re.compile(r"^(?:a|an|the)\s+")
+_ARTICLE = re.compile(r"^(?:(?:a|an|the)\s+)+")
 
 
 def match_form(value: str) -> str:
-    """The form two values are compared in (see the module docstring)."""
+    """The form two values are compared in (see the module docstring); idempotent."""
+    form = _one_pass(value)
+    # a step can expose work for an earlier one (a mark stripped after case folding, a
+    # letter NFKC composes anew), so repeat to the fixed point; it comes within a few passes
+    for _ in range(8):
+        again = _one_pass(form)
+        if again == form:
+            break
+        form = again
+    return form
+
+
+def _one_pass(value: str) -> str:
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     spaced = " ".join(_NOT_ALNUM.sub(" ", plain).split())

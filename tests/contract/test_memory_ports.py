@@ -400,3 +400,26 @@ async def test_words_whose_stem_stems_again_are_found(stores):
     assert hit.fact.value == "two universities"
     [related] = await graph.search("u", RelationQuery(text="coffee"))
     assert related.target.name == "coffee"
+
+
+async def test_equal_scores_come_back_by_attribute_then_value(stores):
+    facts, graph = stores
+    # ids in the opposite order of the values: an id tie-break would reverse the list
+    await remember(
+        facts,
+        graph,
+        "u",
+        ids(),
+        (Attribute.LIKES, "mango", T0, None),
+        (Attribute.LIKES, "apple", T0, None),
+        (Attribute.HOBBIES, "zumba", T0, None),
+    )
+    query = FactQuery(text="xyzzy", attributes=(Attribute.LIKES, Attribute.HOBBIES), limit=10)
+    hits = await facts.search("u", query)
+    assert len({h.score for h in hits}) == 1  # one tie
+    assert [(h.fact.attribute, h.fact.value) for h in hits] == [
+        (Attribute.HOBBIES, "zumba"),
+        (Attribute.LIKES, "apple"),
+        (Attribute.LIKES, "mango"),
+    ]
+    assert await facts.search("u", query) == hits  # and the same order every time

@@ -225,7 +225,9 @@ class InMemoryFactMemory:
                 + 0.05 * recency(fact.valid_from, now)
             )
             scored.append(ScoredFact(fact=fact, score=round(score, 6)))
-        scored.sort(key=lambda h: h.fact.fact_id)
+        # ties: attribute, then value (code-point order, as the adapter's COLLATE "C"),
+        # then id — so equal scores come back in the same order on every run
+        scored.sort(key=lambda h: (h.fact.attribute.value, h.fact.value, h.fact.fact_id))
         scored.sort(key=lambda h: (h.score, h.fact.valid_from), reverse=True)
         return scored[: query.limit]
 

@@ -65,6 +65,7 @@ _S, _M = Cardinality.SINGLE, Cardinality.MULTI
 
 #: The attribute registry. Education is single-valued: the most recent school or field is
 #: what matters in conversation, and older ones stay in history as closed facts.
+#: Nationality is multi-valued: "I'm also a US citizen" adds a citizenship.
 ATTRIBUTES: Mapping[Attribute, AttributeSpec] = MappingProxyType(
     dict(
         [
@@ -73,7 +74,7 @@ ATTRIBUTES: Mapping[Attribute, AttributeSpec] = MappingProxyType(
             _spec(Attribute.BIRTHDAY, _S, "date of birth or birthday"),
             _spec(Attribute.LOCATION, _S, "where the user lives now"),
             _spec(Attribute.HOMETOWN, _S, "where the user is from or grew up"),
-            _spec(Attribute.NATIONALITY, _S, "the user's nationality or citizenship (Kenyan)"),
+            _spec(Attribute.NATIONALITY, _M, "the user's nationality or citizenship (Kenyan)"),
             _spec(Attribute.EMPLOYER, _S, "the organisation the user works for"),
             _spec(Attribute.OCCUPATION, _S, "the user's job or role"),
             _spec(Attribute.EDUCATION, _S, "school, university or field of study"),

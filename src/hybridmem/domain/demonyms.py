@@ -30,9 +30,16 @@ DEMONYMS: frozenset[str] = frozenset(
 )
 
 
+#: Country abbreviations used as adjectives ("a US citizen", "a UK passport").
+_ABBREVIATED = {"us": "american", "u.s.": "american", "usa": "american", "uk": "british",
+                "u.k.": "british", "uae": "emirati", "nz": "new_zealander"}  # fmt: skip
+
+
 def demonym(word: str) -> str | None:
-    """The display form of a nationality word ("kenyan" → "Kenyan"), or None."""
+    """The display form of a nationality word ("kenyan" → "Kenyan", "US" → "American"),
+    or None."""
     key = " ".join(word.casefold().split()).replace(" ", "_")
+    key = _ABBREVIATED.get(key, key)
     if key not in DEMONYMS:
         return None
     return " ".join(part.capitalize() for part in key.split("_"))
@@ -47,6 +54,7 @@ WORKPLACES: frozenset[str] = frozenset(
     garage salon gym studio lab laboratory brewery winery farm newspaper magazine publisher
     call centre call center council ministry embassy airline airport hostel theatre theater
     cinema bistro deli butcher butchers florist vet surgery practice dealership bakehouse
+    centre center office
     """.replace("call centre", "call_centre")
     .replace("call center", "call_center")
     .split()

@@ -10,10 +10,13 @@ are in docs/memory-model.md.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
+from hybridmem.domain import lexicon
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction_corrections import read_correction
+from hybridmem.domain.extraction_everyday import chat_rule, everyday_rule
 from hybridmem.domain.extraction_interests import (
     have_rule,
     health_rule,
@@ -31,7 +34,16 @@ from hybridmem.domain.extraction_rules import (
     work_rule,
     x_is_my_rule,
 )
-from hybridmem.domain.extraction_support import FIRST_PERSON_START, Clause, Found, Rule, compile_ci
+from hybridmem.domain.extraction_support import (
+    FAMILY,
+    FIRST_PERSON_START,
+    PARTNER,
+    Clause,
+    Found,
+    Rule,
+    capture,
+    compile_ci,
+)
 from hybridmem.domain.extraction_updates import (
     change_rule,
     ending_rule,
@@ -45,6 +57,7 @@ from hybridmem.domain.extraction_updates import (
 from hybridmem.domain.facts import FactCandidate, Revision, make_candidate, require_aware
 from hybridmem.domain.sentences import (
     FUTURE_MARKER,
+    SUBJECTLESS_CHANGE,
     event_time,
     expand_clitics,
     ongoing_since,
@@ -71,13 +84,17 @@ _HEDGE = compile_ci(
     r"|joking|jk|i may|i will|will be|if|wish|pretend|apparently|allegedly)\b"
 )
 _SUBORDINATE_START = compile_ci(
-    r"^(?:when|whenever|while|before|after|until|till|once|as soon as|since|whereas|although"
-    r"|though|because|as|unlike|like|even though|than)\b"
+    # "As a Brazilian" alone is an apposition, not a clause
+    r"^(?!as\s+an?\s+[^\W\d_]+$)(?:when|whenever|while|before|after|until|till|once"
+    r"|as soon as|since|whereas|although|though|because|as|unlike|like|even though|than)\b"
 )
-_CONTRAST = compile_ci(r",|\bbut\b")
+_CONTRAST = compile_ci(r",|\b(?:but|and|so|because|which|since)\b")
+# "I'm a paralegal, which is fine I guess": a hedge in a trailing remark hedges the remark.
+_REMARK = compile_ci(r"\s*,\s*(?:which|who|so|though|but)\b.*$")
 # Order matters: specific phrasings ("I am a big fan of", "I am a vegetarian") must win
 # over the general "I am a <occupation>".
 _LEADING_RULES: tuple[Rule, ...] = (
+    chat_rule,
     nationality_rule,
     name_rule,
     several_rule,
@@ -88,6 +105,7 @@ _LEADING_RULES: tuple[Rule, ...] = (
     negative_rule,
 )
 _POSITIVE_RULES: tuple[Rule, ...] = (
+    everyday_rule,
     change_rule,
     place_rule,
     work_rule,
@@ -104,7 +122,8 @@ def _clause_facts(clause: Clause) -> list[Found]:
     for rule in _LEADING_RULES:
         if (found := rule(clause)) is not None:
             return found
-    # Only the head counts: "I live in Mumbai, not Delhi" states Mumbai.
+    # Only the head counts: "I live in Mumbai, not Delhi" states Mumbai, and "I'm allergic
+    # to dust so the mould isn't helping" is allergic to dust.
     head = _CONTRAST.split(clause.text, maxsplit=1)[0]
     if not FIRST_PERSON_START.match(clause.text) or _NEGATION.search(head):
         return []
@@ -124,7 +143,7 @@ _INHERITED_KIND = {
 }
 _UNNAMED_KINDS = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 _TRAILING_FILLER = compile_ci(
-    r"(?:\s+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it))+$"
+    r"(?:[\s,]+(?:btw|by the way|lol|haha|tbh|here|then|xx+|:\)|:d|now that i think of it|eh))+$"
 )
 # "last year I moved to Bath": the time phrase dates the clause; the rules start at "I".
 _LEADING_TIME = compile_ci(
@@ -133,12 +152,30 @@ _LEADING_TIME = compile_ci(
     r"|(?:in|since|back\s+in)\s+(?:19|20)\d\d|yesterday|this\s+(?:year|month|week))"
     r"\s*,?\s*(?=(?:i|my|we)\b)"
 )
+# "After a year of travelling we settled in Porto", "since the wedding I'm Sarah Patel": a
+# phrase (not a clause: no subject of its own) dates what follows; "after I moved" stays out.
+_UNNAMED_COMPANION = compile_ci(
+    rf"\b(?:with|and)\s+(?:my|one|a|an)\s+(?P<noun>{FAMILY})\b(?!'s|\s+[A-Z]|\s+and\s+i\b)"
+)
+_PASSING_MOVE = compile_ci(
+    r"\b(?:since|after)\s+(?:moving|relocating)\s+(?:here\s+|over\s+|back\s+)?to\s+(?P<v>.+)$"
+)
+# "my allergist says I've outgrown …": an expert's word about the user is the user's fact.
+_EXPERT_SAYS = compile_ci(
+    r"^(?:my\s+|the\s+|an?\s+)?(?:doctor|gp|allergist|dermatologist|dentist|specialist"
+    r"|consultant|tests?|results?|blood\s+tests?|scan)\s+(?:says|said|confirmed|shows?|showed"
+    r"|told\s+me|tells\s+me)\s+(?:that\s+)?(?=i\b)"
+)
+_LEADING_PHRASE = compile_ci(
+    r"^(?:after|since|following|with)\s+(?!(?:i|we|you|he|she|they|it)\b)(?:[\w'-]+\s+){1,6}?"
+    r"(?=(?:i|we)\s)"
+)
+_CHANGE_START = compile_ci(rf"^{SUBJECTLESS_CHANGE}\b")
 _PLEASANTRY = compile_ci(
     r"\s*,\s*(?:nice|pleased|great|good)\s+to\s+meet\s+you.*$|\s*,\s*how\s+are\s+you.*$"
 )
 _COMPANION = re.compile(
-    r"\b(?:with|and)\s+(?:my|our)\s+(?P<noun>wife|husband|partner|girlfriend|boyfriend"
-    r"|fianc[ée]e?|spouse|sister|brother|son|daughter|mum|mom|dad|father|mother)\s+"
+    rf"(?:^|\b(?:with|and|for|to|from)\s+)(?:[Mm]y|[Oo]ur)\s+(?P<noun>{PARTNER}|{FAMILY})\s+"
     r"(?P<v>[A-Z][\w'-]+)"
 )
 
@@ -193,10 +230,16 @@ def _named(found: list[Found], name: str) -> bool:
 
 
 def _companions(clause: Clause) -> list[Found]:
-    """ "… with my girlfriend Ana": a partner or relative named in passing."""
-    if clause.casual:
-        return []
+    """ "… with my girlfriend Ana", "… with my mother", "… since moving to Seville": a
+    partner, relative or home mentioned in passing."""
     found: list[Found] = []
+    if move := _PASSING_MOVE.search(clause.text):
+        found += capture(clause, move.group("v"), ValueKind.PLACE, Attribute.LOCATION)
+    for match in _UNNAMED_COMPANION.finditer(clause.text):
+        relation = lexicon.FAMILY_RELATIONS[match.group("noun").casefold()]
+        found.append(Found(Attribute.FAMILY_MEMBER, relation, relation))
+    if clause.casual:
+        return found
     for match in _COMPANION.finditer(clause.text):
         probe = Clause(f"my {match.group('noun')} {match.group('v')}", casual=False)
         found += my_rule(probe) or []
@@ -207,8 +250,11 @@ def _sentence_clauses(text: str) -> list[tuple[str, bool]]:
     """(clause, may drop its subject) pairs: a profile line splits at every comma."""
     pieces = split_profile(text)
     if pieces is not None:
-        return [(piece, True) for piece in pieces]
-    return [(clause, index == 0) for index, clause in enumerate(split_clauses(text))]
+        return [(clause, True) for piece in pieces for clause in split_clauses(piece)]
+    return [
+        (clause, index == 0 or bool(_CHANGE_START.match(clause)))
+        for index, clause in enumerate(split_clauses(text))
+    ]
 
 
 def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[FactCandidate]:
@@ -241,13 +287,17 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
         profile = split_profile(body) is not None
         for raw_clause, drops_subject in _sentence_clauses(body):
             clause_text = _TRAILING_FILLER.sub("", strip_discourse_prefix(raw_clause))
-            if (
-                not clause_text
-                or len(clause_text) > MAX_CLAUSE_CHARS
-                or _SUBORDINATE_START.match(clause_text)
-                or _HEDGE.search(clause_text)
-                or FUTURE_MARKER.search(clause_text)
-            ):
+            clause_text = _EXPERT_SAYS.sub("", _LEADING_PHRASE.sub("", clause_text))
+            if not clause_text or len(clause_text) > MAX_CLAUSE_CHARS:
+                continue
+            if _HEDGE.search(_REMARK.sub("", clause_text)) or FUTURE_MARKER.search(clause_text):
+                # "my grandad Bill turns 90 tomorrow": the plan is hedged or ahead, the
+                # relative named in passing is not
+                if not _SUBORDINATE_START.match(clause_text):
+                    passing = _companions(Clause(clause_text, casual))
+                    collected += [(f, now, revision) for f in passing if f.value != f.qualifier]
+                continue
+            if _SUBORDINATE_START.match(clause_text):
                 continue
             earlier = [item[0] for item in collected]
             if (name := named_later(clause_text, casual=casual)) and _named(earlier, name):
@@ -264,6 +314,8 @@ def extract_facts(text: str, *, message_id: str, observed_at: datetime) -> list[
             times = (event_time(raw_clause, observed_at), ongoing_since(raw_clause, observed_at))
             for found in found_here:
                 resolved = _resolve(found, [item[0] for item in collected], casual)
+                if resolved is not None and correction.replaces and resolved.current:
+                    resolved = replace(resolved, replaces=correction.replaces)
                 if resolved is not None:
                     collected.append((resolved, times, revision))
     candidates: dict[tuple[str, bool], FactCandidate] = {}

@@ -25,11 +25,22 @@ from hybridmem.domain.values import ValueKind, name_value, validate_value
 
 _STRONG = (
     r"sorry|oops|whoops|typo|my\s+bad|my\s+mistake|correction|scratch\s+that|i\s+misspoke"
-    r"|wait\s*,?\s*no|no\s*,?\s*wait|i\s+meant|i\s+got\s+that\s+wrong"
+    r"|wait\s*,?\s*no|no\s*,?\s*wait|(?:oh|ah)\s+wait|hang\s+on|i\s+am\s+mixing\s+(?:it|them)\s+up|i\s+meant|i\s+got\s+that\s+wrong"
 )
 _LEAD = compile_ci(rf"^(?:(?:oh|ah|um|uh|no|nope|wait|actually|{_STRONG})\b[\s,.:;!-]*)+")
 _STRONG_WORD = compile_ci(rf"\b(?:{_STRONG})\b")
-_TRAIL = compile_ci(r"[\s,.;!-]*\b(?:sorry|my\s+mistake|my\s+bad|oops|lol)\W*$")
+_TRAIL = compile_ci(
+    r"[\s,.;!—–-]*\b(?:sorry|my\s+mistake|my\s+bad|oops|(?:stupid\s+|damn\s+)?autocorrect"
+    r"|typo)(?:[\s,.;!—–-]*\b(?:lol|haha|sorry|typo|autocorrect)\b)*\W*$"
+)
+#: Laughter at the end marks nothing by itself ("just turned 40 lol" corrects nothing).
+_LAUGHTER = compile_ci(r"[\s,.;!—–-]*\b(?:lol|haha+|lmao)\W*$")
+# "my sister is called Ana not Anna": a statement that names the wrong value it replaces.
+_STATEMENT_NOT = compile_ci(
+    r"^(?P<body>.+?)\s*,?\s+(?:not|rather\s+than|instead\s+of)\s+(?P<old>[^,]+?)\s*$"
+)
+# "John with an h", "Ana with one n": a spelling note is not part of the value.
+_SPELLING = compile_ci(r"\s+with\s+(?:an?|one|two|double|a\s+double)\s+[a-z](?:'?s)?$")
 _BARE: tuple[re.Pattern[str], ...] = (
     compile_ci(
         r"^(?:i\s+meant\s+|i\s+mean\s+|meant\s+|it\s+is\s+|it\s+was\s+|that\s+is\s+|make\s+that\s+"
@@ -58,10 +69,11 @@ class Correction:
     body: str
     marked: bool
     facts: tuple[Found, ...] = ()
+    replaces: str | None = None  # the wrong value a corrected statement names
 
 
 def _bare_value(raw: str) -> str | None:
-    value = raw.strip(" .!,")
+    value = _SPELLING.sub("", raw.strip(" .!,"))
     words = value.split()
     if not words or len(words) > 4 or _PRONOUN.search(value):
         return None
@@ -76,7 +88,11 @@ def _offers(new: str, old: str | None, casual: bool) -> list[Found]:
         return Found(attribute, value, revision=Revision.CORRECTION, replaces=old)
 
     if nationality := demonym(normalized):
-        return [offer(Attribute.NATIONALITY, nationality)]
+        # "Danish" is a nationality and a language: the stored wrong value decides which
+        offers = [offer(Attribute.NATIONALITY, nationality)]
+        if language := validate_value(new, ValueKind.LANGUAGE, casual=casual):
+            offers.append(offer(Attribute.LANGUAGES, language))
+        return offers
     if normalized.isdigit():
         return [offer(Attribute.AGE, normalized)]
     if plain in lexicon.OCCUPATIONS or plain.split()[-1] in lexicon.OCCUPATIONS:
@@ -101,7 +117,7 @@ def read_correction(sentence: str, *, casual: bool) -> Correction:
     text = sentence.strip().rstrip(".!")
     lead = _LEAD.match(text)
     marker = lead.group(0) if lead else ""
-    body = text[len(marker) :].strip()
+    body = _LAUGHTER.sub("", text[len(marker) :].strip())
     trail = _TRAIL.search(body)
     if trail:
         body = body[: trail.start()].strip()
@@ -117,4 +133,8 @@ def read_correction(sentence: str, *, casual: bool) -> Correction:
                 offers = _offers(new, old, casual)
                 if offers:
                     return Correction(body, True, tuple(offers))
+    if (match := _STATEMENT_NOT.match(body)) and _PRONOUN.search(match.group("body")):
+        old = _bare_value(match.group("old"))
+        if old is not None:
+            return Correction(match.group("body"), True, replaces=old)
     return Correction(body or sentence, True)

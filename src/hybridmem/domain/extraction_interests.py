@@ -20,6 +20,7 @@ from hybridmem.domain.extraction_support import (
     capture_name,
     compile_ci,
     i_pattern,
+    partner_status,
 )
 from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
 
@@ -47,10 +48,18 @@ _INSTITUTION = compile_ci(
 )
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}  # fmt: skip
+_NUMBER_WORDS = compile_ci(
+    rf"\b(?P<t>{'|'.join(_TENS)})(?:[- ](?P<u>{'|'.join(_UNITS)}))?\b(?=\s*(?:years?\s+old|y/?o|$))"
+)
 _AGE = i_pattern(
     r"am|turned|just\s+turned",
     r"\s+(?P<v>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?"
-    r"(?:\s+(?:now|today|this\s+year|last\s+\w+|\w+\s+ago|years?\s+of\s+age))?$",
+    r"(?:\s+(?:now|today|this\s+year|last\s+\w+|\w+\s+ago|years?\s+of\s+age))?"
+    r"(?:\s+lol|\s+haha|\s*,\s*(?:feeling|so|which|and|but)\b.*)?$",
 )
 _AGE_AND_ROLE = i_pattern(
     r"am\s+(?:a|an)",
@@ -63,6 +72,11 @@ _STATUS = i_pattern(
     r"(?:\s+(?:to|with)\s+(?P<p>.+))?",
 )
 _DATING = i_pattern(r"am\s+dating|am\s+seeing")
+_SEEING_SOMEONE = i_pattern(
+    r"(?:have\s+)?started\s+(?:seeing|dating)|am\s+(?:seeing|dating)|have\s+been\s+(?:seeing"
+    r"|dating)|met|have\s+met",
+    r"\s+(?:someone|somebody|a\s+(?:guy|girl|man|woman|lovely\s+\w+))(?:\s+new|\s+special)?$",
+)
 
 
 def personal_rule(clause: Clause) -> list[Found] | None:
@@ -72,6 +86,10 @@ def personal_rule(clause: Clause) -> list[Found] | None:
         age = capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
         age += capture(clause, match.group("role"), ValueKind.ROLE, Attribute.OCCUPATION)
         return age + capture(clause, match.group("home"), ValueKind.PLACE, Attribute.HOMETOWN)
+    # "twenty-nine years old" → "29 years old"
+    text = _NUMBER_WORDS.sub(
+        lambda m: str(_TENS[m["t"].casefold()] + _UNITS.get((m["u"] or "").casefold(), 0)), text
+    )
     if match := _AGE.match(text):
         return capture(clause, match.group("v"), ValueKind.AGE, Attribute.AGE)
     if match := _STATUS.match(text):
@@ -81,13 +99,16 @@ def personal_rule(clause: Clause) -> list[Found] | None:
         if partner := match.group("p"):
             found += capture_name(clause, partner, Attribute.PARTNER, relation, explicit=False)
         return found
+    if _SEEING_SOMEONE.match(text):
+        return [Found(Attribute.RELATIONSHIP_STATUS, "in a relationship")]
     if match := _DATING.match(text):
         return capture_name(clause, match.group("v"), Attribute.PARTNER, "partner", explicit=False)
     return None
 
 
 _DIET_NOW = i_pattern(
-    r"am|have\s+been|became|went|turned|eat|follow|am\s+on|keep|stick\s+to|eat\s+only",
+    r"am|have\s+been|became|went|turned|eat|follow|am\s+on|keep|stick\s+to|eat\s+only"
+    r"|am\s+doing|do|have\s+been\s+doing|am\s+following",
     r"\s+(?:a\s+|an\s+|strictly\s+|strict\s+|fully\s+|mostly\s+|completely\s+|100%\s+|only\s+)*"
     rf"(?P<v>{DIET}){END}",
 )
@@ -124,6 +145,8 @@ _LIKE = i_pattern(
     r"|am\s+passionate\s+about|am\s+fond\s+of|am\s+obsessed\s+with|am\s+crazy\s+about"
     r"|am\s+keen\s+on|am\s+addicted\s+to|am\s+hooked\s+on|have\s+a\s+passion\s+for"
     r"|have\s+a\s+soft\s+spot\s+for|am\s+a\s+(?:big\s+)?lover\s+of|am\s+in\s+love\s+with"
+    r"|have\s+(?:gotten|got)\s+(?:really\s+)?into|got\s+(?:really\s+)?into|really\s+enjoy"
+    r"|(?P<support>support)"
 )
 _FAN_ADJECTIVES = r"(?:big|huge|massive|great|die[- ]hard|total|true|long[- ]time|loyal|avid)"
 # "I'm a huge Marvel fan": the liked thing sits between the adjectives and "fan".
@@ -138,7 +161,8 @@ _LIKED = i_pattern(
 _SPEAK = i_pattern(
     r"speak|can\s+speak|am\s+fluent\s+in|am\s+a\s+native\s+speaker\s+of|am\s+native\s+in"
     r"|can\s+read\s+and\s+write|am\s+bilingual\s+in|am\s+conversational\s+in|know|understand"
-    r"|can\s+understand|grew\s+up\s+speaking"
+    r"|can\s+understand|grew\s+up\s+speaking|have\s+picked\s+up|picked\s+up"
+    r"|have\s+learned|have\s+learnt|learned|learnt"
 )
 _STUDIED_AT = i_pattern(
     r"studied|study|am\s+studying|graduated|majored|am\s+majoring|did\s+my\s+(?:degree|masters"
@@ -148,10 +172,29 @@ _STUDIED_AT = i_pattern(
 )
 _ATTEND = i_pattern(r"attend|attended|go\s+to|went\s+to|am\s+at")
 _DEGREE = i_pattern(
-    r"have|hold|got|earned|completed",
-    r"\s+(?:a|an|my)\s+(?:bachelor'?s|master'?s|phd|ph\.d\.?|doctorate|mba|degree|diploma|bsc"
-    r"|msc|ba|ma|btech|mtech|bachelor|master)(?:\s+degree)?\s+in\s+(?P<v>.+)$",
+    r"have|hold|got|earned|completed|finished|have\s+finished|have\s+completed|did",
+    r"\s+(?:a|an|my)\s+(?P<degree>bachelor'?s|master'?s|phd|ph\.d\.?|doctorate|mba|degree"
+    r"|diploma|bsc|msc|ba|ma|btech|mtech|bachelor|master)(?:\s+degree)?\s+in\s+(?P<v>.+)$",
 )
+_DEGREE_NAMES = {"phd": "PhD", "ph.d": "PhD", "ph.d.": "PhD", "mba": "MBA", "bsc": "BSc",
+                 "msc": "MSc", "ba": "BA", "ma": "MA", "btech": "BTech", "mtech": "MTech",
+                 "bachelor": "bachelor's", "bachelors": "bachelor's", "master": "master's",
+                 "masters": "master's"}  # fmt: skip
+
+
+def _degree(clause: Clause, match: re.Match[str]) -> list[Found]:
+    """ "a PhD in chemistry" keeps the degree with its field; a bare "degree in nursing" is
+    "nursing degree"."""
+    fields = capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
+    if not fields:
+        return []
+    degree = match.group("degree").casefold()
+    field = fields[0].value
+    if degree in {"degree", "diploma"}:
+        return [Found(Attribute.EDUCATION, f"{field} {degree}")]
+    return [Found(Attribute.EDUCATION, f"{_DEGREE_NAMES.get(degree, degree)} in {field}")]
+
+
 _STUDY_FIELD = i_pattern(r"majored\s+in|am\s+majoring\s+in|studied|study|am\s+studying")
 
 
@@ -161,6 +204,11 @@ def interest_rule(clause: Clause) -> list[Found] | None:
     thing = ValueKind.THING
     if match := _NOUN_FAN.match(text):
         return capture(clause, match.group("v"), thing, Attribute.LIKES)
+    if (match := _LIKE.match(text)) and match.group("support"):
+        # "I support Arsenal": a team, so a name (not "I support the idea")
+        if clause.casual or not match.group("v")[:1].isupper():
+            return None
+        return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.LIKES)
     if match := _LIKE.match(text):
         return capture(clause, match.group("v"), thing, Attribute.LIKES, multi=True)
     if match := _LIKED.match(text):
@@ -176,9 +224,10 @@ def interest_rule(clause: Clause) -> list[Found] | None:
         return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
     if (match := _ATTEND.match(text)) and _INSTITUTION.search(match.group("v")):
         return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EDUCATION)
-    for pattern in (_DEGREE, _STUDY_FIELD):
-        if match := pattern.match(text):
-            return capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
+    if match := _DEGREE.match(text):
+        return _degree(clause, match)
+    if match := _STUDY_FIELD.match(text):
+        return capture(clause, match.group("v"), ValueKind.FIELD, Attribute.EDUCATION)
     return None
 
 
@@ -222,18 +271,29 @@ _HAVE = i_pattern(
 )
 _HAD = i_pattern(r"had|used\s+to\s+have|once\s+had")
 _HAVE_ITEM = compile_ci(
-    rf"^(?:a|an|one)\s+{KIN_ADJ}(?:(?:little|big|small|cute|black|white|brown|golden|grey"
+    rf"^(?:a|an|one|my|our)\s+{KIN_ADJ}(?:(?:little|big|small|cute|black|white|brown|golden|grey"
     rf"|gray|orange|ginger|tabby|rescue|pet|old|young|new|beautiful|lovely|sweet|fluffy"
     rf"|adorable|lazy|crazy|german|border|cocker|jack\s+russell|pit)\s+)*"
-    rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+))?$"
+    rf"(?P<noun>{SPECIES}|{FAMILY}|{PARTNER})(?:\s*,?\s+(?:named|called)\s+(?P<name>.+)"
+    # "I have my dog Rolo to cheer me up": a capitalized name right after the noun
+    r"|\s+(?P<appos>[^\W\d_][\w'-]*)(?:\s.*)?)?$"
 )
-_PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
-                   "fiancé": "engaged", "fiancée": "engaged"}  # fmt: skip
+# "we just had a baby girl, Maya!": a birth is a new child, named or not.
+_BABY = i_pattern(
+    r"had|have\s+had|welcomed|have\s+welcomed",
+    r"\s+(?:a\s+|our\s+)?(?:beautiful\s+|healthy\s+)?(?:baby|newborn)\s+(?P<sex>girl|boy|daughter|son)"
+    r"\b\s*,?\s*(?:(?:named|called)\s+)?(?P<v>.*)$",
+)
 
 
 def have_rule(clause: Clause) -> list[Found] | None:
     """ "I have a dog named Bruno", "I have a sister", "I had a cat" (pets, family, partner)."""
     text = clause.text
+    if baby := _BABY.match(text):
+        relation = {"girl": "daughter", "boy": "son"}.get(baby.group("sex").casefold(), "child")
+        relation = baby.group("sex").casefold() if relation == "child" else relation
+        named = name_value(baby.group("v"), casual=clause.casual, explicit=False)
+        return [Found(Attribute.FAMILY_MEMBER, named or relation, relation)]
     match = _HAVE.match(text)
     current = True
     if match is None:
@@ -243,9 +303,22 @@ def have_rule(clause: Clause) -> list[Found] | None:
     found: list[Found] = []
     for item in split_items(clip_value(match.group("v"), ValueKind.THING)):
         if not (parsed := _HAVE_ITEM.match(item)):
+            # "I have a son, Leo": a name right after an unnamed one is that one's name
+            last = found[-1] if found else None
+            unnamed = last and last.value == last.qualifier
+            if (
+                last
+                and unnamed
+                and last.attribute is not Attribute.PARTNER
+                and (named := name_value(item, casual=clause.casual, explicit=False))
+            ):
+                found[-1] = Found(last.attribute, named, last.qualifier, last.current)
             continue
         noun, name = parsed.group("noun").casefold(), parsed.group("name")
         named = name_value(name, casual=clause.casual, explicit=True) if name else None
+        appos = parsed.group("appos")
+        if appos and not clause.casual and appos[0].isupper():
+            named = name_value(appos, casual=False, explicit=False)
         if noun in ANIMALS:
             species = ANIMALS[noun]
             found.append(Found(Attribute.PET, named or species, species, current))
@@ -256,7 +329,7 @@ def have_rule(clause: Clause) -> list[Found] | None:
             found.append(Found(Attribute.FAMILY_MEMBER, named or relation, relation))
         else:
             relation = lexicon.PARTNER_RELATIONS[noun]
-            status = _PARTNER_STATUS.get(relation, "in a relationship")
+            status = partner_status(relation) or "in a relationship"
             found.append(Found(Attribute.RELATIONSHIP_STATUS, status))
             if named:
                 found.append(Found(Attribute.PARTNER, named, relation))

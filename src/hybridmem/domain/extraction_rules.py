@@ -25,11 +25,13 @@ from hybridmem.domain.extraction_support import (
     Found,
     capture,
     capture_name,
+    category,
     compile_ci,
     i_pattern,
+    partner_status,
 )
 from hybridmem.domain.text import normalize_text
-from hybridmem.domain.values import ValueKind, name_value
+from hybridmem.domain.values import ValueKind, clip_value, name_value
 
 _HEDGE_WORD = compile_ci(r"\b(?:would|might|could|maybe|probably|if|will)\b")
 _STUDENT_WORDS = frozenset({"student", "undergrad", "undergraduate", "postdoc", "fresher"})
@@ -43,7 +45,7 @@ _TIME_WORDS = compile_ci(
 # --- names and "X is my …" ---------------------------------------------------------------
 
 _NAME_PATTERNS = (
-    compile_ci(r"^my\s+(?:first\s+|full\s+|real\s+|given\s+)?name\s+is\s+(?P<v>.+)$"),
+    compile_ci(r"^(?:my\s+)?(?:first\s+|full\s+|real\s+|given\s+|good\s+)?name\s+is\s+(?P<v>.+)$"),
     compile_ci(r"^(?:please\s+|you\s+can\s+|just\s+)?call\s+me\s+(?P<v>.+)$"),
     compile_ci(r"^(?:people|everyone|everybody|my\s+friends|friends)\s+call\s+me\s+(?P<v>.+)$"),
     i_pattern(r"go\s+by|am\s+called|am\s+named|am\s+known\s+as"),
@@ -53,6 +55,12 @@ _I_AM_NAME = re.compile(r"^[Ii]\s+am\s+(?P<v>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)$"
 _INTRO = compile_ci(
     r"^(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:there\b[\s,!.]*)?(?:i\s+am|this\s+is)"
     r"\s+(?P<v>.+)$"
+)
+# "hey there, Oluwaseun here": a capitalized name announcing itself.
+_HERE = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|greetings)\b[\s,!.]*(?:(?:there|all|everyone|folks)\b[\s,!.]*)?)?"
+    r"(?P<v>[A-Z][\w'-]+)\s+here\b",
+    re.IGNORECASE,
 )
 _X_IS_MY = compile_ci(
     rf"^(?P<v>.+?)\s+(?:is|are)\s+(?:my|our)\s+{KIN_ADJ}(?:(?:(?:absolute|all[- ]time|total|very"
@@ -80,7 +88,12 @@ def x_is_my_rule(clause: Clause) -> list[Found] | None:
     raw = match.group("v")
     if match.group("fav"):
         return capture(
-            clause, raw, ValueKind.THING, Attribute.LIKES, multi=True, qualifier=match.group("cat")
+            clause,
+            raw,
+            ValueKind.THING,
+            Attribute.LIKES,
+            multi=True,
+            qualifier=category(match.group("cat")),
         )
     if match.group("hobby"):
         return capture(clause, raw, ValueKind.THING, Attribute.HOBBIES, multi=True)
@@ -110,7 +123,7 @@ _MY_NAMED = (
 # "My dog Bruno …", "my husband Raj works at …": a capitalized name right after the noun.
 _MY_APPOSITIVE = compile_ci(
     rf"^(?:my|our)\s+{KIN_ADJ}(?:(?P<sp>{SPECIES})|(?P<kin>{FAMILY})|(?P<partner>{PARTNER}))"
-    r"\s+(?P<v>[^\W\d_][\w'-]*)(?:\s|$)"
+    r"\s*,?\s+(?P<v>[^\W\d_][\w'-]*)(?:[\s,]|$)"
 )
 _MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
     (
@@ -122,6 +135,11 @@ _MY_SIMPLE: tuple[tuple[re.Pattern[str], Attribute, ValueKind, bool], ...] = (
         Attribute.BIRTHDAY, ValueKind.DATE, False,
     ),
     (compile_ci(r"^my\s+age\s+is\s+(?P<v>\d{1,3})\b"), Attribute.AGE, ValueKind.AGE, False),
+    (
+        compile_ci(r"^(?:my\s+)?(?:birthday|bday|b-day|date\s+of\s+birth|dob)\s*[:=]\s*(?P<v>.+)$"
+                   r"|^i\s+celebrate\s+my\s+(?:birthday|bday)\s+(?:on|in)\s+(?P<w>.+)$"),
+        Attribute.BIRTHDAY, ValueKind.DATE, False,
+    ),
     (
         compile_ci(r"^my\s+(?:home|house|apartment|flat|place)\s+is\s+in\s+(?P<v>.+)$"),
         Attribute.LOCATION, ValueKind.PLACE, False,
@@ -154,24 +172,28 @@ def my_rule(clause: Clause) -> list[Found] | None:
     """ "My dog's name is Bruno", "my birthday is …", "my home is in …", "my son Leo …"."""
     text = clause.text
     if match := _MY_FAVORITE.match(text):
-        category = match.group("cat")
         return capture(
             clause, match.group("v"), ValueKind.THING, Attribute.LIKES, multi=True,
-            qualifier=category.strip() if category else None,
+            qualifier=category(match.group("cat")),
         )  # fmt: skip
     for pattern, attribute in _MY_NAMED:
         if match := pattern.match(text):
             # "My dog is Bruno" must look like a name; "my dog is called bruno" need not.
             explicit = normalize_text(match.group("how")) != "is"
-            if clause.casual and not explicit:
-                return []  # "my wife is pregnant": without capitals a bare "is" is no name
             qualifier = match.group("q").casefold()
+            status = []
+            if attribute is Attribute.PARTNER:
+                status = _status_of(lexicon.PARTNER_RELATIONS.get(qualifier, qualifier))
+            if clause.casual and not explicit:
+                return status  # "my wife is pregnant": without capitals a bare "is" is no name
             if attribute is Attribute.PET:
                 qualifier = ANIMALS[qualifier]
-            return capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
+            named = capture_name(clause, match.group("v"), attribute, qualifier, explicit=explicit)
+            return named + status  # "my husband isn't": no name, still a husband
     for pattern, attribute, kind, multi in _MY_SIMPLE:
         if match := pattern.match(text):
-            return capture(clause, match.group("v"), kind, attribute, multi=multi)
+            raw = next((group for group in match.groups() if group), None)
+            return capture(clause, raw, kind, attribute, multi=multi)
     if (
         (match := _MY_APPOSITIVE.match(text))
         and not clause.casual
@@ -186,8 +208,26 @@ def my_rule(clause: Clause) -> list[Found] | None:
             relation = lexicon.FAMILY_RELATIONS[kin.casefold()]
             return capture_name(clause, name, Attribute.FAMILY_MEMBER, relation, explicit=False)
         relation = lexicon.PARTNER_RELATIONS[match.group("partner").casefold()]
-        return capture_name(clause, name, Attribute.PARTNER, relation, explicit=False)
+        partner = capture_name(clause, name, Attribute.PARTNER, relation, explicit=False)
+        return partner + _status_of(relation) if partner else partner
+    if match := _MY_KIN_SUBJECT.match(text):
+        relation = lexicon.FAMILY_RELATIONS[match.group("kin").casefold()]
+        return [Found(Attribute.FAMILY_MEMBER, relation, relation)]
+    if match := _MY_PARTNERS.match(text):
+        return _status_of(lexicon.PARTNER_RELATIONS[match.group("partner").casefold()]) or None
     return None
+
+
+# "my sister lives in Berlin", "my cousin just got a job": a relative as the subject of a
+# verb is a relative the user has (not "my sister's friend …": no possessive).
+_MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
+# "my girlfriend's sister is a vet": whoever the sentence is about, the user has a partner.
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s|\s+(?=[a-z]))")
+
+
+def _status_of(relation: str) -> list[Found]:
+    status = partner_status(relation)
+    return [Found(Attribute.RELATIONSHIP_STATUS, status)] if status else []
 
 
 # --- negative statements (they run before the negation gate) -----------------------------
@@ -240,7 +280,8 @@ def negative_rule(clause: Clause) -> list[Found] | None:
 
 _LIVE = i_pattern(
     r"live|am\s+living|have\s+been\s+living|have\s+lived|reside|am\s+residing|am\s+based"
-    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living",
+    r"|am\s+located|stay|am\s+settled|am\s+currently\s+living|settled|have\s+settled"
+    r"|am\s+putting\s+up|am\s+staying",
     r"(?:\s+with\s+(?:my\s+)?[\w ]+?)?\s+(?:in|at|out\s+of)\s+(?P<v>.+)$",
 )
 _MOVED_TO = i_pattern(
@@ -255,6 +296,11 @@ _LIVED = i_pattern(
     r"used\s+to\s+live|lived|was\s+living|was\s+based|used\s+to\s+stay|previously\s+lived",
     r"\s+(?:in|at)\s+(?P<v>.+)$",
 )
+# "we're in Berlin now": being somewhere is living there only with a "now" (not "this week").
+_IN_NOW = i_pattern(
+    r"am(?:\s+(?:finally|officially))?",
+    r"\s+in\s+(?P<v>.+?)\s+(?:now|these\s+days|nowadays|for\s+good|permanently)(?:\s*,.*)?$",
+)
 _FROM = i_pattern(r"am|am\s+originally|come|originally\s+come|hail", r"\s+from\s+(?P<v>.+)$")
 _GREW_UP = i_pattern(
     r"grew\s+up|was\s+born|was\s+raised|was\s+born\s+and\s+raised|was\s+born\s+and\s+brought"
@@ -263,10 +309,20 @@ _GREW_UP = i_pattern(
 )
 
 
+_ORGANISATION_TAIL = compile_ci(
+    r"\b(?:bank|group|ltd|limited|inc|corp|corporation|plc|llc|gmbh|technologies|solutions"
+    r"|consulting|partners|labs|systems|holdings|airlines|airways|insurance|capital|media"
+    r"|software|pharma|pharmaceuticals|foods|motors|telecom|company)\.?$"
+)
+
+
 def place_rule(clause: Clause) -> list[Found] | None:
     """Where the user lives, lived, moved and comes from."""
     text = clause.text
     if match := _MOVED_TO.match(text):
+        if _ORGANISATION_TAIL.search(clip_value(match.group("v"), ValueKind.ORGANISATION)):
+            # "I have moved to Equity Bank": a change of job, not of home
+            return capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
         found = capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
         old = match.group("old") or match.group("old2")
         return found + capture(clause, old, ValueKind.PLACE, Attribute.LOCATION, current=False)
@@ -274,6 +330,8 @@ def place_rule(clause: Clause) -> list[Found] | None:
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
     if match := _LIVE.match(text):
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+    if match := _IN_NOW.match(text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION)
     if match := _LIVED.match(text):
         return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION, current=False)
     if match := _FROM.match(text):
@@ -290,7 +348,7 @@ _AS_ROLE = r"(?:\s+as\s+(?P<role>.+))?$"
 _WORK_AT = i_pattern(
     r"work|am\s+working|have\s+been\s+working|have\s+worked|am\s+employed|have\s+been\s+employed"
     r"|work\s+full[- ]time|work\s+part[- ]time|am\s+interning|intern",
-    r"(?:\s+in\s+[\w ]+?)?\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
+    r"(?:\s+in\s+[\w ]+?)?\s+(?:at|for|by|(?P<with>with))\s+(?P<v>.+?)" + _AS_ROLE,
 )
 _WORK_AS = i_pattern(
     r"work|am\s+working|am\s+employed|have\s+been\s+working|have\s+worked",
@@ -308,9 +366,22 @@ _BEFORE_JOINING = compile_ci(
     r"\b(?:before|then|and\s+then|and\s+now)\s+(?:(?P<job>joining|i\s+joined)|(?P<move>moving\s+to"
     r"|i\s+moved\s+to))\s+(?P<v>.+)$"
 )
+# "I work in a coffee shop": a workplace named by its kind (a proper name after "in" is
+# more often a city or a field: "I work in Leeds", "I work in finance").
+_WORK_IN = i_pattern(
+    r"work|am\s+working|have\s+been\s+working|have\s+worked", r"\s+in\s+(?P<v>(?:a|an)\s+.+)$"
+)
 _WORKED_AT = i_pattern(
     r"used\s+to\s+work|worked|was\s+working|was\s+employed|previously\s+worked",
     r"\s+(?:at|for|by)\s+(?P<v>.+?)" + _AS_ROLE,
+)
+# "I'm at Deloitte", "I'm with Safaricom, in customer care": being at a named organisation
+# (a capitalized name, the whole clause; "with" only with a department or a company word).
+_AM_AT = compile_ci(
+    r"^i\s+am\s+(?!.*\b(?:right\s+now|today|tonight|at\s+the\s+moment|this\s+\w+)\b)"
+    r"(?:currently\s+|still\s+)?(?P<at>at|with)\s+(?P<v>[^\W\d_][\w&'.+-]*"
+    r"(?:\s+(?:\+|&|[^\W\d_][\w&'.-]*)){0,3}?)(?P<dept>\s*,?\s+in\s+(?:the\s+)?[\w ]+"
+    r"\s+(?:department|team|division))?$"
 )
 _WORK_PLACE = compile_ci(r"\s+in\s+(?P<v>.+)$")
 _LEFT_JOB = i_pattern(
@@ -345,6 +416,10 @@ def work_rule(clause: Clause) -> list[Found] | None:
         if match := pattern.match(text):
             if pattern is _JOINED and not (match.group("role") or _TIME_WORDS.search(text)):
                 return []  # "I joined Facebook" may be a sign-up, not a job
+            if match.groupdict().get("with") and (
+                clause.casual or not match.group("v")[0].isupper()
+            ):
+                return []  # "I work with kids": only a named organisation is an employer
             found = capture(
                 clause, match.group("v"), org, Attribute.EMPLOYER, current=current,
                 ongoing=pattern is _WORK_AT,
@@ -357,6 +432,15 @@ def work_rule(clause: Clause) -> list[Found] | None:
                 strict_role=False,
             )  # fmt: skip
             return found + _next_step(clause) if not current else found
+    if (
+        (match := _AM_AT.match(text))
+        and not clause.casual
+        and match.group("v")[:1].isupper()
+        and (match.group("at") == "at" or match.group("dept") or _ORGANISATION_TAIL.search(text))
+    ):
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
+    if match := _WORK_IN.match(text):
+        return capture(clause, match.group("v"), org, Attribute.EMPLOYER) or None
     if match := _LEFT_JOB.match(text):
         return capture(clause, match.group("v"), org, Attribute.EMPLOYER, current=False)
     if match := _RETIRED.match(text):
@@ -408,6 +492,8 @@ def occupation_rule(clause: Clause) -> list[Found] | None:
 def intro_name(sentence: str, *, casual: bool) -> str | None:
     """The name in a greeting such as "Hi, I'm Asha" (it must look like a name)."""
     match = _INTRO.match(sentence.strip())
+    if match is None and (here := _HERE.match(sentence.strip())) and here.group("v")[0].isupper():
+        return name_value(here.group("v"), casual=casual, explicit=False)
     if match is None or _HEDGE_WORD.search(match.group("v")):
         return None
     return name_value(match.group("v"), casual=casual, explicit=False)

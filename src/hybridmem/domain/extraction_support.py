@@ -84,6 +84,30 @@ END = r"(?=$|[\s,.!])"
 FIRST_PERSON_START = compile_ci(r"^(?:i|my)\b")
 
 
+_PARTNER_STATUS = {"wife": "married", "husband": "married", "spouse": "married",
+                   "fiancé": "engaged", "girlfriend": "in a relationship",
+                   "boyfriend": "in a relationship"}  # fmt: skip
+
+
+def partner_status(relation: str) -> str | None:
+    """The relationship status a partner word implies ("my wife" → married); "partner"
+    implies none (people with partners say they are not married)."""
+    return _PARTNER_STATUS.get(relation)
+
+
+_CATEGORY_TIME = compile_ci(
+    r"\s+(?:these\s+days|at\s+the\s+moment|right\s+now|now|nowadays|currently|lately|atm"
+    r"|of\s+all\s+time|ever)$"
+)
+
+
+def category(raw: str | None) -> str | None:
+    """A favourite's category without its time ("food these days" → "food")."""
+    if raw is None:
+        return None
+    return _CATEGORY_TIME.sub("", raw.strip()) or None
+
+
 def i_pattern(verbs: str, tail: str = r"\s+(?P<v>.+)$") -> re.Pattern[str]:
     """A rule anchored at "I <adverbs> <verb>"; by default the rest is captured as ``v``."""
     return compile_ci(rf"{I_START}(?:{verbs}){tail}")

@@ -32,8 +32,9 @@ from hybridmem.domain.values import ValueKind, name_value, split_items
 # --- nationality -------------------------------------------------------------------------
 
 _NATIONALITY = compile_ci(
-    r"^i\s+am\s+(?:a\s+|an\s+)?(?:proud\s+|fully\s+)?(?P<v>[^\W\d_]+(?:\s+[^\W\d_]+)??)"
-    r"(?:\s+(?:citizen|national|by\s+birth))?$"
+    r"^i\s+am\s+(?:(?:also|now|officially|finally|actually|both|a|an|proud|fully)\s+)*"
+    r"(?P<v>[^\W\d_][\w.]*(?:\s+[^\W\d_]+)??)"
+    r"(?:\s+(?:citizen|national|by\s+birth))?(?P<home>\s+(?:living|based)\s+in\s+.+)?$"
 )
 _PASSPORT = i_pattern(
     r"hold|have|carry|got|have\s+got|was\s+granted|got\s+granted",
@@ -46,7 +47,11 @@ def nationality_rule(clause: Clause) -> list[Found] | None:
     """ "I'm Kenyan", "I am a French citizen", "I hold a Japanese passport"."""
     for pattern in (_NATIONALITY, _PASSPORT):
         if (match := pattern.match(clause.text)) and (value := demonym(match.group("v"))):
-            return [Found(Attribute.NATIONALITY, value)]
+            # "I'm a Ghanaian living in Johannesburg": and where
+            home = match.groupdict().get("home")
+            where = home.split(" in ", 1)[1] if home else None
+            place = capture(clause, where, ValueKind.PLACE, Attribute.LOCATION, ongoing=True)
+            return [Found(Attribute.NATIONALITY, value), *place]
     return None
 
 
@@ -76,6 +81,31 @@ _LEFT = i_pattern(
 _STOPPED = i_pattern(
     r"stopped|gave\s+up|have\s+stopped|have\s+given\s+up|quit|dropped",
     r"\s+(?P<v>[^\W\d_]+ing\b.*)$",
+)
+# "I gave up yoga": an ending only closes a stored hobby or like of that name, so any
+# object is safe to offer (nothing is recorded when none matches).
+_GAVE_UP = i_pattern(
+    r"gave\s+up|have\s+given\s+up|stopped|have\s+stopped|quit|dropped",
+    r"\s+(?:on\s+)?(?:doing\s+|playing\s+)?(?!(?:by|off|at|in|for|to|with|after)\b)(?P<v>.+)$",
+)
+_LAID_OFF = i_pattern(
+    r"(?:got|was|have\s+been|just\s+got)\s+(?:laid\s+off|let\s+go|fired|sacked"
+    r"|made\s+redundant)",
+    r"\s+(?:from|at|by)\s+(?P<v>.+)$",
+)
+_REHOMED = i_pattern(
+    r"rehomed|had\s+to\s+rehome|have\s+rehomed|gave\s+away|had\s+to\s+give\s+away"
+    r"|had\s+to\s+give\s+up",
+    r"\s+(?:my\s+|our\s+)?(?:(?P<sp>" + SPECIES + r")\s*,?\s*)?(?P<v>[^\W\d_][\w'-]*)?.*$",
+)
+_MEAT_AGAIN = i_pattern(
+    r"eat|am\s+eating|have\s+started\s+eating|started\s+eating|am\s+back\s+on",
+    r"\s+(?:meat|chicken|beef|pork|steak)(?:\s+again|\s+now|\s+too)*(?:\s*,.*)?$",
+)
+_OUTGROWN = i_pattern(
+    r"have\s+outgrown|outgrew|am\s+no\s+longer\s+allergic\s+to|am\s+not\s+allergic\s+to"
+    r"\s+\w+\s+any\s?more|got\s+over",
+    r"\s+(?:the\s+|my\s+)?(?P<v>[\w -]+?)(?:\s+allergy)?(?:\s+any\s?more)?$",
 )
 _NOT_ANY_MORE = i_pattern(
     r"(?:do\s+not|no\s+longer|never)\s+(?:really\s+|even\s+)?(?P<verb>play|do|practi[sc]e|go)",
@@ -112,7 +142,8 @@ def ending_rule(clause: Clause) -> list[Found] | None:
     if match := _PARTNERS_PARTED.match(text):
         raw = match.group("a") or match.group("b") or match.group("c")
         name = name_value(raw, casual=clause.casual, explicit=False)
-        return [_ending(Attribute.PARTNER, name)] if name else []
+        divorced = [Found(Attribute.RELATIONSHIP_STATUS, "divorced")] if "divorce" in text else []
+        return [_ending(Attribute.PARTNER, name), *divorced] if name else divorced
     if match := _WED.match(text):
         status = match.group("s").casefold()
         found = [Found(Attribute.RELATIONSHIP_STATUS, status)]
@@ -132,11 +163,33 @@ def ending_rule(clause: Clause) -> list[Found] | None:
             for item in capture(clause, raw, kind, attribute)
         ]
         return found or None
+    if match := _LAID_OFF.match(text):
+        found = capture(clause, match.group("v"), ValueKind.ORGANISATION, Attribute.EMPLOYER)
+        return [_ending(Attribute.EMPLOYER, item.value) for item in found] or None
+    if match := _MEAT_AGAIN.match(text):
+        return [_ending(Attribute.DIET, diet) for diet in ("vegan", "vegetarian", "pescatarian")]
+    if match := _OUTGROWN.match(text):
+        found = capture(clause, match.group("v"), ValueKind.THING, Attribute.ALLERGIES)
+        return [_ending(Attribute.ALLERGIES, item.value) for item in found] or None
+    if match := _REHOMED.match(text):
+        name = match.group("v")
+        named = name_value(name, casual=clause.casual, explicit=True) if name else None
+        if named is None or normalize_text(named) in ANIMALS:
+            species = match.group("sp") or (name if name and name.casefold() in ANIMALS else None)
+            return [_ending(Attribute.PET, ANIMALS[species.casefold()])] if species else None
+        return [_ending(Attribute.PET, named)]
     if match := _STOPPED.match(text):
         activities = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
         return [
             _ending(attribute, item.value)
             for item in activities
+            for attribute in (Attribute.HOBBIES, Attribute.LIKES)
+        ] or None
+    if match := _GAVE_UP.match(text):
+        items = capture(clause, match.group("v"), ValueKind.THING, Attribute.HOBBIES)
+        return [
+            _ending(attribute, item.value)
+            for item in items
             for attribute in (Attribute.HOBBIES, Attribute.LIKES)
         ] or None
     if _ENDED.search(text):
@@ -192,11 +245,20 @@ def change_rule(clause: Clause) -> list[Found] | None:
     return None
 
 
+# "Work relocated me to Valencia", "my company transferred us to Leeds": moved by someone.
+_MOVED_ME = compile_ci(
+    r"^(?:work|my\s+(?:work|job|company|employer|firm|bank)|the\s+(?:company|firm))"
+    r"\s+(?:relocated|moved|transferred|posted|sent)\s+(?:me|us)\s+(?:over\s+)?to\s+(?P<v>.+)$"
+)
+
+
 def home_rule(clause: Clause) -> list[Found] | None:
-    """ "Lyon is home now", "home is Leeds", "I call Oslo home"."""
+    """ "Lyon is home now", "home is Leeds", "I call Oslo home", "work moved me to Oslo"."""
     if match := _HOME_NOW.match(clause.text):
         raw = next(group for group in match.groups() if group)
         return capture(clause, raw, ValueKind.PLACE, Attribute.LOCATION) or None
+    if match := _MOVED_ME.match(clause.text):
+        return capture(clause, match.group("v"), ValueKind.PLACE, Attribute.LOCATION) or None
     return None
 
 
@@ -238,7 +300,8 @@ _FRAGMENTS: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
      Attribute.AGE, ValueKind.AGE),
     (compile_ci(r"^(?:originally\s+|born\s+and\s+raised\s+in\s+|grew\s+up\s+in\s+)?from\s+(?P<v>.+)$"),
      Attribute.HOMETOWN, ValueKind.PLACE),
-    (compile_ci(r"^(?:now\s+|currently\s+)?(?:living\s+|based\s+|live\s+|lives\s+)?in\s+(?P<v>.+?)"
+    (compile_ci(r"^(?:now\s+|currently\s+)?(?:living\s+|based\s+|live\s+|lives\s+|staying\s+"
+                r"|residing\s+)?in\s+(?P<v>.+?)"
                 r"(?:\s+now)?$"),
      Attribute.LOCATION, ValueKind.PLACE),
     (compile_ci(r"^(?:now\s+|currently\s+)?(?:working\s+)?(?:at|for)\s+(?P<v>.+?)(?:\s+now)?$"),
@@ -283,13 +346,15 @@ _PROFILE_PIECE = compile_ci(
     r"|not\s+a\s+fan\s+of)\s"
 )
 _COMMA = re.compile(r"\s*,\s*")
+_PROFILE_LABEL = compile_ci(r"^(?:me|about\s+me|bio|profile|intro)\s*[:-]\s*")
 
 
 def split_profile(sentence: str) -> list[str] | None:
     """The pieces of a comma-joined profile line ("34, from Porto, now in Zurich, nurse"),
     or None when the sentence is not one (a piece after the first must read as a
     subjectless fact, so "I speak English, French and German" stays whole)."""
-    pieces = [piece for piece in _COMMA.split(sentence.strip().rstrip(" .!?")) if piece]
+    line = _PROFILE_LABEL.sub("", sentence.strip().rstrip(" .!?"))
+    pieces = [piece for piece in _COMMA.split(line) if piece]
     if len(pieces) < 2:
         return None
 

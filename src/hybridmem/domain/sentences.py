@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from types import MappingProxyType
 
 from hybridmem.domain.moments import earlier_by
 
@@ -22,7 +25,7 @@ _CLITICS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, replacement in (
         (r"\b(I)'m\b", r"\1 am"),
         (r"\b(I)m\b(?=\s+[a-z0-9])", r"\1 am"),
-        (r"\b(I)'ve\b", r"\1 have"),
+        (r"\b(I|we|they|you)'ve\b", r"\1 have"),
         (r"\b(I)ve\b(?=\s+[a-z])", r"\1 have"),
         (r"\b(I)'d\b", r"\1 would"),
         (r"\b(I)'ll\b", r"\1 will"),
@@ -70,6 +73,12 @@ _REPORTING_VERB = re.compile(
 )
 _QUOTED_SPAN = re.compile(r'"[^"]*"')
 
+#: Verbs of a change a chat states without its subject, even mid-sentence ("…, left Acme").
+SUBJECTLESS_CHANGE = (
+    r"(?:just\s+)?(?:moved|left|quit|started|became|switched|stopped|gave\s+up|took\s+up"
+    r"|turned|got\s+(?:promoted|laid\s+off|fired|married|engaged|divorced)|relocated"
+    r"|shifted|joined|retired|graduated|grew\s+up|(?:finally|also)\s+[^\W\d_]+ed)"
+)
 _CLAUSE_VERB_STARTS = (
     r"like|love|enjoy|adore|hate|dislike|detest|live|work|speak|have|own|play|prefer|study"
     r"|studied|moved|grew|was|am|used to|do not|did not|can not|also|go|am not|really|never"
@@ -80,13 +89,23 @@ _CLAUSE_BREAKS = (
     # ", and I …", "but my …": a conjunction followed by a new first-person subject.
     re.compile(
         r"\s*,?\s+(?:and|but|so|yet|although|though|whereas|because|plus|also|and also|and now"
-        r"|but now|and then)\s+(?=(?:i|my)\b)",
+        r"|but now|and then)\s+(?:(?:currently|now|these days|nowadays|today)\s+)?(?=(?:i|my)\b)",
         re.IGNORECASE,
     ),
+    # "quick q about visas - I'm Indian": a dash between thoughts.
+    re.compile(r"\s+[-–—]\s+"),
     # "Honestly, I …", "Hi, my name …": a comma before a first-person subject.
-    re.compile(r"\s*,\s*(?=(?:i|my|we|our)\b)", re.IGNORECASE),
+    re.compile(r"\s*,\s*(?=(?:i|my|we|our|mine\s+is)\b)", re.IGNORECASE),
     # "I have a boyfriend now, his name is Leo": naming what was just mentioned.
-    re.compile(r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b)", re.IGNORECASE),
+    re.compile(
+        r"\s*,\s*(?:and\s+)?(?=(?:his|her|its|their)\s+name\b|(?:he|she|it|they)\s+(?:is|are)"
+        r"\s+(?:called|named)\b)",
+        re.IGNORECASE,
+    ),
+    # "I gave up yoga, couldn't keep it up": an excuse after a comma is a clause of its own.
+    re.compile(r"\s*,\s*(?=(?:could|can|did|do|does|was|is|would)\s+not\b)", re.IGNORECASE),
+    # "Portland is home now, moved over Christmas": a subjectless change after a comma.
+    re.compile(rf"\s*,\s*(?=(?:{SUBJECTLESS_CHANGE})\b)", re.IGNORECASE),
     # "I used to be a chef, now I'm a writer": a new time frame starts a new clause.
     re.compile(
         r"\s*,\s*(?:(?:and|but)\s+)?(?:now|today|these days|currently|nowadays)\s+(?=(?:i|my)\b)",
@@ -110,7 +129,12 @@ _DISCOURSE_PREFIX = re.compile(
     r"|by the by|again|still|just|on (?:the )?weekends?|at (?:the )?weekends?"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?|in the (?:mornings?|evenings?)"
     r"|every (?:morning|evening|day|night|week|weekend|summer|winter)"
-    r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work)\b"
+    r"|most (?:days|weekends|evenings|mornings)|in my (?:free|spare) time|after work"
+    r"|weirdly|oddly|strangely|funnily enough|surprisingly|believe it or not|turns out"
+    r"|luckily|thankfully|fortunately|sadly|unfortunately"
+    r"|(?:also\s+)?found out(?: that)?|as of (?:today|now|this (?:week|month|year)|yesterday)"
+    r"|so yeah|ugh|omg|wow|yay|woohoo|by profession|by trade|at least|(?:fun fact )?about me"
+    r"|namaste|okay so|ok so)\b"
     r"[\s,!.:-]*)+",
     re.IGNORECASE,
 )
@@ -120,17 +144,23 @@ _DISCOURSE_PREFIX = re.compile(
 _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"^(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
+            # not "Work relocated me to Oslo": there the noun is the subject
+            r"^(?!\w+\s+(?:relocated|moved|transferred|posted|sent)\s+(?:me|us)\b)"
+            r"(?=(?:love|enjoy|adore|hate|dislike|live|work|moved|just\s+moved|relocated|speak"
             r"|grew\s+up|play)\b)",
             re.IGNORECASE,
         ),
         "I ",
     ),
     (re.compile(r"^(?=been\s+\w+)", re.IGNORECASE), "I have "),
+    (re.compile(r"^(?=born\b)", re.IGNORECASE), "I was "),
+    (
+        re.compile(r"^(?=doing\s+(?:keto|paleo|vegan|low[- ]carb|intermittent))", re.IGNORECASE),
+        "I am ",
+    ),
     (
         re.compile(
-            r"^(?=(?:just\s+)?(?:turned|left|quit|started|became|switched|stopped|gave\s+up"
-            r"|took\s+up|graduated|studied|studying|got\s+(?:married|engaged|divorced)))",
+            rf"^(?=(?:{SUBJECTLESS_CHANGE}|(?:just\s+)?(?:studied|studying)\b))",
             re.IGNORECASE,
         ),
         "I ",
@@ -149,11 +179,15 @@ _DROPPED_SUBJECT: tuple[tuple[re.Pattern[str], str], ...] = (
 # "We moved to Denver", "we live in Porto", "we have a dog": the user is one of "we".
 _WE = re.compile(
     r"^we\s+(?=(?:(?:just|recently|also|now|still|currently|finally)\s+)*(?:live|moved|relocated"
-    r"|have\s+lived|have\s+been\s+living|have\s+moved|have\b|got\s+(?:an?|married|engaged"
+    r"|have\s+lived|have\s+been\s+living|have\s+moved|have\b|shifted|settled|have\s+settled"
+    r"|have\s+shifted|had\b|named|called|got\s+(?:an?|married|engaged"
     r"|\w+\s+(?:dogs?|cats?|kittens?|puppies|puppy))\b|adopted|rescued|own))",
     re.IGNORECASE,
 )
-_WE_ARE = re.compile(r"^we\s+are\s+(?=(?:based|living|located|settled)\b)", re.IGNORECASE)
+_WE_ARE = re.compile(
+    r"^we\s+are\s+(?=(?:(?:now|still|finally)\s+)?(?:based|living|located|settled|in\b))",
+    re.IGNORECASE,
+)
 # "I have recently taken up …" → "I have taken up …": rules match the bare verb phrase.
 _AUXILIARY_ADVERB = re.compile(
     r"\b(have|has|am|was|have\s+been)\s+(?:(?:recently|just|finally|also|already|actually"
@@ -183,6 +217,40 @@ def _without_symbols(text: str) -> str:
     )
 
 
+#: Words the rules anchor on, whose small typos ("i lvie in", "alergic") are undone.
+_KEYWORDS = (
+    "live", "living", "lived", "work", "working", "worked", "allergic", "vegetarian", "vegan",
+    "married", "favourite", "favorite", "birthday", "moved", "daughter", "husband",
+    "girlfriend", "boyfriend", "brother", "sister", "speak", "study", "studying",
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@cache
+def _typos() -> Mapping[str, str]:
+    """Misspelling → keyword: adjacent letters swapped (any keyword); a letter doubled
+    (seven letters or more); a letter dropped or changed, never the first (eight or more:
+    shorter words collide with real ones, "carried" is not "married")."""
+    table: dict[str, str] = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for word in _KEYWORDS:
+        variants = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        for i in range(1, len(word)):
+            if len(word) >= 7:
+                variants.add(word[:i] + word[i] + word[i:])
+            if len(word) >= 8:
+                variants.add(word[:i] + word[i + 1 :])
+                variants.update(word[:i] + c + word[i + 1 :] for c in letters)
+        for variant in variants - set(_KEYWORDS):
+            table.setdefault(variant, word)
+    return MappingProxyType(table)
+
+
+def _fix_typos(text: str) -> str:
+    table = _typos()
+    return _WORD.sub(lambda m: table.get(m.group(0).casefold(), m.group(0)), text)
+
+
 def expand_clitics(text: str) -> str:
     """Unicode-normalize, drop emoji, collapse runs of spaces and expand the clitics the
     rules need.
@@ -190,7 +258,7 @@ def expand_clitics(text: str) -> str:
     Collapsing spaces also keeps every later pattern linear in the length of the text.
     """
     normalized = _without_symbols(unicodedata.normalize("NFKC", text).translate(_QUOTES))
-    expanded = _HORIZONTAL_SPACE.sub(" ", normalized)
+    expanded = _fix_typos(_HORIZONTAL_SPACE.sub(" ", normalized))
     for pattern, replacement in _CLITICS:
         expanded = pattern.sub(replacement, expanded)
     return expanded

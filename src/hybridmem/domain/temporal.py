@@ -25,6 +25,7 @@ Everything is pure: new ids come from the ``new_id`` callable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -214,10 +215,17 @@ def _same_value(fact: Fact, candidate: FactCandidate, value: str | None = None) 
     )
 
 
+def _singular(value: str) -> str:
+    return re.sub(r"(?<=[^s])(?:es|s)$", "", normalize_value(value))
+
+
 def _end(state: _State, candidate: FactCandidate) -> None:
     assert candidate.valid_to is not None
     for fact in state.current():
-        if _same_value(fact, candidate):
+        # "I've outgrown the egg allergy" ends "eggs": an ending names the thing loosely
+        if fact.attribute is candidate.attribute and _singular(fact.value) == _singular(
+            candidate.value
+        ):
             ended = _absorb(fact, candidate).closed(candidate.valid_to)
             state.put(ended, "ended")
 

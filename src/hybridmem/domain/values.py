@@ -57,7 +57,10 @@ _COMMON_STOPS = (
     r"|regularly|religiously|mostly|anyway|honestly|still|instead|sadly|unfortunately"
     r"|luckily|thankfully|fortunately|obviously|at (?:the )?weekends?"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?"
-    r"|most (?:weekends|days|evenings|mornings|nights|weeks))\b"
+    r"|most (?:weekends|days|evenings|mornings|nights|weeks)|atm|rn|for now|for ages"
+    r"|most of|all of|half of|in the (?:spring|summer|autumn|fall|winter)"
+    r"|in (?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)|over (?:christmas|easter|the (?:summer|winter|holidays|weekend)))\b"
 )
 _KIND_STOPS = {
     ValueKind.PLACE: r",|\b(?:and|or|with|near|for|as|on|at|from|to|after|before|during|my"
@@ -69,9 +72,9 @@ _KIND_STOPS = {
     ValueKind.THING: r"\b(?:(?:in|at|on|with) (?:a|an|the|my|our|his|her|their)"
     r"|more|better|rather|over|than|instead of|compared to|except"
     r"|apart from|in general|in particular|a ton|as much as|is|are|was|were)\b",
-    ValueKind.LANGUAGE: r"\b(?:more|better|than|at home|with|to|is|are|was|fluently|well"
+    ValueKind.LANGUAGE: r"\b(?:more|better|than|at|in|from|during|with|to|is|are|was|fluently|well"
     r"|natively|poorly|badly|somewhat|perfectly|quite)\b|\s+(?:a little|a bit)(?=\s*$|[,.;])",
-    ValueKind.DATE: r",(?!\s*\d)|\b(?:and|so|which|is)\b",
+    ValueKind.DATE: r",(?!\s*\d)|\(|\b(?:and|so|which|is)\b",
     ValueKind.AGE: r"\b(?:and)\b",
     ValueKind.DIET: r",|\b(?:and|diet|food)\b",
     ValueKind.FIELD: r",|\b(?:and|at|from|in (?:a|an|the|my)|with|for|is|are|was)\b",
@@ -95,7 +98,9 @@ _QUANTIFIERS = _compile(
     r"^(?:(?:all kinds of|all sorts of|all types of|any kind of|many kinds of|different kinds of"
     r"|a lot of|lots of|a bit of|a little bit of|a little|loads of|tons of|plenty of|some"
     r"|most|many|both|all|pretty much all|pretty much|especially|mostly|mainly|also|really"
-    r"|just|only|good|great|fresh|certain|various)\s+)+"
+    r"|just|only|good|great|fresh|certain|various"
+    r"|an?\s+(?:good\s+|nice\s+|hot\s+|cold\s+|big\s+)?(?:cup|glass|mug|bowl|plate|slice|pint"
+    r"|bottle|piece|bar)\s+of)\s+)+"
 )
 _LANGUAGE_MODIFIERS = _compile(
     r"^(?:(?:fluent|basic|native|conversational|broken|decent|fairly good|good|some|a little"
@@ -156,6 +161,9 @@ _SINGULAR = re.compile(r"(?<=[^s])s$")
 _CALLED_PLACE = _compile(
     r"^(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|suburb|island|place|area"
     r"|neighbou?rhood|company|firm|startup|shop|restaurant|cafe|band)\s+(?:called|named)\s+"
+    # "a tiny flat in Glasgow": the home is described, the place is the value
+    r"|^(?:a|an|the|my|our)\s+(?:[\w-]+\s+){0,2}?(?:flat|apartment|house|studio|room|bedsit"
+    r"|condo|cottage|houseboat|dorm|hostel)\s+(?:in|near|outside)\s+"
 )
 
 
@@ -303,10 +311,49 @@ def validate_value(
         return _DIET_LOOKUP.get(normalized)
     if kind is ValueKind.DATE:
         words = display.split()
+        if (canonical := canonical_date(display)) is not None:
+            return canonical
         return display if _MONTH.search(display) and len(words) <= 6 else None
     if kind is ValueKind.AGE:
         return display if display.isdigit() and 0 < int(display) < 120 else None
     return None  # pragma: no cover - every kind is handled above
+
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_MONTH_NUMBER = {name[:3].casefold(): index for index, name in enumerate(_MONTH_NAMES, 1)}
+_MONTH_WORD = r"(?P<m>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_DATE_FORMS = (
+    _compile(rf"^(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH_WORD}$"),
+    _compile(rf"^{_MONTH_WORD}\s+(?:the\s+)?{_DAY}$"),
+    _compile(r"^(?P<d>[0-3]?\d)[/.-](?P<n>[01]?\d)$"),  # day first, as most of the world writes
+)
+#: Days people name instead of dating them ("I was born on Christmas Day").
+_NAMED_DAYS = {
+    "christmas day": "December 25", "christmas": "December 25", "christmas eve": "December 24",
+    "new year's day": "January 1", "new years day": "January 1", "new year's eve": "December 31",
+    "valentine's day": "February 14", "valentines day": "February 14",
+    "halloween": "October 31", "boxing day": "December 26", "leap day": "February 29",
+}  # fmt: skip
+
+
+def canonical_date(text: str) -> str | None:
+    """A day of the year as "Month D" ("5th of november", "14/02", "Christmas Day"), so one
+    birthday has one form whichever way it was written; None when ``text`` is not one."""
+    plain = " ".join(text.strip(" .,!").split())
+    if (named := _NAMED_DAYS.get(plain.casefold().removeprefix("the "))) is not None:
+        return named
+    for pattern in _DATE_FORMS:
+        if match := pattern.match(plain):
+            groups = match.groupdict()
+            month = int(groups["n"]) if groups.get("n") else _MONTH_NUMBER[groups["m"].casefold()]
+            day = int(groups["d"])
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{_MONTH_NAMES[month - 1]} {day}"
+    return None
 
 
 def name_value(raw: str, *, casual: bool, explicit: bool) -> str | None:

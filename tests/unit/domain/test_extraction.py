@@ -87,7 +87,7 @@ def test_questions_yield_nothing(text: str) -> None:
         "I wish I had a cat.",
         "I think I like jazz.",
         'She said "I love jazz".',
-        "My sister likes chess.",
+        "My colleague likes chess.",
         "I'd like a coffee.",
         "I don't live in Delhi.",
         "I'm not a teacher.",
@@ -167,6 +167,7 @@ def test_multi_fact_introductions() -> None:
 def test_appositives_and_shared_subjects() -> None:
     assert summary("My wife Priya and I live in Pune.") == {
         ("partner", "Priya", "wife", True),
+        ("relationship_status", "married", None, True),  # a wife implies it
         ("location", "Pune", None, True),
     }
 

@@ -41,6 +41,11 @@ def test_different_values_do_not_match(left: str, right: str) -> None:
     assert match_form(left) != match_form(right)
 
 
+@pytest.mark.parametrize("value", ["the a leeds", "a the an x", "An the", "the\u0301 the x"])
+def test_match_form_of_stacked_articles_is_stable(value: str) -> None:
+    assert match_form(match_form(value)) == match_form(value)
+
+
 @given(st.text(max_size=40))
 def test_match_form_is_idempotent(value: str) -> None:
     assert match_form(match_form(value)) == match_form(value)

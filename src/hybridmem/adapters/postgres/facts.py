@@ -326,7 +326,8 @@ class PostgresFactMemory:
                   FROM candidates JOIN facts AS f USING (fact_id)
                  CROSS JOIN q
                  WHERE f.user_id = %(user_id)s
-                 ORDER BY score DESC, f.valid_from DESC, f.fact_id
+                 ORDER BY score DESC, f.valid_from DESC, f.attribute COLLATE "C",
+                          f.value COLLATE "C", f.fact_id
                  LIMIT %(limit)s
                 """,
                 {
