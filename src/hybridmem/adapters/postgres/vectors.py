@@ -19,6 +19,15 @@ log = logging.getLogger(__name__)
 MIN_SIMILARITY = 0.25
 
 
+async def pgvector_available(database: Database) -> bool:
+    """Whether this PostgreSQL can load the pgvector extension (installed, maybe not created)."""
+    async with database.connection() as conn:
+        row = await (
+            await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        ).fetchone()
+    return row is not None
+
+
 class VectorColumn:
     """One table's ``embedding`` column: prepared once per process, lazily."""
 
@@ -43,16 +52,15 @@ class VectorColumn:
     async def _prepare(self) -> bool:
         assert self._embedder is not None
         dimensions = int(self._embedder.dimensions)
+        # The service checks this once at start (one log line); this covers an adapter
+        # built by hand, and an extension removed since.
+        if not await pgvector_available(self._db):
+            message = "the database has no pgvector extension; search uses text only"
+            if self._required:
+                raise UpstreamUnavailable(message, upstream="database")
+            log.warning(message)
+            return False
         async with self._db.transaction() as conn:
-            available = await (
-                await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
-            ).fetchone()
-            if available is None:
-                message = "the database has no pgvector extension; search uses text only"
-                if self._required:
-                    raise UpstreamUnavailable(message, upstream="database")
-                log.warning(message)
-                return False
             # Idempotent DDL, run once per process when embeddings are switched on; the
             # dimension comes from the configured model. Table names are our constants.
             await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
