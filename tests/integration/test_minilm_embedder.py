@@ -7,6 +7,7 @@ the torch-free forward pass is the same model, truncation and pooling included.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import math
@@ -102,6 +103,43 @@ def test_matches_sentence_transformers(embedder):
     assert min(REFERENCE["token_counts_untruncated"][-2:]) > 256
     assert expected[-1] == expected[-2]
     assert max_abs_diff(embedder.embed(sentences), expected) < 1e-4
+
+
+def test_matches_the_previous_implementation_on_50_texts():
+    # ``data/minilm_previous.json``: the vectors the per-text implementation (before batched
+    # attention and the vector cache, commit 4982314) computed, one text at a time, for 50
+    # texts from empty to past the 256-token limit. Fresh embedders: no cached vector helps.
+    import numpy as np
+
+    previous = json.loads(
+        (Path(__file__).parent / "data" / "minilm_previous.json").read_text(encoding="utf-8")
+    )
+    texts = previous["texts"]
+    assert len(texts) == 50
+    expected = np.frombuffer(base64.b64decode(previous["vectors_f32_base64"]), dtype="<f4")
+    expected = expected.reshape(len(texts), 384)
+    batched = np.asarray(MiniLmEmbedder().embed(texts))
+    single = MiniLmEmbedder()
+    one_by_one = np.asarray([single.embed([text])[0] for text in texts])
+    for vectors in (batched, one_by_one):
+        cosines = (vectors * expected).sum(axis=1) / np.linalg.norm(vectors, axis=1)
+        assert cosines.min() >= 0.9999
+        assert np.abs(vectors - expected).max() < 1e-5
+
+
+def test_repeated_texts_come_from_the_cache_and_stay_equal(embedder):
+    texts = [
+        "a brand new sentence for the cache",
+        "another one",
+        "a brand new sentence for the cache",
+    ]
+    first = embedder.embed(texts)
+    assert first[0] == first[2]
+    # a returned vector is the caller's own list: changing it changes no later answer
+    first[0][0] = 42.0
+    again = embedder.embed(texts[:1])
+    assert again[0] == first[2]
+    assert again[0] is not first[2]
 
 
 def test_one_string_is_refused(embedder):
