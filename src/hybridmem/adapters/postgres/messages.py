@@ -80,7 +80,8 @@ class PostgresMessages:
         embedding costs milliseconds of CPU per message)."""
         if not messages or not await self._vectors.ready():
             return
-        vectors = await self._vectors.embed([text for _, text in messages])
+        # jobs of several users run at once: their messages share one forward pass
+        vectors = await self._vectors.embed([text for _, text in messages], batched=True)
         async with self._db.transaction() as conn:
             for (message_id, _), vector in zip(messages, vectors, strict=True):
                 await conn.execute(

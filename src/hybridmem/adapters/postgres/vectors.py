@@ -28,6 +28,52 @@ async def pgvector_available(database: Database) -> bool:
     return row is not None
 
 
+class EmbeddingBatcher:
+    """Embeds the texts of concurrent callers in one forward pass.
+
+    The job worker runs a batch of jobs at once (one per user), so its ``memory.index`` jobs
+    arrive together: texts that come in while a pass runs wait for the next one and share
+    it. One pass over 16 messages costs far less than 16 passes of one (the weights are read
+    once, the matrix products are larger).
+    """
+
+    def __init__(self, embedder: Embedder, *, max_texts: int = 64) -> None:
+        self._embedder = embedder
+        self._max_texts = max_texts
+        self._waiting: list[tuple[list[str], asyncio.Future[list[list[float]]]]] = []
+        self._running: asyncio.Task[None] | None = None
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """The texts' vectors, computed with whatever other texts are waiting."""
+        future: asyncio.Future[list[list[float]]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((list(texts), future))
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while self._waiting:
+            taken: list[tuple[list[str], asyncio.Future[list[list[float]]]]] = []
+            count = 0
+            while self._waiting and (not taken or count < self._max_texts):
+                texts, future = self._waiting.pop(0)
+                taken.append((texts, future))
+                count += len(texts)
+            batch = [text for texts, _ in taken for text in texts]
+            try:
+                vectors = await asyncio.to_thread(self._embedder.embed, batch)
+            except Exception as exc:  # every caller of this pass hears the failure
+                for _, future in taken:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            start = 0
+            for texts, future in taken:
+                if not future.done():  # a cancelled caller is simply not answered
+                    future.set_result(vectors[start : start + len(texts)])
+                start += len(texts)
+
+
 class VectorColumn:
     """One table's ``embedding`` column: prepared once per process, lazily."""
 
@@ -40,6 +86,7 @@ class VectorColumn:
         self._required = required
         self._ready: bool | None = None if embedder is not None else False
         self._lock = asyncio.Lock()
+        self._batcher = EmbeddingBatcher(embedder) if embedder is not None else None
 
     async def ready(self) -> bool:
         """Whether vectors are in use; on first call, make sure the column exists."""
@@ -73,8 +120,16 @@ class VectorColumn:
             )
         return True
 
-    async def embed(self, texts: Sequence[str]) -> list[str]:
-        """pgvector literals of the texts' embeddings (computed off the event loop)."""
+    async def embed(self, texts: Sequence[str], *, batched: bool = False) -> list[str]:
+        """pgvector literals of the texts' embeddings (computed off the event loop).
+
+        ``batched``: share a forward pass with concurrent callers (background work, where a
+        little waiting costs nothing); a search's query goes alone, at once.
+        """
         assert self._embedder is not None
-        vectors = await asyncio.to_thread(self._embedder.embed, list(texts))
+        assert self._batcher is not None
+        if batched:
+            vectors = await self._batcher.embed(texts)
+        else:
+            vectors = await asyncio.to_thread(self._embedder.embed, list(texts))
         return ["[" + ",".join(f"{x:.7f}" for x in vector) + "]" for vector in vectors]
