@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from hybridmem.adapters.mem0.client import mem0_http_client
 from hybridmem.adapters.postgres.database import Database, PostgresServer, open_database
-from hybridmem.adapters.postgres.vectors import pgvector_available
+from hybridmem.adapters.postgres.vectors import create_pgvector, pgvector_available
 from hybridmem.adapters.zep.client import zep_http_client
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.prompting import PromptStyle
@@ -195,7 +195,9 @@ async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def embedder_resource(settings: Settings, database: Database) -> AsyncIterator[Embedder | None]:
+async def embedder_resource(
+    settings: Settings, database: Database
+) -> AsyncIterator[Embedder | None]:
     """The sentence embedder, or None for text-only search.
 
     ``auto`` (the default) turns semantic search on when the model is installed and the
@@ -215,6 +217,7 @@ async def embedder_resource(settings: Settings, database: Database) -> AsyncIter
                 "a server needs the pgvector package)",
                 upstream="database",
             )
+        await create_pgvector(database)
         embedder: Embedder | None = await asyncio.to_thread(
             MiniLmEmbedder, settings.embedding_model_path
         )

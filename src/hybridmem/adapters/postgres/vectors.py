@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+import psycopg
+
 from hybridmem.adapters.postgres.database import Database
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.ports.embeddings import Embedder
@@ -26,6 +28,22 @@ async def pgvector_available(database: Database) -> bool:
             await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
         ).fetchone()
     return row is not None
+
+
+async def create_pgvector(database: Database) -> None:
+    """``CREATE EXTENSION vector``, once at start: the first uses of two vector columns at once
+    (a fact and a message job) would race on it, since IF NOT EXISTS does not guard against
+    a concurrent creation. UpstreamUnavailable when the role may not create it."""
+    try:
+        async with database.transaction() as conn:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.errors.UniqueViolation:
+        pass  # another process created it at the same moment
+    except psycopg.Error as exc:
+        raise UpstreamUnavailable(
+            f"cannot create the pgvector extension ({type(exc).__name__}: {exc})".strip(),
+            upstream="database",
+        ) from exc
 
 
 class EmbeddingBatcher:
