@@ -13,6 +13,9 @@ import json
 import math
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -140,6 +143,56 @@ def test_repeated_texts_come_from_the_cache_and_stay_equal(embedder):
     again = embedder.embed(texts[:1])
     assert again[0] == first[2]
     assert again[0] is not first[2]
+
+
+class _HeldEncoder:
+    """Wraps the real encoder: counts passes, holds each until released, can fail once."""
+
+    def __init__(self, real, *, fail_first: bool = False) -> None:
+        self.real = real
+        self.passes: list[int] = []
+        self.release = threading.Event()
+        self.fail_first = fail_first
+
+    def forward(self, texts):
+        self.passes.append(len(texts))
+        number = len(self.passes)
+        assert self.release.wait(timeout=30)
+        if self.fail_first and number == 1:
+            raise RuntimeError("the first pass fails")
+        return self.real.forward(texts)
+
+
+def _embed_twice_at_once(embedder, held):
+    # the second call starts while the first one's pass is held
+    embedder._encoder = held
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(embedder.embed, ["where did I park the car"])
+        while not held.passes:
+            time.sleep(0.01)
+        second = pool.submit(embedder.embed, ["where did I park the car", "and the bike"])
+        time.sleep(0.2)
+        held.release.set()
+        return first, second
+
+
+def test_a_text_being_embedded_is_waited_for_not_embedded_twice():
+    embedder = MiniLmEmbedder()
+    held = _HeldEncoder(embedder._encoder)
+    first, second = _embed_twice_at_once(embedder, held)
+    assert second.result()[0] == first.result()[0]
+    assert held.passes == [1, 1]  # the car once, then only the bike
+
+
+def test_a_failed_pass_lets_the_waiting_caller_embed_itself():
+    embedder = MiniLmEmbedder()
+    held = _HeldEncoder(embedder._encoder, fail_first=True)
+    first, second = _embed_twice_at_once(embedder, held)
+    with pytest.raises(RuntimeError, match="first pass fails"):
+        first.result()
+    assert len(second.result()) == 2
+    embedder._encoder = held.real
+    assert embedder.embed(["where did I park the car"])[0] == second.result()[0]
 
 
 def test_one_string_is_refused(embedder):

@@ -178,58 +178,100 @@ class MiniLmEmbedder:
         Each text attends only to its own tokens and is pooled over them alone: a text's
         vector does not depend on what else is in the batch beyond float32 rounding in the
         shared matrix products (under 1e-6), and is bit-identical across calls. The vectors of
-        the last 4096 distinct texts are kept, so a repeated text costs no forward pass.
+        the last 4096 distinct texts are kept, so a repeated text costs no forward pass, and a
+        text another thread is embedding right now is waited for, not embedded twice (recall
+        searches facts and messages at once, both with the question's vector).
         """
-        import numpy as np
-
         if isinstance(texts, str):  # a str is a Sequence[str]: embedding its letters is a bug
             raise TypeError("embed takes a sequence of texts, not one string")
-        found = [self._cache.get(text) for text in texts]
-        missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
-        if missing:
-            if len(missing) == 1:
-                encodings = [self._tokenizer.encode(missing[0])]
-            else:
-                encodings = self._tokenizer.encode_batch(missing)
-            ids = [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
-            # Texts of similar length share a pass, so attention pads little.
-            order = sorted(range(len(missing)), key=lambda k: len(ids[k]))
-            computed: dict[str, Array] = {}
-            for start in range(0, len(order), self._batch_size):
-                chunk = order[start : start + self._batch_size]
-                vectors = self._encoder.forward([ids[k] for k in chunk])
-                for k, vector in zip(chunk, vectors, strict=True):
-                    computed[missing[k]] = vector
-                    self._cache.put(missing[k], vector)
-            found = [computed[t] if v is None else v for t, v in zip(texts, found, strict=True)]
-        return [vector.tolist() for vector in found if vector is not None]
+        known: dict[str, Array] = {}
+        mine, theirs = self._cache.claim(texts, known)
+        if mine:
+            try:
+                known.update(self._compute(mine))
+            finally:
+                self._cache.release(mine, known)
+        for text, computed in theirs.items():
+            computed.wait()
+            vector = self._cache.get(text)  # None if that thread failed, or it was evicted
+            known[text] = vector if vector is not None else self._compute([text])[text]
+        return [known[text].tolist() for text in texts]
+
+    def _compute(self, texts: list[str]) -> dict[str, Array]:
+        """Forward passes over distinct texts, ``batch_size`` at a time."""
+        import numpy as np
+
+        if len(texts) == 1:
+            encodings = [self._tokenizer.encode(texts[0])]
+        else:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
+        # Texts of similar length share a pass, so attention pads little.
+        order = sorted(range(len(texts)), key=lambda k: len(ids[k]))
+        vectors: dict[str, Array] = {}
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            for k, vector in zip(
+                chunk, self._encoder.forward([ids[k] for k in chunk]), strict=True
+            ):
+                vector.flags.writeable = False  # cached: shared by every later caller
+                vectors[texts[k]] = vector
+        return vectors
 
 
 class _VectorCache:
     """The vectors of the most recently embedded distinct texts (float32 arrays: a list of
-    384 Python floats would take 12 KB each), safe to share between threads."""
+    384 Python floats would take 12 KB each), and the texts being embedded right now; safe
+    to share between threads."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._vectors: OrderedDict[str, Array] = OrderedDict()
+        self._running: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, text: str) -> Array | None:
         """The text's vector, if kept (it becomes the most recently used)."""
         with self._lock:
-            vector = self._vectors.get(text)
-            if vector is not None:
-                self._vectors.move_to_end(text)
-            return vector
+            return self._get(text)
 
-    def put(self, text: str, vector: Array) -> None:
-        """Keep a vector, forgetting the least recently used one beyond the size."""
-        vector.flags.writeable = False  # shared by every later caller
+    def claim(
+        self, texts: Sequence[str], known: dict[str, Array]
+    ) -> tuple[list[str], dict[str, threading.Event]]:
+        """Fill ``known`` with the kept vectors; of the other texts, those this caller must
+        embed (now marked as running) and those another caller is embedding (with the event
+        set when it is done)."""
+        mine: list[str] = []
+        theirs: dict[str, threading.Event] = {}
         with self._lock:
-            self._vectors[text] = vector
-            self._vectors.move_to_end(text)
-            if len(self._vectors) > self._size:
+            for text in dict.fromkeys(texts):
+                vector = self._get(text)
+                if vector is not None:
+                    known[text] = vector
+                elif text in self._running:
+                    theirs[text] = self._running[text]
+                else:
+                    self._running[text] = threading.Event()
+                    mine.append(text)
+        return mine, theirs
+
+    def release(self, texts: list[str], vectors: dict[str, Array]) -> None:
+        """Keep the claimed texts' vectors (those computed) and wake whoever waits."""
+        with self._lock:
+            for text in texts:
+                vector = vectors.get(text)
+                if vector is not None:
+                    self._vectors[text] = vector
+                    self._vectors.move_to_end(text)
+                self._running.pop(text).set()
+            while len(self._vectors) > self._size:
                 self._vectors.popitem(last=False)
+
+    def _get(self, text: str) -> Array | None:
+        vector = self._vectors.get(text)
+        if vector is not None:
+            self._vectors.move_to_end(text)
+        return vector
 
 
 def _load(weights: dict[str, Array], *, layers: int, heads: int, norm_eps: float) -> Encoder:
