@@ -90,6 +90,16 @@ async def test_the_app_by_default_finds_by_meaning_or_logs_one_line(database, cl
                 headers = await auth_headers(client, "mira")
                 await say(client, headers, "s1", "We adopted a little kitten last spring.")
                 await drain_jobs(app)
+                async with database.connection() as conn:
+                    row = await (
+                        await conn.execute(
+                            "SELECT count(*) AS n FROM jobs WHERE user_id = 'mira' AND kind = %s",
+                            ("memory.index",),
+                        )
+                    ).fetchone()
+                # messages are queued for embedding only when semantic search is on
+                assert row is not None
+                assert row["n"] == (1 if semantic else 0)
                 response = await client.post(
                     "/api/memory/search",
                     headers=headers,

@@ -288,7 +288,10 @@ class Container(containers.DeclarativeContainer):
         extraction=extraction,
         ids=ids,
         clock=clock,
-        routing=providers.Callable(job_routing, settings),
+        # semantic search as decided at start (the embedder resource), not as configured
+        routing=providers.Callable(
+            lambda s, embedder: job_routing(s, indexing=embedder is not None), settings, embedder
+        ),
         bell=bell,
     )
     views = providers.Singleton(
