@@ -37,6 +37,36 @@ def _texts(rng: random.Random, count: int, low: int, high: int) -> list[str]:
     ]
 
 
+# all-MiniLM-L6-v2's matrix products per layer, (in, out): query/key/value fused, attention
+# output, feed-forward in and out; six layers. 20 words are about 24 word pieces with
+# [CLS] and [SEP].
+_LAYER_SHAPES = ((384, 1152), (384, 384), (384, 1536), (1536, 384))
+_LAYERS = 6
+_FLOOR_TOKENS = 24
+
+
+def _matmul_floor(repeats: int) -> dict[str, float]:
+    """The matrix products of one forward pass over ``_FLOOR_TOKENS`` tokens alone (random
+    float32 weights of the model's shapes, each layer its own, as in the model): no numpy
+    implementation of the model can be faster than this on the machine."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    weights = [
+        [rng.standard_normal(shape, dtype=np.float32) for shape in _LAYER_SHAPES]
+        for _ in range(_LAYERS)
+    ]
+    inputs = {n: rng.standard_normal((_FLOOR_TOKENS, n), dtype=np.float32) for n in (384, 1536)}
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for layer in weights:
+            for weight in layer:
+                inputs[weight.shape[0]] @ weight
+        seconds.append(time.perf_counter() - start)
+    return summary_ms(seconds)
+
+
 def run_embedding_benchmark(
     *, queries: int, words: int, messages: int, batch: int, model_dir: Path | None
 ) -> dict[str, Any]:
@@ -60,6 +90,7 @@ def run_embedding_benchmark(
         return seconds
 
     fresh, cached = timed(questions), timed(questions)
+    floor = _matmul_floor(queries)
     bodies = _texts(rng, messages, 5, 60)
     start = time.perf_counter()
     for offset in range(0, len(bodies), batch):
@@ -77,6 +108,8 @@ def run_embedding_benchmark(
         "queries": queries,
         "query": summary_ms(fresh),
         "query_cached": summary_ms(cached),
+        "matmul_floor_tokens": _FLOOR_TOKENS,
+        "matmul_floor": floor,
         "batch_size": batch,
         "messages": messages,
         "batched_messages_per_s": round(messages / batched_seconds, 1),
@@ -86,7 +119,7 @@ def run_embedding_benchmark(
 
 def render_markdown(report: dict[str, Any]) -> str:
     """The report as the table docs/benchmarks.md shows."""
-    query, cached = report["query"], report["query_cached"]
+    query, cached, floor = report["query"], report["query_cached"], report["matmul_floor"]
     return "\n".join(
         [
             f"Embedding ({report['model']}, numpy, {report['cpus_usable']} usable CPU(s); "
@@ -99,6 +132,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {number(query['p99_ms'])} |",
             f"| the same queries again (cached), ms | {number(cached['p50_ms'])} "
             f"| {number(cached['p95_ms'])} | {number(cached['p99_ms'])} |",
+            f"| floor: the matrix products alone, {report['matmul_floor_tokens']} tokens, ms "
+            f"| {number(floor['p50_ms'])} | {number(floor['p95_ms'])} "
+            f"| {number(floor['p99_ms'])} |",
             "",
             f"Messages of 5-60 words ({report['messages']}): "
             f"{number(report['batched_messages_per_s'])}/s in batches of {report['batch_size']}, "
