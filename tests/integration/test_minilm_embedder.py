@@ -253,3 +253,24 @@ def test_a_copied_model_directory_works(tmp_path, embedder):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
     assert MiniLmEmbedder(tmp_path).embed(TEXTS[:2]) == embedder.embed(TEXTS[:2])
+
+
+def test_the_vector_cache_forgets_the_least_recently_used():
+    import numpy as np
+
+    from hybridmem.adapters.embeddings.minilm import _VectorCache
+
+    cache = _VectorCache(2)
+    vectors = {text: np.full(3, i, dtype=np.float32) for i, text in enumerate("abc")}
+    for text in "ab":
+        mine, theirs = cache.claim([text], {})
+        assert (mine, theirs) == ([text], {})
+        cache.release(mine, vectors)
+    assert cache.get("a") is not None  # a is now more recent than b
+    mine, _ = cache.claim(["c", "c"], {})
+    assert mine == ["c"]
+    cache.release(mine, vectors)
+    assert cache.get("b") is None
+    known: dict = {}
+    assert cache.claim(["a", "c"], known) == ([], {})
+    assert set(known) == {"a", "c"}

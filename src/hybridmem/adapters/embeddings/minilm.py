@@ -211,9 +211,9 @@ class MiniLmEmbedder:
         vectors: dict[str, Array] = {}
         for start in range(0, len(order), self._batch_size):
             chunk = order[start : start + self._batch_size]
-            for k, vector in zip(
-                chunk, self._encoder.forward([ids[k] for k in chunk]), strict=True
-            ):
+            for k, row in zip(chunk, self._encoder.forward([ids[k] for k in chunk]), strict=True):
+                # a copy: a cached row must not keep its whole batch's array alive
+                vector = row.copy()
                 vector.flags.writeable = False  # cached: shared by every later caller
                 vectors[texts[k]] = vector
         return vectors
