@@ -8,6 +8,7 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,10 +46,10 @@ _LAYERS = 6
 _FLOOR_TOKENS = 24
 
 
-def _matmul_floor(repeats: int) -> dict[str, float]:
-    """The matrix products of one forward pass over ``_FLOOR_TOKENS`` tokens alone (random
-    float32 weights of the model's shapes, each layer its own, as in the model): no numpy
-    implementation of the model can be faster than this on the machine."""
+def _matmul_floor() -> Callable[[], float]:
+    """A timer of the matrix products of one forward pass over ``_FLOOR_TOKENS`` tokens alone
+    (random float32 weights of the model's shapes, each layer its own, as in the model): no
+    numpy implementation of the model can be faster than this on the machine."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -57,22 +58,23 @@ def _matmul_floor(repeats: int) -> dict[str, float]:
         for _ in range(_LAYERS)
     ]
     inputs = {n: rng.standard_normal((_FLOOR_TOKENS, n), dtype=np.float32) for n in (384, 1536)}
-    seconds = []
-    for _ in range(repeats):
+
+    def once() -> float:
         start = time.perf_counter()
         for layer in weights:
             for weight in layer:
                 inputs[weight.shape[0]] @ weight
-        seconds.append(time.perf_counter() - start)
-    return summary_ms(seconds)
+        return time.perf_counter() - start
+
+    return once
 
 
 def run_embedding_benchmark(
     *, queries: int, words: int, messages: int, batch: int, model_dir: Path | None
 ) -> dict[str, Any]:
-    """Time ``queries`` distinct questions of ``words`` words one at a time, the same
-    questions again (answered from the cache), and ``messages`` messages of 5-60 words
-    embedded ``batch`` at a time and one at a time."""
+    """Time ``queries`` distinct questions of ``words`` words one at a time (each followed
+    by the floor), the same questions again (answered from the cache), and ``messages``
+    messages of 5-60 words embedded ``batch`` at a time and, in turns, one at a time."""
     rng = random.Random(20261204)  # noqa: S311  (reproducible test texts, not secrets)
     started = time.perf_counter()
     embedder = load_embedder(model_dir)
@@ -81,23 +83,28 @@ def run_embedding_benchmark(
         embedder.embed([text])
     questions = [text + "?" for text in _texts(rng, queries, words, words)]
 
-    def timed(texts: list[str]) -> list[float]:
-        seconds = []
-        for text in texts:
-            start = time.perf_counter()
-            embedder.embed([text])
-            seconds.append(time.perf_counter() - start)
-        return seconds
+    def timed(text: str) -> float:
+        start = time.perf_counter()
+        embedder.embed([text])
+        return time.perf_counter() - start
 
-    fresh, cached = timed(questions), timed(questions)
-    floor = _matmul_floor(queries)
+    # Measures that are compared run in turns, not one after the other, so a change in the
+    # machine's load during the run weighs on both alike.
+    floor_once = _matmul_floor()
+    fresh, floor = [], []
+    for question in questions:
+        fresh.append(timed(question))
+        floor.append(floor_once())
+    cached = [timed(question) for question in questions]
     bodies = _texts(rng, messages, 5, 60)
-    start = time.perf_counter()
+    batched_seconds = one_by_one_seconds = 0.0
     for offset in range(0, len(bodies), batch):
-        embedder.embed(bodies[offset : offset + batch])
-    batched_seconds = time.perf_counter() - start
-    singles = [text + "." for text in bodies]  # other texts: nothing from the cache
-    one_by_one_seconds = sum(timed(singles))
+        chunk = bodies[offset : offset + batch]
+        start = time.perf_counter()
+        embedder.embed(chunk)
+        batched_seconds += time.perf_counter() - start
+        # the same messages, changed a little: nothing comes from the cache
+        one_by_one_seconds += sum(timed(text + ".") for text in chunk)
     return {
         "benchmark": "embedding",
         "machine": machine(),
@@ -109,7 +116,7 @@ def run_embedding_benchmark(
         "query": summary_ms(fresh),
         "query_cached": summary_ms(cached),
         "matmul_floor_tokens": _FLOOR_TOKENS,
-        "matmul_floor": floor,
+        "matmul_floor": summary_ms(floor),
         "batch_size": batch,
         "messages": messages,
         "batched_messages_per_s": round(messages / batched_seconds, 1),
