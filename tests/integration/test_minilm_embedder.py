@@ -274,3 +274,20 @@ def test_the_vector_cache_forgets_the_least_recently_used():
     known: dict = {}
     assert cache.claim(["a", "c"], known) == ([], {})
     assert set(known) == {"a", "c"}
+
+
+def test_embedders_of_one_model_share_its_weights_and_a_changed_file_is_read_again(tmp_path):
+    assert MODEL_DIR is not None
+    assert MiniLmEmbedder()._encoder is MiniLmEmbedder(MODEL_DIR)._encoder
+    for path in MODEL_DIR.rglob("*"):
+        if path.is_file():
+            target = tmp_path / path.relative_to(MODEL_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    first = MiniLmEmbedder(tmp_path)
+    assert MiniLmEmbedder(tmp_path)._encoder is first._encoder
+    (tmp_path / "tokenizer.json").unlink()  # a new version of a file: read again
+    (tmp_path / "tokenizer.json").write_bytes((MODEL_DIR / "tokenizer.json").read_bytes())
+    again = MiniLmEmbedder(tmp_path)
+    assert again._encoder is not first._encoder
+    assert again.embed(TEXTS[:2]) == first.embed(TEXTS[:2])

@@ -137,31 +137,9 @@ class MiniLmEmbedder:
         )
         self._max_tokens = min(max_tokens, positions)
 
-        tokenizer = tokenizer_class.from_file(str(directory / "tokenizer.json"))
-        # tokenizer.json itself says "truncate at 128, pad everything to 128": both wrong for
-        # this pipeline. Truncate where sentence-transformers does (the limit counts [CLS] and
-        # [SEP]); no padding, since the encoder packs texts end to end instead.
-        tokenizer.enable_truncation(max_length=self._max_tokens)
-        tokenizer.no_padding()
-        self._tokenizer: Tokenizer = tokenizer
-
-        try:
-            weights = load_weights(str(directory / "model.safetensors"))
-        except Exception as exc:  # a truncated or foreign file: report it as unusable
-            raise UpstreamUnavailable(
-                f"cannot read {directory / 'model.safetensors'}: {exc}", upstream=UPSTREAM
-            ) from exc
-        try:
-            self._encoder = _load(
-                weights,
-                layers=int(config["num_hidden_layers"]),
-                heads=int(config["num_attention_heads"]),
-                norm_eps=float(config.get("layer_norm_eps", 1e-12)),
-            )
-        except KeyError as exc:
-            raise UpstreamUnavailable(
-                f"{directory / 'model.safetensors'} lacks the tensor {exc}", upstream=UPSTREAM
-            ) from exc
+        self._tokenizer, self._encoder = _loaded_model(
+            directory, config, self._max_tokens, tokenizer_class, load_weights
+        )
 
     @property
     def dimensions(self) -> int:
@@ -273,6 +251,58 @@ class _VectorCache:
         if vector is not None:
             self._vectors.move_to_end(text)
         return vector
+
+
+# Tokenizers and weights already read, by model directory and file versions: every embedder
+# of one process (the service's, the library's, a benchmark's, tests') shares them instead
+# of reading and holding 90 MB each. The last two are kept.
+_LOADED: OrderedDict[tuple[object, ...], tuple[Tokenizer, Encoder]] = OrderedDict()
+_LOADED_LOCK = threading.Lock()
+
+
+def _loaded_model(
+    directory: Path,
+    config: dict[str, Any],
+    max_tokens: int,
+    tokenizer_class: type[Tokenizer],
+    load_weights: Callable[[str], dict[str, Array]],
+) -> tuple[Tokenizer, Encoder]:
+    """The model's tokenizer and encoder, read once per process (and again if a file
+    changes)."""
+    files = [directory / name for name in _REQUIRED_FILES]
+    stats = [(path.stat().st_mtime_ns, path.stat().st_size) for path in files]
+    key = (str(directory.resolve()), max_tokens, *stats)
+    with _LOADED_LOCK:  # held while loading: two embedders built at once read the files once
+        if key in _LOADED:
+            _LOADED.move_to_end(key)
+            return _LOADED[key]
+        tokenizer = tokenizer_class.from_file(str(directory / "tokenizer.json"))
+        # tokenizer.json itself says "truncate at 128, pad everything to 128": both wrong for
+        # this pipeline. Truncate where sentence-transformers does (the limit counts [CLS] and
+        # [SEP]); no padding, since the encoder packs texts end to end instead.
+        tokenizer.enable_truncation(max_length=max_tokens)
+        tokenizer.no_padding()
+        try:
+            weights = load_weights(str(directory / "model.safetensors"))
+        except Exception as exc:  # a truncated or foreign file: report it as unusable
+            raise UpstreamUnavailable(
+                f"cannot read {directory / 'model.safetensors'}: {exc}", upstream=UPSTREAM
+            ) from exc
+        try:
+            encoder = _load(
+                weights,
+                layers=int(config["num_hidden_layers"]),
+                heads=int(config["num_attention_heads"]),
+                norm_eps=float(config.get("layer_norm_eps", 1e-12)),
+            )
+        except KeyError as exc:
+            raise UpstreamUnavailable(
+                f"{directory / 'model.safetensors'} lacks the tensor {exc}", upstream=UPSTREAM
+            ) from exc
+        _LOADED[key] = (tokenizer, encoder)
+        while len(_LOADED) > 2:
+            _LOADED.popitem(last=False)
+        return tokenizer, encoder
 
 
 def _load(weights: dict[str, Array], *, layers: int, heads: int, norm_eps: float) -> Encoder:
