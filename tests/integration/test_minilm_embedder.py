@@ -7,11 +7,15 @@ the torch-free forward pass is the same model, truncation and pooling included.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import math
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -104,6 +108,93 @@ def test_matches_sentence_transformers(embedder):
     assert max_abs_diff(embedder.embed(sentences), expected) < 1e-4
 
 
+def test_matches_the_previous_implementation_on_50_texts():
+    # ``data/minilm_previous.json``: the vectors the per-text implementation (before batched
+    # attention and the vector cache, commit 4982314) computed, one text at a time, for 50
+    # texts from empty to past the 256-token limit. Fresh embedders: no cached vector helps.
+    import numpy as np
+
+    previous = json.loads(
+        (Path(__file__).parent / "data" / "minilm_previous.json").read_text(encoding="utf-8")
+    )
+    texts = previous["texts"]
+    assert len(texts) == 50
+    expected = np.frombuffer(base64.b64decode(previous["vectors_f32_base64"]), dtype="<f4")
+    expected = expected.reshape(len(texts), 384)
+    batched = np.asarray(MiniLmEmbedder().embed(texts))
+    single = MiniLmEmbedder()
+    one_by_one = np.asarray([single.embed([text])[0] for text in texts])
+    for vectors in (batched, one_by_one):
+        cosines = (vectors * expected).sum(axis=1) / np.linalg.norm(vectors, axis=1)
+        assert cosines.min() >= 0.9999
+        assert np.abs(vectors - expected).max() < 1e-5
+
+
+def test_repeated_texts_come_from_the_cache_and_stay_equal(embedder):
+    texts = [
+        "a brand new sentence for the cache",
+        "another one",
+        "a brand new sentence for the cache",
+    ]
+    first = embedder.embed(texts)
+    assert first[0] == first[2]
+    # a returned vector is the caller's own list: changing it changes no later answer
+    first[0][0] = 42.0
+    again = embedder.embed(texts[:1])
+    assert again[0] == first[2]
+    assert again[0] is not first[2]
+
+
+class _HeldEncoder:
+    """Wraps the real encoder: counts passes, holds each until released, can fail once."""
+
+    def __init__(self, real, *, fail_first: bool = False) -> None:
+        self.real = real
+        self.passes: list[int] = []
+        self.release = threading.Event()
+        self.fail_first = fail_first
+
+    def forward(self, texts):
+        self.passes.append(len(texts))
+        number = len(self.passes)
+        assert self.release.wait(timeout=30)
+        if self.fail_first and number == 1:
+            raise RuntimeError("the first pass fails")
+        return self.real.forward(texts)
+
+
+def _embed_twice_at_once(embedder, held):
+    # the second call starts while the first one's pass is held
+    embedder._encoder = held
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(embedder.embed, ["where did I park the car"])
+        while not held.passes:
+            time.sleep(0.01)
+        second = pool.submit(embedder.embed, ["where did I park the car", "and the bike"])
+        time.sleep(0.2)
+        held.release.set()
+        return first, second
+
+
+def test_a_text_being_embedded_is_waited_for_not_embedded_twice():
+    embedder = MiniLmEmbedder()
+    held = _HeldEncoder(embedder._encoder)
+    first, second = _embed_twice_at_once(embedder, held)
+    assert second.result()[0] == first.result()[0]
+    assert held.passes == [1, 1]  # the car once, then only the bike
+
+
+def test_a_failed_pass_lets_the_waiting_caller_embed_itself():
+    embedder = MiniLmEmbedder()
+    held = _HeldEncoder(embedder._encoder, fail_first=True)
+    first, second = _embed_twice_at_once(embedder, held)
+    with pytest.raises(RuntimeError, match="first pass fails"):
+        first.result()
+    assert len(second.result()) == 2
+    embedder._encoder = held.real
+    assert embedder.embed(["where did I park the car"])[0] == second.result()[0]
+
+
 def test_one_string_is_refused(embedder):
     with pytest.raises(TypeError):
         embedder.embed("a single string")
@@ -162,3 +253,41 @@ def test_a_copied_model_directory_works(tmp_path, embedder):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
     assert MiniLmEmbedder(tmp_path).embed(TEXTS[:2]) == embedder.embed(TEXTS[:2])
+
+
+def test_the_vector_cache_forgets_the_least_recently_used():
+    import numpy as np
+
+    from hybridmem.adapters.embeddings.minilm import _VectorCache
+
+    cache = _VectorCache(2)
+    vectors = {text: np.full(3, i, dtype=np.float32) for i, text in enumerate("abc")}
+    for text in "ab":
+        mine, theirs = cache.claim([text], {})
+        assert (mine, theirs) == ([text], {})
+        cache.release(mine, vectors)
+    assert cache.get("a") is not None  # a is now more recent than b
+    mine, _ = cache.claim(["c", "c"], {})
+    assert mine == ["c"]
+    cache.release(mine, vectors)
+    assert cache.get("b") is None
+    known: dict = {}
+    assert cache.claim(["a", "c"], known) == ([], {})
+    assert set(known) == {"a", "c"}
+
+
+def test_embedders_of_one_model_share_its_weights_and_a_changed_file_is_read_again(tmp_path):
+    assert MODEL_DIR is not None
+    assert MiniLmEmbedder()._encoder is MiniLmEmbedder(MODEL_DIR)._encoder
+    for path in MODEL_DIR.rglob("*"):
+        if path.is_file():
+            target = tmp_path / path.relative_to(MODEL_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    first = MiniLmEmbedder(tmp_path)
+    assert MiniLmEmbedder(tmp_path)._encoder is first._encoder
+    (tmp_path / "tokenizer.json").unlink()  # a new version of a file: read again
+    (tmp_path / "tokenizer.json").write_bytes((MODEL_DIR / "tokenizer.json").read_bytes())
+    again = MiniLmEmbedder(tmp_path)
+    assert again._encoder is not first._encoder
+    assert again.embed(TEXTS[:2]) == first.embed(TEXTS[:2])

@@ -249,7 +249,7 @@ class Container(containers.DeclarativeContainer):
         retention=settings.provided.session_retention,
     )
 
-    embedder = providers.Resource(embedder_resource, settings)
+    embedder = providers.Resource(embedder_resource, settings, database)
     messages = providers.Singleton(PostgresMessages, database, embedder)
     zep_http = providers.Resource(zep_http_resource, settings)
     mem0_http = providers.Resource(mem0_http_resource, settings)
@@ -292,7 +292,10 @@ class Container(containers.DeclarativeContainer):
         extraction=extraction,
         ids=ids,
         clock=clock,
-        routing=providers.Callable(job_routing, settings),
+        # semantic search as decided at start (the embedder resource), not as configured
+        routing=providers.Callable(
+            lambda s, embedder: job_routing(s, indexing=embedder is not None), settings, embedder
+        ),
         bell=bell,
     )
     portability = providers.Singleton(

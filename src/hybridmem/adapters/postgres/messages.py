@@ -87,7 +87,8 @@ class PostgresMessages:
         embedding costs milliseconds of CPU per message)."""
         if not messages or not await self._vectors.ready():
             return
-        vectors = await self._vectors.embed([text for _, text in messages])
+        # jobs of several users run at once: their messages share one forward pass
+        vectors = await self._vectors.embed([text for _, text in messages], batched=True)
         async with self._db.connection() as conn:
             # one statement: the term statistics trigger runs per statement
             await conn.execute(
