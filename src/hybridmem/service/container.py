@@ -53,8 +53,9 @@ from hybridmem.application.recording import MessageRecorder
 from hybridmem.application.sessions import SessionService
 from hybridmem.application.views import MemoryViews
 from hybridmem.application.worker import JobBell, JobHandler, JobWorker
-from hybridmem.domain.jobs import JobKind
+from hybridmem.domain.jobs import JobKind, JobRouting
 from hybridmem.domain.units import TurnWindow
+from hybridmem.ports.embeddings import Embedder
 from hybridmem.ports.health import HealthCheck
 from hybridmem.ports.llm import LanguageModel
 from hybridmem.ports.providers import UserDirectory
@@ -111,6 +112,12 @@ def job_handlers(
         JobKind.SYNC_USER: delivery.sync_user,
         JobKind.DELETE_USER: delivery.delete_user,
     }
+
+
+def routing_as_started(settings: Settings, embedder: Embedder | None) -> JobRouting:
+    """The jobs a write enqueues, with semantic search as decided at start (the embedder
+    resource: ``auto`` may have turned it off), not as configured."""
+    return job_routing(settings, indexing=embedder is not None)
 
 
 def recall_settings(settings: Settings) -> RecallSettings:
@@ -285,6 +292,7 @@ class Container(containers.DeclarativeContainer):
     bell = providers.Singleton(JobBell)
     extraction = providers.Singleton(FactExtraction, facts=fact_memory, graph=graph_memory, ids=ids)
     indexing = providers.Singleton(MessageIndexing, messages)
+    routing = providers.Callable(routing_as_started, settings, embedder)
     recorder = providers.Singleton(
         MessageRecorder,
         journal=messages,
@@ -292,16 +300,13 @@ class Container(containers.DeclarativeContainer):
         extraction=extraction,
         ids=ids,
         clock=clock,
-        # semantic search as decided at start (the embedder resource), not as configured
-        routing=providers.Callable(
-            lambda s, embedder: job_routing(s, indexing=embedder is not None), settings, embedder
-        ),
+        routing=routing,
         bell=bell,
     )
     portability = providers.Singleton(
         PortabilityService,
         archive=providers.Singleton(PostgresMemoryArchive, database, embedder),
-        routing=providers.Callable(job_routing, settings),
+        routing=routing,
         clock=clock,
         bell=bell,
     )
