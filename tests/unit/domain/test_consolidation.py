@@ -464,6 +464,17 @@ def test_consolidation_loses_nothing(items: list[StoredFact]) -> None:
 
 @PROPERTY_SETTINGS
 @given(stored_facts())
+def test_no_result_names_itself_or_a_merged_duplicate(items: list[StoredFact]) -> None:
+    decisions = consolidate(items)
+    merged = {duplicate.fact_id for decision in decisions for duplicate in decision.duplicates}
+    for decision in decisions:
+        if decision.result is not None and decision.result.superseded_by is not None:
+            assert decision.result.superseded_by != decision.result.fact_id
+            assert decision.result.superseded_by not in merged
+
+
+@PROPERTY_SETTINGS
+@given(stored_facts())
 def test_the_latest_current_value_of_single_valued_attributes_wins(
     items: list[StoredFact],
 ) -> None:
