@@ -181,6 +181,40 @@ def _cluster(
     return started
 
 
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """Where ``superseded_by`` links point once the decisions are applied.
+
+    ``held_by`` maps each input fact to the fact-memory fact that holds it afterwards (a
+    merge survivor, itself, or the fact added for a graph fact); ``held`` is the set of those.
+    """
+
+    held_by: dict[tuple[Store, str], str]
+    held: frozenset[str]
+
+    def resolve(self, state: _Effective) -> str | None:
+        """The fact's own link, re-pointed as apply_decisions does: a link to a fact that
+        a merge folds away names its survivor (else a result would name a deleted fact)."""
+        original = state.fact.superseded_by
+        if original is None:
+            return None
+        return self.held_by.get((state.item.store, original), original)
+
+    def successor(self, state: _Effective) -> str | None:
+        """What came after the fact: the fact that consolidation closes it for, else its
+        own resolved link. A link to what the fact itself becomes (one merged fact naming
+        another) is none: the survivor would name itself."""
+        if state.successor is not None:
+            later = state.successor
+            return self.held_by[(later.store, later.fact.fact_id)]
+        target = self.resolve(state)
+        return None if target == self.held_by[(state.item.store, state.fact.fact_id)] else target
+
+    def present(self, fact_id: str) -> bool:
+        """Whether the fact memory holds ``fact_id`` once the decisions are applied."""
+        return fact_id in self.held
+
+
 def _check_unique(items: Sequence[StoredFact]) -> None:
     seen: set[tuple[Store, str]] = set()
     for item in items:
@@ -227,25 +261,18 @@ def consolidate(
             if member.item.store is Store.GRAPH:
                 held_by[(Store.GRAPH, member.fact.fact_id)] = cluster.leader.fact.fact_id
 
-    def pointer(state: _Effective) -> str | None:
-        if state.successor is not None:
-            successor = state.successor
-            return held_by[(successor.store, successor.fact.fact_id)]
-        original = state.fact.superseded_by
-        if state.item.store is Store.GRAPH and original is not None:
-            return held_by.get((Store.GRAPH, original), original)
-        return original
+    links = _Links(held_by, frozenset(held_by.values()))
 
     decisions: list[Decision] = []
     for cluster in memory_clusters:
-        decisions.append(_memory_decision(cluster, pointer))
+        decisions.append(_memory_decision(cluster, links))
     for cluster in added:
         leader = cluster.leader
         result = replace(
             leader.fact,
             fact_id=id_for_added(leader.fact),
             valid_to=leader.valid_to,
-            superseded_by=pointer(leader) if leader.valid_to is not None else None,
+            superseded_by=links.successor(leader) if leader.valid_to is not None else None,
         )
         decisions.append(Decision(DecisionKind.ADD, Store.GRAPH, leader.fact, result))
     for clusters in groups.values():
@@ -265,17 +292,19 @@ def _end(state: _Effective) -> datetime:
     return state.valid_to
 
 
-def _memory_decision(cluster: _Cluster, pointer: Callable[[_Effective], str | None]) -> Decision:
+def _memory_decision(cluster: _Cluster, links: _Links) -> Decision:
     leader = cluster.leader
     memory_members = [m for m in cluster.members if m.item.store is Store.FACTS]
     duplicates = tuple(member.fact for member in memory_members[1:])
     if cluster.end is None:
         superseded_by = leader.fact.superseded_by
     else:
-        # The latest-ending member that knows what came next says so (earliest of a tie).
-        pointers = [(_end(member), pointer(member)) for member in memory_members]
+        # The latest-ending member that knows what came next says so (earliest of a tie);
+        # a link to a fact that is gone (say, deleted by the user) only when none is left.
+        pointers = [(_end(member), links.successor(member)) for member in memory_members]
         known = [(end, successor) for end, successor in pointers if successor is not None]
-        superseded_by = max(known, key=lambda pair: pair[0])[1] if known else None
+        present = [(end, successor) for end, successor in known if links.present(successor)]
+        superseded_by = max(present or known, key=lambda pair: pair[0])[1] if known else None
     result = replace(
         leader.fact,
         valid_to=cluster.end,
@@ -285,7 +314,9 @@ def _memory_decision(cluster: _Cluster, pointer: Callable[[_Effective], str | No
     )
     if duplicates:
         return Decision(DecisionKind.MERGE, Store.FACTS, leader.fact, result, duplicates)
-    if result != leader.fact:
+    # A link that only moves to a merge survivor is not a change of this fact:
+    # apply_decisions re-points it.
+    if result != replace(leader.fact, superseded_by=links.resolve(leader)):
         return Decision(DecisionKind.INVALIDATE, Store.FACTS, leader.fact, result)
     return Decision(DecisionKind.KEEP, Store.FACTS, leader.fact)
 
