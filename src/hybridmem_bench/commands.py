@@ -103,8 +103,7 @@ def bench_chat(
             progress=progress,
         )
     )
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
@@ -204,8 +203,7 @@ def bench_retrieval(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
@@ -238,8 +236,7 @@ def bench_load(
             progress=progress,
         )
     )
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    _write_report(report, output)
     typer.echo(render_markdown(report))
     if report["messages"]["lost"] or report["server_errors_5xx"]:
         raise typer.Exit(1)
@@ -274,8 +271,7 @@ def bench_login(
             progress=progress,
         )
     )
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    _write_report(report, output)
     typer.echo(render_markdown(report))
 
 
@@ -342,8 +338,7 @@ def bench_soak(
             progress=progress,
         )
     )
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2))
+    _write_report(report, output)
     typer.echo(render_markdown(report))
     failed = report["errors"] or report["messages"]["lost"] or not report["rss_stable"]
     raise typer.Exit(1 if failed else 0)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from hybridmem.service.deps import Accounts, CurrentUser, Sessions
+from hybridmem.service.deps import Accounts, CurrentUser
 from hybridmem.service.errors import declared
 from hybridmem.service.routers.common import DEFAULT_PAGE_SIZE, Cursor, Limit
+from hybridmem.service.routers.sessions import list_sessions
 from hybridmem.service.schemas.accounts import UserOut, UserPatch
 from hybridmem.service.schemas.base import Page
 from hybridmem.service.schemas.fields import QueryText
@@ -51,16 +52,15 @@ async def delete_me(principal: CurrentUser, accounts: Accounts) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/sessions", response_model=Page[SessionOut], responses=declared(401, 422, 503))
-async def my_sessions(
-    principal: CurrentUser,
-    sessions: Sessions,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
-) -> Page[SessionOut]:
-    """The caller's live sessions, oldest first."""
-    page = await sessions.list(principal.user_id, limit=limit, cursor=cursor)
-    return Page[SessionOut].of(page)
+# The same listing as GET /api/sessions, under the user it belongs to: one handler, two paths.
+router.add_api_route(
+    "/me/sessions",
+    list_sessions,
+    methods=["GET"],
+    name="my_sessions",
+    response_model=Page[SessionOut],
+    responses=declared(401, 422, 503),
+)
 
 
 @router.get("", response_model=Page[UserOut], responses=declared(401, 403, 422, 503))
