@@ -22,7 +22,14 @@ from hybridmem.domain.extraction_support import (
     i_pattern,
     partner_status,
 )
-from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
+from hybridmem.domain.values import (
+    ValueKind,
+    clip_value,
+    drop_afterthought,
+    name_value,
+    split_items,
+    to_gerund,
+)
 
 _ACTIVITIES = (
     r"yoga|pilates|karate|judo|taekwondo|boxing|kickboxing|crossfit|meditation|tai chi|parkour"
@@ -301,7 +308,7 @@ def have_rule(clause: Clause) -> list[Found] | None:
     if match is None:
         return None
     found: list[Found] = []
-    for item in split_items(clip_value(match.group("v"), ValueKind.THING)):
+    for item in split_items(drop_afterthought(clip_value(match.group("v"), ValueKind.THING))):
         if not (parsed := _HAVE_ITEM.match(item)):
             # "I have a son, Leo": a name right after an unnamed one is that one's name
             last = found[-1] if found else None

@@ -14,6 +14,7 @@ from hybridmem.domain.values import (
     ValueKind,
     clip_value,
     name_value,
+    drop_afterthought,
     split_items,
     to_gerund,
     validate_value,
@@ -129,6 +130,8 @@ def capture(
     if not raw:
         return []
     clipped = clip_value(raw, kind)
+    if kind is ValueKind.THING:
+        clipped = drop_afterthought(clipped)
     items = split_items(clipped) if multi else [clipped]
     infinitive = bool(items) and normalize_text(items[0]).startswith("to ")
     found: list[Found] = []
