@@ -12,6 +12,7 @@ from hybridmem.domain.facts import Revision
 from hybridmem.domain.text import normalize_text
 from hybridmem.domain.values import (
     ValueKind,
+    allergen,
     clip_value,
     name_value,
     drop_afterthought,
@@ -140,6 +141,8 @@ def capture(
         checked = validate_value(value, kind, casual=clause.casual, strict_role=strict_role)
         if checked is None and index == 0 and kind is ValueKind.THING:
             return []  # "I adore my cat, Biscuit": the rest of a bad list is an apposition
+        if checked is not None and attribute is Attribute.ALLERGIES:
+            checked = allergen(checked)
         if checked is not None:
             found.append(Found(attribute, checked, qualifier, current, ongoing))
     return found

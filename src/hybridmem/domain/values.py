@@ -210,6 +210,29 @@ def drop_afterthought(text: str) -> str:
     return text
 
 
+# An allergy's severity is not the allergen ("severe tree nut allergy" → tree nuts).
+_SEVERITY = _compile(
+    r"^(?:(?:a|an|my|severe|severely|mild|mildly|bad|serious|slight|minor|major|strong|really"
+    r"|very|deadly|deathly|life[- ]threatening|anaphylactic|extreme|real|massive|nasty)\s+)+"
+)
+# Count nouns named in the singular before "allergy" ("peanut allergy"); the allergen is the
+# plural ("peanuts"), while mass nouns ("shellfish", "pollen", "dust") stay as they are.
+_COUNT_ALLERGENS = _compile(
+    r"^(?:(?:[\w-]+\s+)?nut|peanut|egg|cat|dog|bee|wasp|seed|sesame seed|kiwi|horse|rabbit"
+    r"|mango|banana|apple|peach|almond|cashew|walnut|hazelnut|pistachio|mushroom)$"
+)
+
+
+def allergen(value: str) -> str:
+    """An allergy's value without its severity, a singular count noun made plural."""
+    plain = _SEVERITY.sub("", value).strip()
+    if not plain:
+        return value
+    if _COUNT_ALLERGENS.match(plain):
+        return f"{plain}s"
+    return plain
+
+
 def split_items(text: str) -> list[str]:
     """Split "chess, tennis and golf" into items; known compounds stay whole."""
     protected = _COMPOUNDS.sub(lambda m: m.group(0).replace(" ", _COMPOUND_JOINER), text)
@@ -344,6 +367,9 @@ def validate_value(
         words = display.split()
         if (canonical := canonical_date(display)) is not None:
             return canonical
+        # "coming up on 21 october", "is soon, the 3rd of May": the date inside the words
+        if (inner := _DATE_INSIDE.search(display)) and (found := canonical_date(inner[0])):
+            return found
         return display if _MONTH.search(display) and len(words) <= 6 else None
     if kind is ValueKind.AGE:
         return display if display.isdigit() and 0 < int(display) < 120 else None
@@ -361,6 +387,11 @@ _DATE_FORMS = (
     _compile(rf"^(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH_WORD}$"),
     _compile(rf"^{_MONTH_WORD}\s+(?:the\s+)?{_DAY}$"),
     _compile(r"^(?P<d>[0-3]?\d)[/.-](?P<n>[01]?\d)$"),  # day first, as most of the world writes
+)
+_DATE_INSIDE = _compile(
+    r"\b(?:the\s+)?[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep"
+    r"|oct|nov|dec)[a-z]*\.?(?=\W|$)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+(?:the\s+)?[0-3]?\d(?:st|nd|rd|th)?\b"
 )
 #: Days people name instead of dating them ("I was born on Christmas Day").
 _NAMED_DAYS = {
