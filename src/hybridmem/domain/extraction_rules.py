@@ -253,10 +253,6 @@ _NO_LONGER: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
         i_pattern(rf"(?:no\s+longer|do\s+not)\s+{ADVERBS}work\s+(?:at|for)"),
         Attribute.EMPLOYER, ValueKind.ORGANISATION,
     ),
-    (
-        i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a\s+|an\s+)?", rf"(?P<v>{DIET}){END}"),
-        Attribute.DIET, ValueKind.DIET,
-    ),
 )  # fmt: skip
 
 
