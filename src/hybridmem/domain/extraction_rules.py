@@ -221,8 +221,9 @@ def my_rule(clause: Clause) -> list[Found] | None:
 # "my sister lives in Berlin", "my cousin just got a job": a relative as the subject of a
 # verb is a relative the user has (not "my sister's friend …": no possessive).
 _MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
-# "my girlfriend's sister is a vet": whoever the sentence is about, the user has a partner.
-_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s|\s+(?=[a-z]))")
+# "my girlfriend loves sushi": a partner as the subject implies a status; a partner's relative
+# ("my boyfriend's mum is Italian") is about someone else and implies nothing.
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})\s+(?=[a-z])")
 
 
 def _status_of(relation: str) -> list[Found]:

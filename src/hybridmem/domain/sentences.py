@@ -94,8 +94,8 @@ _LANGUAGE_REQUEST = re.compile(
     r"|what\s+is\s+the\s+(?:\w+\s+)?(?:for|translation)"
     r"|is\s+(?:this|it)\s+(?:correct|right|grammatical)"
     r"|explain\s+(?:this|the)\s+(?:sentence|phrase|quote|line|grammar))\b"
-    # "… how to say I am from Spain in French"
-    r"|\b(?:translate|translated|say|write|spell|translation\s+of)\b.*\b(?:in|into)\s+"
+    # "I need to translate I am from Spain into French"
+    r"|\b(?:translate|translated|translation\s+of)\b.*\b(?:in|into)\s+"
     r"(?:spanish|french|german|italian|portuguese|english|japanese|chinese|mandarin|korean"
     r"|arabic|hindi|russian|dutch|turkish|swahili|polish|greek)\W*$",
     re.IGNORECASE,
