@@ -221,9 +221,12 @@ def my_rule(clause: Clause) -> list[Found] | None:
 # "my sister lives in Berlin", "my cousin just got a job": a relative as the subject of a
 # verb is a relative the user has (not "my sister's friend …": no possessive).
 _MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
-# "my girlfriend loves sushi": a partner as the subject implies a status; a partner's relative
-# ("my boyfriend's mum is Italian") is about someone else and implies nothing.
-_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})\s+(?=[a-z])")
+# "my girlfriend loves sushi", "my boyfriend's flat": the user has a partner; a partner's
+# relative or friend ("my boyfriend's mum is Italian") is about someone else: no status.
+_MY_PARTNERS = compile_ci(
+    rf"^my\s+(?P<partner>{PARTNER})(?:'s\s+(?!(?:{KIN_ADJ})?(?:{FAMILY}|{PARTNER}|(?:best\s+)?(?:friend|mate)|boss|ex)s?\b)"
+    r"|\s+(?=[a-z]))"
+)
 
 
 def _status_of(relation: str) -> list[Found]:
