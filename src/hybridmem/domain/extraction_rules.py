@@ -20,6 +20,7 @@ from hybridmem.domain.extraction_support import (
     IS_NAMED,
     KIN_ADJ,
     PARTNER,
+    PEOPLE,
     SPECIES,
     Clause,
     Found,
@@ -223,10 +224,7 @@ def my_rule(clause: Clause) -> list[Found] | None:
 _MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
 # "my girlfriend loves sushi", "my boyfriend's flat": the user has a partner; a partner's
 # relative or friend ("my boyfriend's mum is Italian") is about someone else: no status.
-_MY_PARTNERS = compile_ci(
-    rf"^my\s+(?P<partner>{PARTNER})(?:'s\s+(?!(?:{KIN_ADJ})?(?:{FAMILY}|{PARTNER}|(?:best\s+)?(?:friend|mate)|boss|ex)s?\b)"
-    r"|\s+(?=[a-z]))"
-)
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s+(?!{PEOPLE})|\s+(?=[a-z]))")
 
 
 def _status_of(relation: str) -> list[Found]:

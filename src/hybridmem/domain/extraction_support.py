@@ -81,6 +81,11 @@ KIN_ADJ = (
     r"(?:(?:older|younger|big|little|elder|baby|twin|only|oldest|youngest|eldest|new|lovely"
     r"|beloved|sweet|cute|old)\s+)?"
 )
+#: People other than the user ("my boyfriend's mum", "… best friend", "… parents").
+PEOPLE = (
+    rf"{KIN_ADJ}(?:{FAMILY}|{PARTNER}|parent|family|folk|kid|children"
+    r"|(?:best\s+)?(?:friend|mate)|boss|ex)s?\b"
+)
 IS_NAMED = r"(?P<how>'s\s+name\s+is|\s+is\s+(?:called|named)|\s+goes\s+by|\s+answers\s+to|\s+is)"
 END = r"(?=$|[\s,.!])"
 FIRST_PERSON_START = compile_ci(r"^(?:i|my)\b")
