@@ -12,6 +12,8 @@ import pytest
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import Fact, FactCandidate, Revision
+from hybridmem.domain.messages import Role
+from hybridmem.domain.router import plan_write
 from hybridmem.domain.temporal import plan_temporal_update
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -67,6 +69,20 @@ def test_quoted_or_language_request_text_gives_no_facts(text: str) -> None:
 )  # fmt: skip
 def test_statements_beside_quotes_are_still_read(text: str, expected: set[tuple[str, str]]) -> None:
     assert expected <= current(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "extract"),
+    [
+        ("Translate 'I am a teacher and I live in Lima' into Spanish", False),
+        ("'I live in Rome' was the first line of the novel", False),
+        ("how do I say I have two sons in Dutch", False),
+        ("I live in Lima. Translate 'I love cats' into Spanish", True),
+    ],
+)
+def test_the_write_gate_ignores_quoted_first_person(text: str, extract: bool) -> None:
+    # no LLM extraction either: the quoted words are not the user's
+    assert plan_write(text, Role.USER).extract is extract
 
 
 def test_a_quoted_message_gives_only_the_relative_who_sent_it() -> None:
