@@ -205,8 +205,10 @@ def drop_afterthought(text: str) -> str:
     # "spicy food, the hotter …": two pieces and no "and"/"or" is a remark, not a list
     # ("I have a daughter, Zara": a capitalized piece is a name in apposition, kept)
     second = pieces[1].strip()
+    # ("hiking, camping": two activities of one kind are a list)
+    activities = all(piece.split()[-1].endswith("ing") for piece in pieces if piece.split())
     if len(pieces) == 2 and second[:1].islower() and not _LIST_CLOSER.search(second):
-        return pieces[0]
+        return text if activities else pieces[0]
     return text
 
 

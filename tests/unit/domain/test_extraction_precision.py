@@ -103,6 +103,7 @@ def test_a_quoted_message_gives_only_the_relative_who_sent_it() -> None:
         ("I hate reality tv, it is so fake", {("dislikes", "reality tv")}),
         ("i play rugby saturday league, scrum half", {("hobbies", "rugby")}),
         ("I play netball on tuesday nights", {("hobbies", "netball")}),
+        ("i play hockey, left wing", {("hobbies", "hockey")}),
     ],
 )
 def test_a_comma_remark_is_not_a_second_item(text: str, expected: set[tuple[str, str]]) -> None:
@@ -122,6 +123,7 @@ def test_a_comma_remark_is_not_a_second_item(text: str, expected: set[tuple[str,
                                                         ("languages", "Hindi"),
                                                         ("languages", "Tamil")}),
         ("I have a son, Theo", {("family_member", "Theo")}),
+        ("i love climbing, surfing", {("likes", "climbing"), ("likes", "surfing")}),
     ],
 )  # fmt: skip
 def test_real_lists_still_split(text: str, expected: set[tuple[str, str]]) -> None:
