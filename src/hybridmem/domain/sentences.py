@@ -89,7 +89,9 @@ _OTHER_QUOTE = re.compile(r"(?:(?<=\s)|(?<=^))'(?=\S)([^'\n]{1,80}?)(?<=\S)'(?=[
 _LANGUAGE_REQUEST = re.compile(
     r"^(?:(?:please|pls|plz|can\s+you|could\s+you|would\s+you|help\s+me|hey|hi|ok|okay)"
     r"[\s,]+)*(?:translate|proofread|paraphrase|rephrase|reword|spell[- ]?check"
-    r"|(?:correct|fix|check)\s+(?:this|the|my|these)\b"
+    r"|(?:correct|fix|check|improve)\s+(?:this|the|my|these)(?:\s+\w+)?\s+(?:grammar|sentences?"
+    r"|spelling|text|english|essay|paragraph|email|message|translation|wording|phrase)"
+    r"|(?:correct|fix|check)\s+(?:this|these)\s*:"
     r"|how\s+(?:do|would|can|should)\s+(?:i|you|one)\s+(?:say|write|spell|translate|pronounce)"
     r"|what\s+is\s+the\s+(?:\w+\s+)?(?:for|translation)"
     r"|is\s+(?:this|it)\s+(?:correct|right|grammatical)"

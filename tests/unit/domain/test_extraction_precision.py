@@ -47,6 +47,8 @@ def current(text: str) -> set[tuple[str, str]]:
         "how would you say I have a dog named Rex in French",
         'Can you proofread this: "I works as a engineer at Bosch"',
         "Correct this sentence: I am live in Berlin since 2019.",
+        "check my grammar: I have lived in Rome for ten years",
+        "correct this: I am working in Accenture",
         "Rephrase: I hate mornings and I love coffee",
         "I need to translate I am married with two kids into Japanese",
     ],
@@ -59,6 +61,7 @@ def test_quoted_or_language_request_text_gives_no_facts(text: str) -> None:
     ("text", "expected"),
     [
         ("I live in Lyon. Translate 'I love cats' into Spanish", {("location", "Lyon")}),
+        ("fix my bike first, I live in Leeds and cycle to work", {("location", "Leeds")}),
         ("My dog's name is Rufus and my parents' house is in York", {("pet", "Rufus")}),
         ("My cat is called 'Mittens'", {("pet", "Mittens")}),
         ("I'm a 'senior' developer at Spotify", {("occupation", "senior developer"),
