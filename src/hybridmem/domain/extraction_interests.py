@@ -22,7 +22,14 @@ from hybridmem.domain.extraction_support import (
     i_pattern,
     partner_status,
 )
-from hybridmem.domain.values import ValueKind, clip_value, name_value, split_items, to_gerund
+from hybridmem.domain.values import (
+    ValueKind,
+    clip_value,
+    drop_afterthought,
+    name_value,
+    split_items,
+    to_gerund,
+)
 
 _ACTIVITIES = (
     r"yoga|pilates|karate|judo|taekwondo|boxing|kickboxing|crossfit|meditation|tai chi|parkour"
@@ -121,7 +128,11 @@ _ALLERGY_NOUN = i_pattern(
     r"have",
     r"\s+(?:a|an)\s+(?:severe\s+|mild\s+|bad\s+|serious\s+|slight\s+)?(?P<v>[\w -]+?)\s+allergy$",
 )
-_INTOLERANT = i_pattern(r"am", r"\s+(?P<v>lactose|gluten)\s+intolerant")
+_INTOLERANT = i_pattern(
+    r"am",
+    r"\s+(?:(?:severely|very|mildly|slightly|quite|a\s+bit)\s+)?(?P<v>lactose|gluten"
+    r"|fructose|histamine|dairy|wheat)[- ]intolerant(?:\W*)$",
+)
 
 
 def health_rule(clause: Clause) -> list[Found] | None:
@@ -131,7 +142,10 @@ def health_rule(clause: Clause) -> list[Found] | None:
         return capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET, ongoing=True)
     if match := _DIET_PAST.match(text):
         return capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET, current=False)
-    for pattern in (_ALLERGIC, _ALLERGY_NOUN, _INTOLERANT):
+    if match := _INTOLERANT.match(text):
+        # an intolerance is not an allergy (no immune reaction): a free-text fact
+        return [Found(Attribute.OTHER, f"{match.group('v').casefold()} intolerant")]
+    for pattern in (_ALLERGIC, _ALLERGY_NOUN):
         if match := pattern.match(text):
             return capture(
                 clause, match.group("v"), ValueKind.THING, Attribute.ALLERGIES, multi=True
@@ -301,7 +315,7 @@ def have_rule(clause: Clause) -> list[Found] | None:
     if match is None:
         return None
     found: list[Found] = []
-    for item in split_items(clip_value(match.group("v"), ValueKind.THING)):
+    for item in split_items(drop_afterthought(clip_value(match.group("v"), ValueKind.THING))):
         if not (parsed := _HAVE_ITEM.match(item)):
             # "I have a son, Leo": a name right after an unnamed one is that one's name
             last = found[-1] if found else None

@@ -20,6 +20,7 @@ from hybridmem.domain.extraction_support import (
     IS_NAMED,
     KIN_ADJ,
     PARTNER,
+    PEOPLE,
     SPECIES,
     Clause,
     Found,
@@ -221,8 +222,9 @@ def my_rule(clause: Clause) -> list[Found] | None:
 # "my sister lives in Berlin", "my cousin just got a job": a relative as the subject of a
 # verb is a relative the user has (not "my sister's friend …": no possessive).
 _MY_KIN_SUBJECT = compile_ci(rf"^my\s+{KIN_ADJ}(?P<kin>{FAMILY})\s+(?P<next>[a-z][\w-]*)\b")
-# "my girlfriend's sister is a vet": whoever the sentence is about, the user has a partner.
-_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s|\s+(?=[a-z]))")
+# "my girlfriend loves sushi", "my boyfriend's flat": the user has a partner; a partner's
+# relative or friend ("my boyfriend's mum is Italian") is about someone else: no status.
+_MY_PARTNERS = compile_ci(rf"^my\s+(?P<partner>{PARTNER})(?:'s\s+(?!{PEOPLE})|\s+(?=[a-z]))")
 
 
 def _status_of(relation: str) -> list[Found]:
@@ -252,10 +254,6 @@ _NO_LONGER: tuple[tuple[re.Pattern[str], Attribute, ValueKind], ...] = (
     (
         i_pattern(rf"(?:no\s+longer|do\s+not)\s+{ADVERBS}work\s+(?:at|for)"),
         Attribute.EMPLOYER, ValueKind.ORGANISATION,
-    ),
-    (
-        i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a\s+|an\s+)?", rf"(?P<v>{DIET}){END}"),
-        Attribute.DIET, ValueKind.DIET,
     ),
 )  # fmt: skip
 

@@ -12,7 +12,9 @@ from hybridmem.domain.facts import Revision
 from hybridmem.domain.text import normalize_text
 from hybridmem.domain.values import (
     ValueKind,
+    allergen,
     clip_value,
+    drop_afterthought,
     name_value,
     split_items,
     to_gerund,
@@ -79,6 +81,11 @@ KIN_ADJ = (
     r"(?:(?:older|younger|big|little|elder|baby|twin|only|oldest|youngest|eldest|new|lovely"
     r"|beloved|sweet|cute|old)\s+)?"
 )
+#: People other than the user ("my boyfriend's mum", "… best friend", "… parents").
+PEOPLE = (
+    rf"{KIN_ADJ}(?:{FAMILY}|{PARTNER}|parent|family|folk|kid|children"
+    r"|(?:best\s+)?(?:friend|mate)|boss|ex)s?\b"
+)
 IS_NAMED = r"(?P<how>'s\s+name\s+is|\s+is\s+(?:called|named)|\s+goes\s+by|\s+answers\s+to|\s+is)"
 END = r"(?=$|[\s,.!])"
 FIRST_PERSON_START = compile_ci(r"^(?:i|my)\b")
@@ -129,6 +136,8 @@ def capture(
     if not raw:
         return []
     clipped = clip_value(raw, kind)
+    if kind is ValueKind.THING:
+        clipped = drop_afterthought(clipped)
     items = split_items(clipped) if multi else [clipped]
     infinitive = bool(items) and normalize_text(items[0]).startswith("to ")
     found: list[Found] = []
@@ -137,6 +146,8 @@ def capture(
         checked = validate_value(value, kind, casual=clause.casual, strict_role=strict_role)
         if checked is None and index == 0 and kind is ValueKind.THING:
             return []  # "I adore my cat, Biscuit": the rest of a bad list is an apposition
+        if checked is not None and attribute is Attribute.ALLERGIES:
+            checked = allergen(checked)
         if checked is not None:
             found.append(Found(attribute, checked, qualifier, current, ongoing))
     return found

@@ -15,6 +15,8 @@ from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.demonyms import demonym
 from hybridmem.domain.extraction_support import (
     ANIMALS,
+    DIET,
+    END,
     FAMILY,
     KIN_ADJ,
     SPECIES,
@@ -113,6 +115,8 @@ _NOT_ANY_MORE = i_pattern(
 )
 _ENDED = compile_ci(r"\b(?:no\s+longer|any\s?more)\b")
 _NO_LONGER_ROLE = i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a|an)", r"\s+(?P<v>.+?)\s+any\s?more$")
+# "I'm not vegan anymore": a negated diet closes the stored one and is never recorded itself
+_NOT_DIET = i_pattern(r"am\s+(?:no\s+longer|not)\s+(?:a\s+|an\s+)?", rf"(?P<v>{DIET}){END}")
 _NAMED_ONES = (Attribute.PET, Attribute.FAMILY_MEMBER, Attribute.PARTNER)
 
 
@@ -139,6 +143,9 @@ def ending_rule(clause: Clause) -> list[Found] | None:
     text = clause.text
     if match := _DIED.match(text):
         return _died(clause, match) or None
+    if _ENDED.search(text) and (match := _NOT_DIET.match(text)):
+        diets = capture(clause, match.group("v"), ValueKind.DIET, Attribute.DIET)
+        return [_ending(Attribute.DIET, found.value) for found in diets] or None
     if match := _PARTNERS_PARTED.match(text):
         raw = match.group("a") or match.group("b") or match.group("c")
         name = name_value(raw, casual=clause.casual, explicit=False)

@@ -150,7 +150,9 @@ _ATTRIBUTE_CUES: tuple[tuple[re.Pattern[str], tuple[Attribute, ...]], ...] = (
     ),
     (_compile(r"\b(?:hate|dislike|can't stand|can not stand|don't like)\b"), (Attribute.DISLIKES,)),
     (_compile(r"\b(?:hobby|hobbies|free time|spare time|for fun|pastime)\b"), (Attribute.HOBBIES,)),
-    (_compile(r"\b(?:allerg\w*|intoleran\w*)\b"), (Attribute.ALLERGIES,)),
+    (_compile(r"\b(?:allerg\w*)\b"), (Attribute.ALLERGIES,)),
+    # an intolerance is stored as a free-text fact (it is not an allergy)
+    (_compile(r"\b(?:intoleran\w*)\b"), (Attribute.OTHER, Attribute.ALLERGIES)),
     (
         _compile(r"\b(?:diet|vegetarian|vegan|eat|eating|food|halal|kosher|keto)\b"),
         (Attribute.DIET, Attribute.ALLERGIES),

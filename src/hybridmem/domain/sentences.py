@@ -72,6 +72,36 @@ _REPORTING_VERB = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_SPAN = re.compile(r'"[^"]*"')
+# A quoted span that speaks in the first person ('I live in Paris') is someone's words being
+# quoted, translated or corrected, never the user's own statement. A single quote opens only
+# after a space or the start (so "parents' house" is not a quote) and closes before a space or
+# punctuation (so "dog's" is not one).
+_FIRST_PERSON_QUOTE = re.compile(
+    r'"[^"]*\b(?:i|me|my|mine|we|our|us)\b[^"]*"'
+    r"|(?:(?<=\s)|(?<=^)|(?<=[:(]))'(?=\S)[^'\n]*?\b(?:i|me|my|mine|we|our|us)\b[^'\n]*?"
+    r"(?<=\S)'(?=[\s.,!?;:)]|$)",
+    re.IGNORECASE,
+)
+# Any other quoted word keeps its words and loses its marks ("a 'senior' engineer").
+_OTHER_QUOTE = re.compile(r"(?:(?<=\s)|(?<=^))'(?=\S)([^'\n]{1,80}?)(?<=\S)'(?=[\s.,!?;:)]|$)")
+# A request about language ("translate …", "how do I say …", "correct my grammar: …") carries
+# text to work on, not facts about the user; the whole sentence is skipped.
+_LANGUAGE_REQUEST = re.compile(
+    r"^(?:(?:please|pls|plz|can\s+you|could\s+you|would\s+you|help\s+me|hey|hi|ok|okay)"
+    r"[\s,]+)*(?:translate|proofread|paraphrase|rephrase|reword|spell[- ]?check"
+    r"|(?:correct|fix|check|improve)\s+(?:this|the|my|these)(?:\s+\w+)?\s+(?:grammar|sentences?"
+    r"|spelling|text|english|essay|paragraph|email|message|translation|wording|phrase)"
+    r"|(?:correct|fix|check)\s+(?:this|these)\s*:"
+    r"|how\s+(?:do|would|can|should)\s+(?:i|you|one)\s+(?:say|write|spell|translate|pronounce)"
+    r"|what\s+is\s+the\s+(?:\w+\s+)?(?:for|translation)"
+    r"|is\s+(?:this|it)\s+(?:correct|right|grammatical)"
+    r"|explain\s+(?:this|the)\s+(?:sentence|phrase|quote|line|grammar))\b"
+    # "I need to translate I am from Spain into French"
+    r"|\b(?:translate|translated|translation\s+of)\b.*\b(?:in|into)\s+"
+    r"(?:spanish|french|german|italian|portuguese|english|japanese|chinese|mandarin|korean"
+    r"|arabic|hindi|russian|dutch|turkish|swahili|polish|greek)\W*$",
+    re.IGNORECASE,
+)
 
 #: Verbs of a change a chat states without its subject, even mid-sentence ("…, left Acme").
 SUBJECTLESS_CHANGE = (
@@ -276,11 +306,16 @@ def split_sentences(text: str) -> list[Sentence]:
         chunk = _TAG_QUESTION_TAIL.sub(".", chunk).strip()
         if _REPORTING_VERB.search(chunk):
             chunk = _QUOTED_SPAN.sub(" ", chunk).strip()
+        chunk = _OTHER_QUOTE.sub(r"\1", _FIRST_PERSON_QUOTE.sub(" ", chunk)).strip()
+        if not chunk:
+            continue
         stripped = _DISCOURSE_PREFIX.sub("", chunk).strip()
         sentences.append(
             Sentence(
                 text=chunk,
-                is_question=chunk.endswith("?") or bool(_QUESTION_START.match(stripped)),
+                is_question=chunk.endswith("?")
+                or bool(_QUESTION_START.match(stripped))
+                or bool(_LANGUAGE_REQUEST.search(stripped)),
                 is_hypothetical=bool(_HYPOTHETICAL.search(chunk)),
             )
         )

@@ -57,6 +57,9 @@ _COMMON_STOPS = (
     r"|regularly|religiously|mostly|anyway|honestly|still|instead|sadly|unfortunately"
     r"|luckily|thankfully|fortunately|obviously|at (?:the )?weekends?"
     r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+    # "football sunday league", "five-a-side on thursday nights"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days?(?=\s+(?:league|nights?|mornings?"
+    r"|afternoons?|evenings?)\b|\s*(?:,|$))|(?:local|amateur|pub|club|weekend) league"
     r"|most (?:weekends|days|evenings|mornings|nights|weeks)|atm|rn|for now|for ages"
     r"|most of|all of|half of|in the (?:spring|summer|autumn|fall|winter)"
     r"|in (?:january|february|march|april|may|june|july|august|september|october|november"
@@ -94,6 +97,14 @@ _LIST_SEPARATOR = _compile(
     r"\s*,\s*(?:and\s+|or\s+|&\s+)?|\s+(?:and|or|&|plus|as well as|along with|and also|nor)\s+"
     r"|\s*/\s*"
 )
+# A comma piece starting like a clause or a comment is not another item of the list.
+_AFTERTHOUGHT = _compile(
+    r"^(?:they|it|he|she|we|you|i|this|that|these|those|there|which|who|been|being|was|were"
+    r"|is|are|have|has|had|went|go|gives?|makes?|can|cannot|could|would|will|so|such|even"
+    r"|especially|mostly|mainly|not|never|no|always|ever|esp|like|the\s+\w+er\b|the\s+more"
+    r"|the\s+less|[^\W\d_]+ed\b|[^\W\d_]+ly\b)"
+)
+_LIST_CLOSER = _compile(r"\b(?:and|or|plus|nor|as well as|along with)\b|&")
 _QUANTIFIERS = _compile(
     r"^(?:(?:all kinds of|all sorts of|all types of|any kind of|many kinds of|different kinds of"
     r"|a lot of|lots of|a bit of|a little bit of|a little|loads of|tons of|plenty of|some"
@@ -177,6 +188,51 @@ def clip_value(raw: str, kind: ValueKind) -> str:
     clipped = protected[: match.start()] if match else protected
     restored = clipped.replace(_COMPOUND_JOINER, " ").replace(_ABBREVIATION_DOT, ".")
     return restored.strip(" ,-").rstrip(".") if not restored.endswith(_ABBREVIATIONS) else restored
+
+
+def drop_afterthought(text: str) -> str:
+    """Cut a list of things at a comma that starts a remark rather than another item.
+
+    "…, they give me nightmares", "…, the hotter the better", "…, been twice" are remarks;
+    so is a lone second comma piece with no "and"/"or" ("football, centre back").
+    """
+    pieces = text.split(",")
+    if len(pieces) < 2:
+        return text
+    for index, piece in enumerate(pieces[1:], start=1):
+        if _AFTERTHOUGHT.match(piece.strip()):
+            return ",".join(pieces[:index])
+    # "spicy food, the hotter …": two pieces and no "and"/"or" is a remark, not a list
+    # ("I have a daughter, Zara": a capitalized piece is a name in apposition, kept)
+    second = pieces[1].strip()
+    # ("hiking, camping": two activities of one kind are a list)
+    activities = all(piece.split()[-1].endswith("ing") for piece in pieces if piece.split())
+    if len(pieces) == 2 and second[:1].islower() and not _LIST_CLOSER.search(second):
+        return text if activities else pieces[0]
+    return text
+
+
+# An allergy's severity is not the allergen ("severe tree nut allergy" → tree nuts).
+_SEVERITY = _compile(
+    r"^(?:(?:a|an|my|severe|severely|mild|mildly|bad|serious|slight|minor|major|strong|really"
+    r"|very|deadly|deathly|life[- ]threatening|anaphylactic|extreme|real|massive|nasty)\s+)+"
+)
+# Count nouns named in the singular before "allergy" ("peanut allergy"); the allergen is the
+# plural ("peanuts"), while mass nouns ("shellfish", "pollen", "dust") stay as they are.
+_COUNT_ALLERGENS = _compile(
+    r"^(?:(?:[\w-]+\s+)?nut|peanut|egg|cat|dog|bee|wasp|seed|sesame seed|kiwi|horse|rabbit"
+    r"|mango|banana|apple|peach|almond|cashew|walnut|hazelnut|pistachio|mushroom)$"
+)
+
+
+def allergen(value: str) -> str:
+    """An allergy's value without its severity, a singular count noun made plural."""
+    plain = _SEVERITY.sub("", value).strip()
+    if not plain:
+        return value
+    if _COUNT_ALLERGENS.match(plain):
+        return f"{plain}s"
+    return plain
 
 
 def split_items(text: str) -> list[str]:
@@ -313,6 +369,9 @@ def validate_value(
         words = display.split()
         if (canonical := canonical_date(display)) is not None:
             return canonical
+        # "coming up on 21 october", "is soon, the 3rd of May": the date inside the words
+        if (inner := _DATE_INSIDE.search(display)) and (found := canonical_date(inner[0])):
+            return found
         return display if _MONTH.search(display) and len(words) <= 6 else None
     if kind is ValueKind.AGE:
         return display if display.isdigit() and 0 < int(display) < 120 else None
@@ -330,6 +389,11 @@ _DATE_FORMS = (
     _compile(rf"^(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH_WORD}$"),
     _compile(rf"^{_MONTH_WORD}\s+(?:the\s+)?{_DAY}$"),
     _compile(r"^(?P<d>[0-3]?\d)[/.-](?P<n>[01]?\d)$"),  # day first, as most of the world writes
+)
+_DATE_INSIDE = _compile(
+    r"\b(?:the\s+)?[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep"
+    r"|oct|nov|dec)[a-z]*\.?(?=\W|$)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+(?:the\s+)?[0-3]?\d(?:st|nd|rd|th)?\b"
 )
 #: Days people name instead of dating them ("I was born on Christmas Day").
 _NAMED_DAYS = {
