@@ -4,29 +4,19 @@ our own (not the labelled sets'), one group per rule class."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import UTC, datetime
 
 import pytest
 
-from hybridmem.domain.extraction import extract_facts
-from hybridmem.domain.facts import Fact, FactCandidate
-from hybridmem.domain.temporal import plan_temporal_update
+from hybridmem.domain.facts import FactCandidate
 from hybridmem.domain.values import canonical_date
+from tests.support.talk import candidates, facts_after
 
 T0 = datetime(2025, 9, 1, tzinfo=UTC)
 
 
-def _ids() -> Callable[[], str]:
-    counter: Iterator[int] = count(1)
-    return lambda: f"f{next(counter)}"
-
-
 def said(text: str, minutes: int = 0) -> list[FactCandidate]:
-    return extract_facts(
-        text, message_id=f"m{minutes}", observed_at=T0 + timedelta(minutes=minutes)
-    )
+    return candidates(text, T0, minutes)
 
 
 def pairs(text: str) -> set[tuple[str, str]]:
@@ -35,14 +25,7 @@ def pairs(text: str) -> set[tuple[str, str]]:
 
 def after(*messages: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(current, closed) facts after the messages went through the temporal rules."""
-    facts: list[Fact] = []
-    new_id = _ids()
-    for minute, text in enumerate(messages):
-        plan = plan_temporal_update(
-            facts, said(text, minute), user_id="u", new_id=new_id,
-            stated_at=T0 + timedelta(minutes=minute),
-        )  # fmt: skip
-        facts = plan.apply(facts)
+    facts = facts_after(T0, *messages, prefix="f")
     current = {(f.attribute.value, f.value) for f in facts if f.is_current}
     closed = {(f.attribute.value, f.value) for f in facts if not f.is_current}
     return current, closed

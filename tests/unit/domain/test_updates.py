@@ -3,16 +3,14 @@ do with it (corrections remove the slip, endings close without inventing history
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hybridmem.domain.attributes import Attribute
-from hybridmem.domain.extraction import extract_facts
 from hybridmem.domain.facts import Fact, FactCandidate, Revision
 from hybridmem.domain.messages import Role
 from hybridmem.domain.recall import ItemRef, MemoryItem, past_first
@@ -20,32 +18,21 @@ from hybridmem.domain.router import plan_read, plan_write
 from hybridmem.domain.slots import competes, competing_attributes
 from hybridmem.domain.stores import Store
 from hybridmem.domain.temporal import plan_temporal_update
+from tests.support.talk import candidates, facts_after, sequential_ids
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 
 
-def ids(prefix: str = "n") -> Callable[[], str]:
-    counter: Iterator[int] = count(1)
-    return lambda: f"{prefix}{next(counter)}"
+ids = sequential_ids
 
 
 def said(text: str, minutes: int = 0) -> list[FactCandidate]:
-    return extract_facts(
-        text, message_id=f"m{minutes}", observed_at=T0 + timedelta(minutes=minutes)
-    )
+    return candidates(text, T0, minutes)
 
 
 def conversation(*messages: str) -> list[Fact]:
     """The facts after each message's candidates went through the temporal rules in turn."""
-    facts: list[Fact] = []
-    new_id = ids()
-    for minute, text in enumerate(messages):
-        plan = plan_temporal_update(
-            facts, said(text, minute), user_id="u", new_id=new_id,
-            stated_at=T0 + timedelta(minutes=minute),
-        )  # fmt: skip
-        facts = plan.apply(facts)
-    return facts
+    return facts_after(T0, *messages)
 
 
 def state(facts: Sequence[Fact]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
