@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from hybridmem_bench.fake_llm import fake_chat_process
 from tests.conftest import scratch_dir
 
 
@@ -93,3 +95,27 @@ def embedded_server() -> Iterator[RunningServer]:
     )
     yield server
     stop_server(server)
+
+
+@contextmanager
+def server_with_fake_model(data_prefix: str, **env: str) -> Iterator[RunningServer]:
+    """A real ``hybridmem serve`` whose model is the fake OpenAI-compatible server (no
+    delay, deterministic replies), with text search and cheap hashing; ``env`` adds to or
+    overrides that environment (``DATABASE_URL=...`` for a server database)."""
+    with fake_chat_process(0.0) as model_url:
+        running = start_server(
+            {
+                "HYBRIDMEM_DATA_DIR": str(scratch_dir(data_prefix)),
+                "HYBRIDMEM_LLM": "openai",
+                "HYBRIDMEM_LLM_BASE_URL": model_url,
+                "HYBRIDMEM_LLM_MODEL": "fake",
+                "HYBRIDMEM_BCRYPT_ROUNDS": "4",
+                "HYBRIDMEM_EMBEDDINGS": "off",
+                "HYBRIDMEM_LOG_LEVEL": "WARNING",
+                **env,
+            }
+        )
+        try:
+            yield running
+        finally:
+            stop_server(running)

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hybridmem_bench.fake_llm import fake_chat_process
-from tests.conftest import _drop_database, _fresh_database, _server_url, scratch_dir
-from tests.e2e.conftest import RunningServer, start_server, stop_server
+from tests.conftest import _drop_database, _fresh_database, _server_url
+from tests.e2e.conftest import RunningServer, server_with_fake_model
 
 PASSWORD = "export import password 1"
 
@@ -26,21 +25,8 @@ def server() -> Iterator[RunningServer]:
         pytest.skip("no PostgreSQL server")
     name, url = asyncio.run(_fresh_database(admin_url))
     try:
-        with fake_chat_process(0.0) as model_url:
-            running = start_server(
-                {
-                    "DATABASE_URL": url,
-                    "HYBRIDMEM_DATA_DIR": str(scratch_dir("export-e2e-")),
-                    "HYBRIDMEM_LLM": "openai",
-                    "HYBRIDMEM_LLM_BASE_URL": model_url,
-                    "HYBRIDMEM_LLM_MODEL": "fake",
-                    "HYBRIDMEM_BCRYPT_ROUNDS": "4",
-                    "HYBRIDMEM_EMBEDDINGS": "off",
-                    "HYBRIDMEM_LOG_LEVEL": "WARNING",
-                }
-            )
+        with server_with_fake_model("export-e2e-", DATABASE_URL=url) as running:
             yield running
-            stop_server(running)
     finally:
         asyncio.run(_drop_database(admin_url, name))
 

@@ -11,9 +11,8 @@ import httpx
 import openai
 import pytest
 
-from hybridmem_bench.fake_llm import FakeChatBehaviour, fake_chat_process
-from tests.conftest import scratch_dir
-from tests.e2e.conftest import RunningServer, start_server, stop_server
+from hybridmem_bench.fake_llm import FakeChatBehaviour
+from tests.e2e.conftest import RunningServer, server_with_fake_model
 
 PASSWORD = "correct horse battery staple"
 FAKE_REPLY = FakeChatBehaviour().reply
@@ -21,20 +20,8 @@ FAKE_REPLY = FakeChatBehaviour().reply
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    with fake_chat_process(0.0) as model_url:
-        running = start_server(
-            {
-                "HYBRIDMEM_DATA_DIR": str(scratch_dir("e2e-openai-")),
-                "HYBRIDMEM_LLM": "openai",
-                "HYBRIDMEM_LLM_BASE_URL": model_url,
-                "HYBRIDMEM_LLM_MODEL": "fake",
-                "HYBRIDMEM_BCRYPT_ROUNDS": "4",
-                "HYBRIDMEM_EMBEDDINGS": "off",
-                "HYBRIDMEM_LOG_LEVEL": "WARNING",
-            }
-        )
+    with server_with_fake_model("e2e-openai-") as running:
         yield running
-        stop_server(running)
 
 
 def token_of(server: RunningServer, user_id: str) -> str:
