@@ -14,6 +14,7 @@ change in the machine's load weighs on both alike.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import time
@@ -127,16 +128,19 @@ class Texts:
     def synthetic(cls, seed: int = 12) -> Texts:
         """Built-in sentences: subject, verb, thing, time and a number, all combinations."""
         rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
-        turns = [
-            f"{rng.choice(_SUBJECTS).capitalize()} {rng.choice(_VERBS)} {rng.choice(_THINGS)} "
-            f"{rng.choice(_WHEN)}, around {rng.randint(2, 90)} people came."
-            for _ in range(5000)
-        ]
+        turns: dict[str, None] = {}  # distinct, in order of drawing
+        while len(turns) < 5000:
+            sentence = (
+                f"{rng.choice(_SUBJECTS).capitalize()} {rng.choice(_VERBS)} "
+                f"{rng.choice(_THINGS)} {rng.choice(_WHEN)}, around {rng.randint(2, 90)} "
+                "people came."
+            )
+            turns[sentence] = None
         questions = [
-            f"What did {rng.choice(_SUBJECTS)} say about {rng.choice(_THINGS)} {rng.choice(_WHEN)}?"
-            for _ in range(2000)
+            f"What did {subject} say about {thing} {when}?"
+            for subject, thing, when in itertools.product(_SUBJECTS, _THINGS, _WHEN)
         ]
-        return cls(turns, questions, seed=seed)
+        return cls(list(turns), questions, seed=seed)
 
     def message(self, i: int) -> str:
         """The ``i``-th message: a turn as said on the first pass through the corpus; on a
