@@ -203,10 +203,13 @@ class DenseBaseline:
         return [int(i) for i in top[self._np.argsort(-scores[top])]]
 
 
-async def _grow(memory: Memory, user_id: str, texts: Texts, have: int, target: int) -> float:
+async def _grow(
+    memory: Memory, user_id: str, texts: Texts, have: int, target: int, bar: Progress
+) -> float:
     """Record messages ``have``..``target`` in batches, flushing as a busy chat would;
     seconds from the first record to the last flush."""
     started = time.perf_counter()
+    flushed = have  # the bar counts messages once flushed
     for first in range(have, target, _BATCH):
         batch = [
             {
@@ -216,12 +219,14 @@ async def _grow(memory: Memory, user_id: str, texts: Texts, have: int, target: i
             }
             for i in range(first, min(target, first + _BATCH))
         ]
-        # one session per _SESSION messages; a batch never spans two of them
+        # one session per _SESSION messages: a batch across two is recorded in two calls
         for session in sorted({i // _SESSION for i in range(first, first + len(batch))}):
             part = [m for j, m in enumerate(batch, first) if j // _SESSION == session]
             await memory.add_messages(user_id, f"s{session}", part, flush=False)
         if (first + len(batch)) % _FLUSH_EVERY == 0 or first + len(batch) >= target:
             await memory.flush(within=3600)
+            bar.advance(first + len(batch) - flushed)
+            flushed = first + len(batch)
     return time.perf_counter() - started
 
 
@@ -243,8 +248,7 @@ async def run_scale_benchmark(
     have = 0
     try:
         for size in ordered:
-            ingest = await _grow(memory, user_id, texts, have, size)
-            bar.advance(size - have)
+            ingest = await _grow(memory, user_id, texts, have, size, bar)
             embed_seconds = None
             if baseline is not None:
                 new = [texts.message(i) for i in range(baseline.size, size)]
