@@ -241,6 +241,7 @@ async def run_scale_benchmark(
 ) -> dict[str, Any]:
     """Measure on an open library memory (one fresh user, removed afterwards)."""
     user_id = f"bench-scale-{int(time.time())}"
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     ordered = sorted(set(sizes))
     steps = ordered[-1] * (2 if baseline else 1) + len(ordered) * (queries + _WARMUP)
     bar = Progress(steps, "steps", enabled=progress)
@@ -300,7 +301,11 @@ async def run_scale_benchmark(
         await memory.forget_user(user_id)
     return {
         "benchmark": "scale",
-        "machine": {**machine(), "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            **machine(),
+            "load_average_start": load_at_start,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
         "cpus_usable": len(os.sched_getaffinity(0)),
         "limit": _LIMIT,
         "warmup": _WARMUP,
@@ -313,9 +318,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     """One markdown table per history size: hybridmem's recall beside the dense baseline."""
     m = report["machine"]
     load = ", ".join(str(x) for x in m["load_average"])
+    start = ", ".join(str(x) for x in m.get("load_average_start", ()))
     lines = [
-        f"Run {m['date']} on {m['cpus']} CPUs ({report['cpus_usable']} usable, load average "
-        f"{load}); corpus {report.get('corpus', 'synthetic')}; semantic search "
+        f"Run {m['date']} on {m['cpus']} CPUs ({report['cpus_usable']} usable; load average "
+        f"{start} at the start, {load} at the end); corpus {report.get('corpus', 'synthetic')}; "
+        "semantic search "
         f"{report.get('embeddings', 'as configured')}; top {report['limit']}, "
         f"{report['warmup']} warm-up queries uncounted.",
     ]

@@ -97,7 +97,9 @@ def test_text_only_run_writes_json_and_tables(database, tmp_path: Path):
     assert report["embeddings"] == "off"
     assert report["baseline"] == "none"
     assert report["corpus"] == "synthetic"
-    assert len(report["machine"]["load_average"]) == 3
+    assert (
+        len(report["machine"]["load_average"]) == len(report["machine"]["load_average_start"]) == 3
+    )
     assert [row["messages"] for row in report["sizes"]] == [50, 120]
     assert [row["added"] for row in report["sizes"]] == [50, 70]  # grown, not re-ingested
     for row in report["sizes"]:
