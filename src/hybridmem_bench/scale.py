@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hybridmem.domain.errors import UpstreamUnavailable
+from hybridmem.domain.errors import UpstreamError, UpstreamUnavailable
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.library import Memory, load_embedder
 from hybridmem_bench.progress import Progress
@@ -298,9 +298,10 @@ async def run_scale_benchmark(
             have = size
     finally:
         bar.close()
-        await memory.forget_user(user_id)
+        cleanup = await _forget(memory, user_id)
     return {
         "benchmark": "scale",
+        "cleanup": cleanup,
         "machine": {
             **machine(),
             "load_average_start": load_at_start,
@@ -312,6 +313,17 @@ async def run_scale_benchmark(
         "baseline": "dense" if baseline is not None else "none",
         "sizes": rows,
     }
+
+
+async def _forget(memory: Memory, user_id: str) -> str:
+    """Delete the benchmark's user; a failure is reported, not raised, so a long run's
+    figures are not lost to it (a scratch database is removed anyway)."""
+    try:
+        await memory.forget_user(user_id)
+    except UpstreamError as exc:
+        typer.echo(f"could not delete the benchmark user {user_id}: {exc}", err=True)
+        return f"failed: {exc}"
+    return "deleted"
 
 
 def render_markdown(report: dict[str, Any]) -> str:

@@ -96,6 +96,7 @@ def test_text_only_run_writes_json_and_tables(database, tmp_path: Path):
     assert report["benchmark"] == "scale"
     assert report["embeddings"] == "off"
     assert report["baseline"] == "none"
+    assert report["cleanup"] == "deleted"
     assert report["corpus"] == "synthetic"
     assert (
         len(report["machine"]["load_average"]) == len(report["machine"]["load_average_start"]) == 3
