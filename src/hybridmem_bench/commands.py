@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,10 @@ from hybridmem.service.cli_support import check_database_or_exit
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.library import Memory
 from hybridmem_bench.embedding import bench_embedding
+from hybridmem_bench.scale import bench_scale
+from hybridmem_bench.scratch import DatabaseUrl
+from hybridmem_bench.scratch import on_scratch_memory as _on_scratch_memory
+from hybridmem_bench.scratch import write_report as _write_report
 
 bench_app = typer.Typer(
     help="Benchmarks (results go to docs/benchmarks.md).",
@@ -24,16 +27,7 @@ bench_app = typer.Typer(
 )
 
 bench_app.command("embedding")(bench_embedding)
-
-#: Where a benchmark runs: a PostgreSQL given here, else an embedded one in a temporary
-#: directory removed afterwards. ``DATABASE_URL`` is deliberately not read: a benchmark's
-#: throwaway users and load never land in the database your service uses.
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="PostgreSQL for the run (default: an embedded one in a temp dir)"
-    ),
-]
+bench_app.command("scale")(bench_scale)
 
 
 @bench_app.command("memory")
@@ -452,38 +446,3 @@ def bench_extraction(
     report = _on_scratch_memory("extraction", database_url, work, embeddings="off")
     _write_report(report, output)
     typer.echo(render_markdown(report))
-
-
-def _on_scratch_memory(
-    name: str,
-    database_url: str | None,
-    work: Callable[[Memory], Awaitable[dict[str, Any]]],
-    **settings: Any,
-) -> dict[str, Any]:
-    """Run a benchmark through the library API on the given PostgreSQL or, by default, on
-    an embedded one in a temporary directory, removed afterwards; model extraction off, so
-    no model starts."""
-    import hybridmem
-
-    check_database_or_exit(database_url, _settings(log_level="WARNING"))
-    data_dir = Path(tempfile.mkdtemp(prefix=f"hybridmem-bench-{name}-"))
-
-    async def run() -> dict[str, Any]:
-        async with hybridmem.open_memory(
-            database_url or None,
-            data_dir=data_dir,
-            log_level="WARNING",
-            llm_extraction="off",
-            **settings,
-        ) as memory:
-            return await work(memory)
-
-    try:
-        return asyncio.run(run())
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _write_report(report: dict[str, Any], output: Path | None) -> None:
-    if output is not None:
-        output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
