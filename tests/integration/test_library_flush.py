@@ -33,8 +33,9 @@ async def test_flush_waits_for_a_backlog_of_hundreds_of_jobs_with_progress(datab
         assert await outbox.pending_count() == 0
         assert seen[-1] == 0
         assert seen == sorted(seen, reverse=True)
-        assert len(seen) > 2  # heard along the way, not only at the end
-        assert seen[0] <= backlog
+        # heard at the start (at once, however fast the backlog then drains) and at the end
+        assert seen[0] == backlog
+        assert len(seen) >= 2
         view = await memory.view("user3")
         assert any(f.value == "Pune" for f in view.facts)
 

@@ -169,12 +169,16 @@ class JobWorker:
         retried or buried); a retry this worker scheduled holds the stall clock until it
         is due. ``BacklogStalled`` when there is none for ``stall_seconds`` (a hanging job,
         or one held by a stopped worker until its lease expires); ``TimeoutError`` when
-        ``within`` seconds pass in all. ``on_progress`` hears the pending count whenever
+        ``within`` seconds pass in all. ``on_progress`` hears the pending count at once, whenever
         it changes, and 0 at the end; a log line reports it every ``log_seconds``. Jobs
         that fail for good go to the dead letter state and stop counting.
         """
         loop = asyncio.get_running_loop()
         watch = _BacklogWatch(loop.time(), self._finished, stall_seconds, log_seconds, on_progress)
+        # the starting count first, so a caller hears the size of the backlog at once
+        watch.observe(
+            loop.time(), await self._outbox.pending_count(), self._finished, self._retry_due
+        )
         async with asyncio.timeout(within):
             # The rounds run apart from the watch, so a batch that never returns (a
             # hanging handler) is noticed too.
