@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
+from hybridmem.domain.accounts import JsonObject
 from hybridmem.domain.errors import Forbidden, InvalidInput
 
 #: ``format`` of every export document.
@@ -23,8 +23,6 @@ SCHEMA_VERSION = 1
 SECTIONS = ("sessions", "messages", "facts", "fact_events", "entities", "relations")
 #: The user's own node in their graph is keyed by their user id (domain/graph.user_entity).
 USER_ENTITY_PREFIX = "user:"
-
-JsonObject = dict[str, Any]
 
 
 class InvalidDocument(InvalidInput):

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from hybridmem.domain.accounts import ID_PATTERN
+from hybridmem.domain.accounts import ID_PATTERN, JsonObject
 from hybridmem.domain.attributes import Attribute
 from hybridmem.domain.facts import FactSource
 from hybridmem.domain.graph import EntityType, RelationType
@@ -24,7 +24,6 @@ from hybridmem.domain.portability import (
     FactEventRecord,
     FactRecord,
     InvalidDocument,
-    JsonObject,
     MessageRecord,
     ProfileRecord,
     RelationRecord,

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -23,6 +23,9 @@ from hybridmem.service.cli_support import (
 from hybridmem.service.cli_support import settings_or_exit as _settings
 from hybridmem.service.roles import llm_extraction_enabled
 from hybridmem.service.services import Services
+
+if TYPE_CHECKING:
+    from hybridmem.domain.errors import HybridMemError
 
 T = TypeVar("T")
 
@@ -87,8 +90,6 @@ def serve(
 def mcp() -> None:
     """Serve the memory tools over MCP on stdin/stdout, as the owner of the API key in
     HYBRIDMEM_API_KEY (on the configured database, embedded by default)."""
-    import os
-
     from hybridmem.service.mcp.stdio import API_KEY_ENV, serve_stdio, startup_failure
     from hybridmem.service.observability import configure_logging
 
@@ -231,11 +232,8 @@ async def _user_of(services: Services, email: str) -> str:
     return credentials.user_id
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def _fail(exc: HybridMemError) -> typer.Exit:
     """One line on stderr: the stable error code, the message and the details."""
-    from hybridmem.domain.errors import HybridMemError
-
-    assert isinstance(exc, HybridMemError)
     details = f" {json.dumps(exc.details, ensure_ascii=False)}" if exc.details else ""
     typer.echo(f"{exc.code}: {exc.message}{details}", err=True)
     return typer.Exit(1)
